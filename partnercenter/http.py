@@ -1,0 +1,272 @@
+"""Transport: one pooled session, ids, retries with backoff, error mapping, per-attempt logging.
+
+``MS-RequestId`` is generated once per logical call and reused on every retry (Partner Center treats
+it as an idempotency key); ``MS-CorrelationId`` is new per call unless the caller passes one. Retried:
+connection errors, timeouts, 5xx and 429 (sleeping ``Retry-After``). A write whose outcome is unknown
+when retries run out raises :class:`OutcomeUnknown`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from . import errors
+
+logger = logging.getLogger("partnercenter")
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+USER_AGENT = "partner-portal-partnercenter/1.0"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Transport:
+    """Sends one logical call, with retries; returns the final successful ``requests.Response``."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        session: requests.Session,
+        token: Callable[[str, list[str] | None], str],
+        timeout: tuple[float, float] | float = (5.0, 30.0),
+        max_retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        max_retry_after: float = 120.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self._token = token
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.sleep = sleep
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_retry_after = max_retry_after
+
+    def url(self, path: str) -> str:
+        """Absolute URL for a path or a resource link (relative, ``/v1`` optional)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        if not path.startswith("/"):
+            path = "/" + path
+        if not (path == "/v1" or path.startswith(("/v1/", "/v1?"))):
+            path = "/v1" + path
+        return self.base_url + path
+
+    def backoff(self, attempt: int) -> float:
+        """Capped exponential backoff with full jitter (attempt counts from 1)."""
+        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        user: bool = False,
+        scopes: list[str] | None = None,
+        request_id: str | None = None,
+        correlation_id: str | None = None,
+        stream: bool = False,
+        accept: str = "application/json",
+    ) -> requests.Response:
+        method = method.upper()
+        url = self.url(path)
+        request_id = request_id or new_id()
+        correlation_id = correlation_id or new_id()
+        ids = {"request_id": request_id, "correlation_id": correlation_id}
+        is_write = method in WRITE_METHODS
+        maybe_sent = False  # some attempt may have reached the server without a clear answer
+        last_error: errors.PartnerCenterError | None = None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                token = self._token("user" if user else "app", scopes)
+            except errors.PartnerCenterError as exc:
+                exc.request_id, exc.correlation_id = request_id, correlation_id
+                raise
+            send_headers = {
+                "Authorization": f"Bearer {token}",
+                "Accept": accept,
+                "MS-RequestId": request_id,
+                "MS-CorrelationId": correlation_id,
+                "User-Agent": USER_AGENT,
+                "X-Locale": "en-US",
+            }
+            if headers:
+                send_headers.update(headers)
+            kwargs: dict[str, Any] = {}
+            if json is not None:
+                kwargs["json"] = json
+            elif is_write:
+                kwargs["data"] = b""
+            started = time.monotonic()
+            wait: float | None = None
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=send_headers,
+                    timeout=self.timeout,
+                    stream=stream,
+                    **kwargs,
+                )
+            except requests.RequestException as exc:
+                sent = not _never_sent(exc)
+                maybe_sent = maybe_sent or sent
+                self._log(method, url, None, started, attempt, ids, error=type(exc).__name__)
+                kind = (
+                    errors.Timeout if isinstance(exc, requests.Timeout) else errors.ConnectionFailed
+                )
+                what = "timed out" if kind is errors.Timeout else "could not connect"
+                last_error = kind(f"Partner Center {what} ({method} {_path(url)}): {exc}", **ids)
+                last_error.__cause__ = exc
+            else:
+                self._log(method, url, response.status_code, started, attempt, ids)
+                if response.status_code < 400:
+                    return response
+                last_error = error_from_response(response, method, url, **ids)
+                if response.status_code == 429:
+                    wait = last_error.retry_after  # type: ignore[attr-defined]
+                    if wait is not None and wait > self.max_retry_after:
+                        raise last_error
+                elif response.status_code >= 500:
+                    maybe_sent = True
+                else:
+                    raise last_error
+                response.close()
+            if attempt > self.max_retries:
+                break
+            self.sleep(wait if wait is not None else self.backoff(attempt))
+        if is_write and maybe_sent:
+            raise errors.OutcomeUnknown(
+                f"Partner Center may or may not have carried out {method} {_path(url)}; "
+                f"repeat it with the same request id or check the resource ({last_error.message})",
+                status=last_error.status,
+                code=last_error.code,
+                description=last_error.description,
+                data=last_error.data,
+                **ids,
+            ) from last_error
+        raise last_error
+
+    def _log(
+        self,
+        method: str,
+        url: str,
+        status: int | None,
+        started: float,
+        attempt: int,
+        ids: dict[str, str],
+        error: str | None = None,
+    ) -> None:
+        duration_ms = int((time.monotonic() - started) * 1000)
+        fields = {
+            "method": method,
+            "path": _path(url),
+            "status": status,
+            "duration_ms": duration_ms,
+            "attempt": attempt,
+            "error": error,
+            **ids,
+        }
+        level = logging.INFO if status is not None and status < 400 else logging.WARNING
+        logger.log(
+            level,
+            "%s %s -> %s in %dms (attempt %d, request_id=%s, correlation_id=%s)",
+            method,
+            fields["path"],
+            status if status is not None else error,
+            duration_ms,
+            attempt,
+            ids["request_id"],
+            ids["correlation_id"],
+            extra={"partnercenter": fields},
+        )
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly never reached the server (connect phase failed)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        text = repr(exc.args[0] if exc.args else exc)
+        return "NewConnectionError" in text or "NameResolutionError" in text
+    return False
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def error_from_response(
+    response: requests.Response, method: str, url: str, *, request_id: str, correlation_id: str
+) -> errors.PartnerCenterError:
+    """Map an error response (§1.8, §1.9) to the typed exception."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = (
+            response.text[:1000]
+            if not response.raw or not getattr(response, "_content_consumed", True)
+            else None
+        )
+    code = description = data = None
+    if isinstance(body, dict):
+        code = body.get("code", body.get("statusCode"))
+        description = body.get("description") or body.get("message") or body.get("errorDescription")
+        data = body.get("data")
+    cls = errors.error_for_status(status)
+    reason = description or response.reason or "error"
+    message = f"Partner Center refused {method} {_path(url)}: {reason} (HTTP {status}"
+    message += f", code {code})" if code not in (None, "") else ")"
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "description": description,
+        "data": data,
+        "request_id": request_id,
+        "correlation_id": correlation_id,
+        "body": body,
+    }
+    if cls is errors.Throttled:
+        kwargs["retry_after"] = parse_retry_after(response.headers.get("Retry-After"))
+    return cls(message, **kwargs)
