@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from portal.models import AuditEvent, Customer, StaffProfile
+from portal.roles import Role, has_role
+
+
+def _admins_only(request) -> bool:
+    """The Django admin is for portal admins only (and staff flag, as Django requires)."""
+    user = request.user
+    return user.is_active and user.is_staff and has_role(user, Role.ADMIN)
+
+
+admin.site.has_permission = _admins_only
+admin.site.site_header = "Partner Portal administration"
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("company_name", "domain", "country", "currency", "is_active", "synced_at")
+    list_filter = ("is_active", "country")
+    search_fields = ("company_name", "domain", "tenant_id")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor_name", "action", "object_type", "object_id", "summary")
+    list_filter = ("action",)
+    search_fields = ("summary", "object_id", "actor_name")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # the audit log is append-only
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.register(StaffProfile)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Portal"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from portal.permissions import sync_role_permissions
+
+        # Runs after each app migrates, so permissions of apps later in the list are included.
+        post_migrate.connect(sync_role_permissions, dispatch_uid="portal-role-permissions")

@@ -1,0 +1,43 @@
+"""Request middleware of the portal."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.utils import timezone
+
+
+class UserTimezoneMiddleware:
+    """Show dates in the signed-in user's time zone (their profile), UTC in the database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tz_name = None
+        if request.user.is_authenticated:
+            tz_name = request.session.get("time_zone")
+            if tz_name is None:
+                profile = (
+                    getattr(request.user, "profile", None) if _has_profile(request.user) else None
+                )
+                tz_name = profile.time_zone if profile else ""
+                request.session["time_zone"] = tz_name
+        if tz_name:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(tz_name))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+def _has_profile(user) -> bool:
+    from portal.models import StaffProfile
+
+    try:
+        user.profile  # noqa: B018 - loads the relation once
+    except StaffProfile.DoesNotExist:
+        return False
+    return True

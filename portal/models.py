@@ -1,0 +1,102 @@
+"""Models that span apps: customers (a Partner Center mirror), staff profiles, audit events."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Customer(models.Model):
+    """A Partner Center customer, mirrored by ``sync_customers``; never deleted, only deactivated."""
+
+    tenant_id = models.UUIDField("Partner Center customer id", unique=True)
+    company_name = models.CharField(max_length=255)
+    domain = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 billing country")
+    currency = models.CharField(max_length=3, blank=True)
+    segment = models.CharField(max_length=32, default="commercial")
+    is_active = models.BooleanField(default=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["company_name"]
+        indexes = [models.Index(fields=["company_name"]), models.Index(fields=["domain"])]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.country})"
+
+
+class StaffProfile(models.Model):
+    """Per-user preferences; the time zone dates are shown in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class AuditEvent(models.Model):
+    """An append-only record of who did what: purchases, registrations, settings changes."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=128, blank=True)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
+    summary = models.CharField(max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["action", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action}"
+
+
+class SyncState(models.Model):
+    """Progress and freshness of one kind of background job (e.g. ``customers``, ``catalog:US``).
+
+    Pages show a progress bar from ``done``/``total`` while ``running`` and a stale-data warning
+    from ``last_success_at``; ``/healthz`` reports the age of the last success per kind.
+    """
+
+    kind = models.CharField(max_length=100, unique=True)
+    running = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    done = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.kind
+
+    @property
+    def failed_last(self) -> bool:
+        """True when the most recent finished attempt failed."""
+        if not self.last_error_at:
+            return False
+        return not self.last_success_at or self.last_error_at > self.last_success_at
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, int(self.done * 100 / self.total))

@@ -1,0 +1,46 @@
+"""The navigation bar: which sections each role sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from portal.roles import Role, user_roles
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[Role]
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("Dashboard", "dashboard", frozenset(Role)),
+    NavItem("Catalog", "catalog:index", frozenset({Role.SALES})),
+    NavItem("Cart", "purchasing:carts", frozenset({Role.SALES})),
+    NavItem("Orders", "purchasing:orders", frozenset({Role.SALES, Role.FINANCE})),
+    NavItem("Entitlements", "purchasing:entitlements", frozenset({Role.SALES})),
+    NavItem("Invoices", "billing:invoices", frozenset({Role.FINANCE})),
+    NavItem("Reconciliation", "billing:reconciliation", frozenset({Role.FINANCE})),
+    NavItem("Customers", "customers:list", frozenset({Role.SALES, Role.ADMIN})),
+    NavItem("Registrations", "customers:registrations", frozenset({Role.ADMIN})),
+    NavItem("Connection", "admin_tools:connection", frozenset({Role.ADMIN})),
+    NavItem("Audit log", "admin_tools:audit", frozenset({Role.ADMIN})),
+)
+
+
+def nav_for(user, current_path: str) -> list[dict]:
+    roles = user_roles(user)
+    items = []
+    for item in NAV_ITEMS:
+        if not roles & item.roles:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue  # section not installed in this build
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": active})
+    return items

@@ -1,0 +1,40 @@
+"""The one place the portal builds a Partner Center client from settings.
+
+Services call ``get_client()``; views never do. The App+User token cache is persisted by
+``portal.connection`` (see the enablement issue) and plugged in here when present.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+
+
+def get_client():
+    """Return a ``partnercenter.Client`` configured from the ``PARTNER_CENTER_*`` settings."""
+    from partnercenter import Client
+
+    token_cache = None
+    try:
+        from portal.connection import database_token_cache
+    except ImportError:  # connection storage not installed yet
+        pass
+    else:
+        token_cache = database_token_cache()
+    return Client(
+        base_url=settings.PARTNER_CENTER_API_URL,
+        authority=settings.PARTNER_CENTER_AUTHORITY,
+        tenant_id=settings.PARTNER_CENTER_TENANT_ID,
+        client_id=settings.PARTNER_CENTER_CLIENT_ID,
+        client_secret=settings.PARTNER_CENTER_CLIENT_SECRET,
+        cloud=settings.PARTNER_CENTER_CLOUD,
+        token_cache=token_cache,
+        timeout=(5.0, float(settings.PARTNER_CENTER_TIMEOUT)),
+        max_retries=settings.PARTNER_CENTER_MAX_RETRIES,
+    )
+
+
+def new_operation_id() -> str:
+    """An id tying together the Partner Center calls of one user action (MS-CorrelationId)."""
+    return str(uuid.uuid4())

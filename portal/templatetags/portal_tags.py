@@ -1,0 +1,45 @@
+"""Template helpers: money with its currency, query strings for sort/filter/paging links."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.http import urlencode
+
+from portal.money import Money
+from portal.roles import has_role as _has_role
+
+register = template.Library()
+
+
+@register.filter
+def money(value, currency: str | None = None) -> str:
+    """``{{ amount|money:"USD" }}`` or ``{{ money_obj|money }}``; empty for None."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Money):
+        return value.format()
+    if not currency:
+        return f"{Decimal(str(value)):,}"
+    return Money(Decimal(str(value)), currency).format()
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """Current query string with ``changes`` applied (None removes a key); resets page on filter."""
+    params = context["request"].GET.copy()
+    if "page" not in changes:
+        params.pop("page", None)
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = urlencode(sorted(params.lists()), doseq=True)
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def has_role(user, role: str) -> bool:
+    return _has_role(user, role)

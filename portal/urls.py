@@ -1,0 +1,42 @@
+"""Root URLconf. Every view requires login (LoginRequiredMiddleware) and declares its roles."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal import admin_tools_views, customers_views, views
+
+customer_patterns = [
+    path("", customers_views.customer_list, name="list"),
+    path("<int:pk>/", customers_views.customer_detail, name="detail"),
+    path("registrations/", customers_views.registrations, name="registrations"),
+]
+admin_tools_patterns = [
+    path("admin-tools/connection/", admin_tools_views.connection, name="connection"),
+    path("audit/", admin_tools_views.audit_log, name="audit"),
+]
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("profile/", views.profile, name="profile"),
+    path("healthz", views.healthz, name="healthz"),
+    path("sync-status/<str:kind>/", views.sync_status, name="sync_status"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(success_url="/accounts/password/done/"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("django-admin/", admin.site.urls),
+    path("customers/", include((customer_patterns, "customers"))),
+    path("", include((admin_tools_patterns, "admin_tools"))),
+    path("catalog/", include("catalog.urls")),
+    path("", include("purchasing.urls")),
+    path("billing/", include("billing.urls")),
+]

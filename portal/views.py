@@ -1,0 +1,66 @@
+"""Project-level pages: dashboard, profile, health."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+
+from portal.models import StaffProfile
+from portal.roles import ALL_ROLES, role_required, user_roles
+
+
+@role_required(*ALL_ROLES)
+def dashboard(request):
+    """One dashboard; each role sees its own panels (filled in by each app's dashboard module)."""
+    from portal.dashboard import panels_for
+
+    return render(request, "portal/dashboard.html", {"panels": panels_for(request)})
+
+
+class ProfileForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        choices=[(z, z) for z in sorted(zoneinfo.available_timezones())],
+        help_text="Dates and times in the portal are shown in this time zone.",
+    )
+
+
+@role_required(*ALL_ROLES)
+def profile(request):
+    profile, _ = StaffProfile.objects.get_or_create(user=request.user)
+    form = ProfileForm(request.POST or None, initial={"time_zone": profile.time_zone})
+    if request.method == "POST" and form.is_valid():
+        profile.time_zone = form.cleaned_data["time_zone"]
+        profile.save(update_fields=["time_zone"])
+        request.session["time_zone"] = profile.time_zone
+        messages.success(request, "Your time zone was saved.")
+        return redirect("profile")
+    return render(request, "portal/profile.html", {"form": form, "roles": user_roles(request.user)})
+
+
+@login_not_required
+def healthz(request):
+    """Liveness for monitoring: 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        status = {"status": "ok", "database": "ok"}
+        code = 200
+    except Exception:  # any database failure means unhealthy
+        status = {"status": "error", "database": "unavailable"}
+        code = 503
+    return JsonResponse(status, status=code)
+
+
+@role_required(*ALL_ROLES)
+def sync_status(request, kind: str):
+    """HTMX partial: progress bar / last-synced line of one job kind."""
+    from portal.models import SyncState
+
+    state = SyncState.objects.filter(kind=kind).first() or SyncState(kind=kind)
+    return render(request, "includes/sync_status.html", {"state": state})

@@ -1,0 +1,167 @@
+"""Shared fixtures: staff users per role, the Partner Center sandbox, a Celery worker thread,
+real Redis, and a real Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
+DEMO_PASSWORD = "test-pass-123"
+
+
+# --- staff users -------------------------------------------------------------------------------
+
+
+def _make_user(username: str, roles: list[str]):
+    from portal.roles import Role
+    from portal.staff import staff_create_or_update
+
+    user, _ = staff_create_or_update(
+        username=username, password=DEMO_PASSWORD, roles=[Role(r) for r in roles]
+    )
+    return user
+
+
+@pytest.fixture
+def sales_user(db):
+    return _make_user("sally", ["sales"])
+
+
+@pytest.fixture
+def finance_user(db):
+    return _make_user("fiona", ["finance"])
+
+
+@pytest.fixture
+def admin_user(db):
+    return _make_user("adam", ["admin"])
+
+
+@pytest.fixture
+def norole_user(db):
+    return _make_user("nobody", [])
+
+
+def _client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def sales_client(sales_user):
+    return _client_for(sales_user)
+
+
+@pytest.fixture
+def finance_client(finance_user):
+    return _client_for(finance_user)
+
+
+@pytest.fixture
+def admin_client_portal(admin_user):
+    return _client_for(admin_user)
+
+
+# --- Partner Center sandbox -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory):
+    """One sandbox process for the whole session (short delays so tests stay fast)."""
+    testing = pytest.importorskip("partnercenter.sandbox.testing")
+    with testing.SandboxServer(tmp_path_factory.mktemp("sandbox")) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings):
+    """The session sandbox, reset to its seed state, with the portal's settings pointing at it."""
+    sandbox_server.reset()
+    settings.PARTNER_CENTER_API_URL = sandbox_server.base_url
+    settings.PARTNER_CENTER_AUTHORITY = sandbox_server.authority
+    settings.PARTNER_CENTER_TENANT_ID = sandbox_server.tenant_id
+    settings.PARTNER_CENTER_CLIENT_ID = sandbox_server.client_id
+    settings.PARTNER_CENTER_CLIENT_SECRET = sandbox_server.client_secret
+    settings.PARTNER_CENTER_TIMEOUT = 5
+    return sandbox_server
+
+
+# --- Celery -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker thread on the in-memory broker, consuming the portal's tasks."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield app
+
+
+# --- Redis ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    from tests.services import redis_binary, redis_server
+
+    if redis_binary() is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with redis_server() as url:
+        yield url
+
+
+# --- Browser ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def browser_login(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real login form."""
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

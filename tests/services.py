@@ -1,0 +1,114 @@
+"""Start real Redis and PostgreSQL servers from the installed binaries, on free loopback ports."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+def redis_binary() -> str | None:
+    return shutil.which("redis-server")
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """Yield ``redis://127.0.0.1:PORT/0`` of a throwaway Redis."""
+    binary = redis_binary()
+    if binary is None:
+        raise FileNotFoundError("redis-server is not installed")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def postgres_bindir() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    return None
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yield a ``postgres://`` URL of a throwaway cluster (runs as user postgres when root)."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise FileNotFoundError("PostgreSQL server binaries are not installed")
+    workdir = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+    data, sock = workdir / "data", workdir / "sock"
+    sock.mkdir()
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    if as_root:
+        shutil.chown(workdir, "postgres")
+        shutil.chown(sock, "postgres")
+    port = free_port()
+    run = lambda *args: subprocess.run(  # noqa: E731
+        prefix + list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
+        run(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(workdir / "log"),
+            "-o",
+            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "start",
+        )
+        yield f"postgres://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        with contextlib.suppress(Exception):
+            run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    """``python -m tests.services postgres -- CMD...``: run CMD with DATABASE_URL set."""
+    import sys
+
+    kind, _, *command = sys.argv[1:]
+    manager = postgres_server() if kind == "postgres" else redis_server()
+    with manager as url:
+        env = dict(os.environ)
+        env["DATABASE_URL" if kind == "postgres" else "REDIS_URL"] = url
+        sys.exit(subprocess.call(command, env=env))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""Test settings: the portal's settings with test-speed choices.
+
+Celery runs tasks through a real worker thread on the in-memory broker (see tests/conftest.py),
+not eagerly, so countdowns and retries behave as in production.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+
+from portal.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_RESULT_BACKEND = "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE = {}
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
