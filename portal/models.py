@@ -100,3 +100,125 @@ class SyncState(models.Model):
         if not self.total:
             return None
         return min(100, int(self.done * 100 / self.total))
+
+
+class AzureSubscription(models.Model):
+    """A customer's Azure plan/subscription, mirrored by ``sync_subscriptions``."""
+
+    class RegistrationState(models.TextChoices):
+        NOT_REGISTERED = "not_registered", "Not registered"
+        REGISTERING = "registering", "Registering"
+        REGISTERED = "registered", "Registered"
+        UNKNOWN = "unknown", "Unknown"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
+    subscription_id = models.UUIDField("Partner Center subscription id", unique=True)
+    offer_id = models.CharField(max_length=128, blank=True)
+    offer_name = models.CharField(max_length=255, blank=True)
+    friendly_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    billing_type = models.CharField(max_length=32, blank=True)
+    is_reservation_eligible = models.BooleanField(default=False)
+    registration_state = models.CharField(
+        max_length=16, choices=RegistrationState.choices, default=RegistrationState.UNKNOWN
+    )
+    raw = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["customer_id", "friendly_name"]
+
+    def __str__(self) -> str:
+        return self.friendly_name or str(self.subscription_id)
+
+
+class SubscriptionRegistration(models.Model):
+    """One admin's request to register a subscription for reservations, polled to completion."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        REGISTERING = "registering", "Registering"
+        REGISTERED = "registered", "Registered"
+        FAILED = "failed", "Failed"
+        TIMED_OUT = "timed_out", "Timed out"
+
+    ACTIVE_STATES = (State.PENDING, State.REGISTERING)
+    FINAL_STATES = (State.REGISTERED, State.FAILED, State.TIMED_OUT)
+
+    subscription = models.ForeignKey(
+        AzureSubscription, on_delete=models.CASCADE, related_name="registrations"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    ms_request_id = models.CharField(max_length=64, blank=True)
+    correlation_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    polling_until = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # At most one registration in progress per subscription (double clicks, two admins).
+            models.UniqueConstraint(
+                fields=["subscription"],
+                condition=models.Q(state__in=["pending", "registering"]),
+                name="one_active_registration_per_subscription",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "next_poll_at"])]
+
+    def __str__(self) -> str:
+        return f"Registration of {self.subscription} ({self.state})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES
+
+
+class PartnerCenterConnection(models.Model):
+    """The App+User sign-in: the MSAL token cache, encrypted (Fernet, key from SECRET_KEY)."""
+
+    name = models.CharField(max_length=32, unique=True, default="default")
+    token_cache_encrypted = models.BinaryField(blank=True, default=b"")
+    username = models.CharField(max_length=255, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    home_account_id = models.CharField(max_length=255, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    connected_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Partner Center connection ({self.username or 'not signed in'})"
+
+
+class PortalSetting(models.Model):
+    """A key/value setting admins change in the portal (e.g. ``perpetual_software_qualified``)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    value = models.JSONField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
