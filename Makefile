@@ -43,7 +43,7 @@ pytest: install
 # Database tests again on a throwaway PostgreSQL, when its server binaries are installed.
 pytest-postgres: install
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		$(PY) -m tests.services postgres -- $(BIN)/pytest -m "not browser and not slow" -q $(PYTEST_ARGS); \
+		PORTAL_EXPECT_DB=postgresql $(PY) -m tests.services postgres -- $(BIN)/pytest -m "not browser and not slow" -q $(PYTEST_ARGS); \
 	else echo "PostgreSQL server not installed: skipping the PostgreSQL pass"; fi
 
 test: lint pytest pytest-postgres
