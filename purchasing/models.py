@@ -1,0 +1,217 @@
+"""Purchasing: carts, the checkout state machine, orders (mirrors of Partner Center orders),
+entitlements and reservations, approvals.
+
+Safety rules encoded here (see ``purchasing/services/checkout.py`` for the flow):
+- one open cart per customer (conditional unique constraint);
+- one ``Checkout`` per cart (``OneToOneField``) whose ``ms_request_id`` is generated and stored
+  before the first Partner Center call and reused by every retry;
+- one local ``Order`` per Partner Center order (``pc_order_id`` unique).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from portal.models import Customer
+
+MONEY = {"max_digits": 20, "decimal_places": 6}
+
+
+class BillingCycle(models.TextChoices):
+    ONE_TIME = "one_time", "One-time"
+    MONTHLY = "monthly", "Monthly"
+    ANNUAL = "annual", "Annual"
+    TRIENNIAL = "triennial", "Triennial"
+    NONE = "none", "None"
+
+
+class Cart(models.Model):
+    """A customer's cart, kept locally and mirrored to a Partner Center cart."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CHECKED_OUT = "checked_out", "Checked out"
+        ABANDONED = "abandoned", "Abandoned"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="carts")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    # The cart a group retry was built from (failed order groups are retried in a new cart).
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+    pc_cart_id = models.CharField("Partner Center cart id", max_length=64, blank=True)
+    pc_status = models.CharField(max_length=16, blank=True)
+    pc_expires_at = models.DateTimeField(null=True, blank=True)
+    pc_modified_at = models.DateTimeField(null=True, blank=True)
+    pc_synced_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every local change; the PC cart is in step when pc_version == version.
+    version = models.PositiveIntegerField(default=0)
+    pc_version = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(state="open"),
+                name="one_open_cart_per_customer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Cart {self.pk} of {self.customer}"
+
+    @property
+    def in_step(self) -> bool:
+        return bool(self.pc_cart_id) and self.pc_version == self.version
+
+
+class Checkout(models.Model):
+    """The state machine of one cart's checkout; persisted before Partner Center is called."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        REJECTED = "rejected", "Rejected"
+        SUBMITTING = "submitting", "Submitting"
+        SUBMITTED = "submitted", "Submitted"
+        PARTIALLY_SUBMITTED = "partially_submitted", "Partially submitted"
+        FAILED = "failed", "Failed"
+        OUTCOME_UNKNOWN = "outcome_unknown", "Outcome unknown"
+
+    FINAL_STATES = (State.SUBMITTED, State.PARTIALLY_SUBMITTED, State.FAILED, State.REJECTED)
+
+    # One checkout per cart: a second submit of the same cart finds this row (double clicks,
+    # two tabs, two users) instead of creating a second Partner Center checkout.
+    cart = models.OneToOneField(Cart, on_delete=models.PROTECT, related_name="checkout")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="checkouts")
+    state = models.CharField(max_length=24, choices=State.choices, default=State.DRAFT)
+    # Partner Center's idempotency key: generated with the row, reused by every attempt.
+    ms_request_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    correlation_id = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(null=True, blank=True)
+    estimated_total = models.DecimalField(**MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    reconcile_attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    last_error = models.TextField(blank=True)
+    order_errors = models.JSONField(default=list, blank=True)
+    duplicate_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"Checkout {self.pk} ({self.state})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES
+
+
+class Order(models.Model):
+    """A Partner Center order: placed through the portal (awaiting until it shows in PC's lists)
+    or imported from PC by the periodic sync."""
+
+    class SyncState(models.TextChoices):
+        AWAITING = "awaiting", "Awaiting Partner Center"
+        CONFIRMED = "confirmed", "Confirmed"
+        ATTENTION = "attention", "Needs attention"
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", "Portal"
+        EXTERNAL = "external", "Partner Center"
+
+    pc_order_id = models.CharField("Partner Center order id", max_length=64, unique=True)
+    alternate_id = models.CharField(max_length=64, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    checkout = models.ForeignKey(
+        Checkout, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    order_group = models.CharField(max_length=32, blank=True)
+    billing_cycle = models.CharField(max_length=16, choices=BillingCycle.choices, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    total_price = models.DecimalField(**MONEY, null=True, blank=True)
+    status = models.CharField(max_length=16, blank=True, help_text="pending/completed/cancelled")
+    pc_status = models.CharField(max_length=32, blank=True, help_text="status as PC spells it")
+    transaction_type = models.CharField(max_length=32, blank=True)
+    sync_state = models.CharField(
+        max_length=16, choices=SyncState.choices, default=SyncState.AWAITING
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PORTAL)
+    created_at = models.DateTimeField(help_text="Partner Center creation date")
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    correlation_id = models.CharField(max_length=64, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirm_deadline = models.DateTimeField(null=True, blank=True)
+    sync_attempts = models.PositiveIntegerField(default=0)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    provisioning_status = models.CharField(max_length=32, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"]),
+            models.Index(fields=["sync_state", "confirm_deadline"]),
+            models.Index(fields=["billing_cycle", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.alternate_id or self.pc_order_id
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    offer_id = models.CharField(max_length=128, help_text="catalog item id or legacy offer id")
+    product_id = models.CharField(max_length=32, blank=True)
+    sku_id = models.CharField(max_length=32, blank=True)
+    friendly_name = models.CharField(max_length=255, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    term_duration = models.CharField(max_length=16, blank=True)
+    subscription_id = models.CharField(max_length=64, blank=True)
+    unit_price = models.DecimalField(**MONEY, null=True, blank=True)
+    extended_price = models.DecimalField(**MONEY, null=True, blank=True)
+    provisioning_context = models.JSONField(default=dict, blank=True)
+    provisioning_status = models.CharField(max_length=32, blank=True)
+    transaction_type = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["order_id", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_number"], name="order_line_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} #{self.line_number}"
+
+    @property
+    def catalog_item_id(self) -> str:
+        return self.offer_id
