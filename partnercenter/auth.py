@@ -13,6 +13,7 @@ import os
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -225,7 +226,9 @@ class MsalAuth:
         return _token_or_raise(result, UserSignInRequired)
 
     def begin_user_sign_in(self, redirect_uri: str, **kwargs: Any) -> dict[str, Any]:
-        with self._lock:
+        with self._lock, warnings.catch_warnings():
+            # The portal's callback is a GET with the code in the query string (MSAL suggests form_post).
+            warnings.filterwarnings("ignore", message="response_mode='form_post'")
             flow = self._application().initiate_auth_code_flow(
                 scopes=self.user_scopes, redirect_uri=redirect_uri, **kwargs
             )
@@ -245,7 +248,7 @@ class MsalAuth:
                 result = self._application().acquire_token_by_auth_code_flow(
                     dict(flow), dict(query_params)
                 )
-            except ValueError as exc:  # state mismatch, nonce mismatch, ...
+            except (ValueError, RuntimeError) as exc:  # state or nonce mismatch
                 raise AuthenticationError(f"Sign-in could not be completed: {exc}") from exc
             self._persist()
         _token_or_raise(result, AuthenticationError)
