@@ -146,6 +146,16 @@ class Transport:
                 if response.status_code < 400:
                     return response
                 last_error = error_from_response(response, method, url, **ids)
+                if user and response.status_code == 401:
+                    # The user's token was refused (e.g. consent revoked): they must sign in again.
+                    raise errors.UserSignInRequired(
+                        last_error.message,
+                        status=401,
+                        code=last_error.code,
+                        description=last_error.description,
+                        data=last_error.data,
+                        **ids,
+                    )
                 if response.status_code == 429:
                     wait = last_error.retry_after  # type: ignore[attr-defined]
                     if wait is not None and wait > self.max_retry_after:
