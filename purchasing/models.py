@@ -215,3 +215,173 @@ class OrderLine(models.Model):
     @property
     def catalog_item_id(self) -> str:
         return self.offer_id
+
+
+class OrderEvent(models.Model):
+    """History of an order's status and sync state (re-syncs append only when something changed)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    field = models.CharField(max_length=32)
+    old_value = models.CharField(max_length=64, blank=True)
+    new_value = models.CharField(max_length=64, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["order_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.field}: {self.old_value} -> {self.new_value}"
+
+
+class CartLine(models.Model):
+    """One catalog item in a cart, with what Partner Center said about it."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    availability = models.ForeignKey(
+        "catalog.Availability", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Snapshot of what the salesperson chose (the catalog may change underneath).
+    catalog_item_id = models.CharField(max_length=128)
+    product_id = models.CharField(max_length=32, blank=True)
+    sku_id = models.CharField(max_length=32, blank=True)
+    pc_availability_id = models.CharField(max_length=64, blank=True)
+    title = models.CharField(max_length=255, blank=True)
+    product_type = models.CharField(max_length=64, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    billing_cycle = models.CharField(max_length=16, choices=BillingCycle.choices)
+    term_duration = models.CharField(max_length=16, blank=True)
+    provisioning_context = models.JSONField(default=dict, blank=True)
+    unit_price = models.DecimalField(**MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    # Partner Center's view of the line.
+    pc_line_id = models.IntegerField(null=True, blank=True)
+    order_group = models.CharField(max_length=32, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_description = models.TextField(blank=True)
+    # Re-validation at review: what changed since the line was added, and who accepted it.
+    change_note = models.TextField(blank=True)
+    change_confirmed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cart_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title or self.catalog_item_id} x{self.quantity}"
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.change_note) and not self.change_confirmed
+
+
+class Approval(models.Model):
+    """A checkout waiting for a finance or admin user (rules in settings/PortalSetting)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    checkout = models.OneToOneField(Checkout, on_delete=models.CASCADE, related_name="approval")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    reasons = models.JSONField(default=list, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Approval of {self.checkout} ({self.state})"
+
+
+class Notification(models.Model):
+    """An in-portal message to one user (approval decided, order needs attention, ...)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purchasing_notifications"
+    )
+    message = models.CharField(max_length=255)
+    url = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Entitlement(models.Model):
+    """A mirror of one Partner Center entitlement (App+User), keyed by order + line + type."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="entitlements")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="entitlements"
+    )
+    pc_order_id = models.CharField(max_length=64)
+    order_line_id = models.CharField(max_length=16, blank=True)
+    entitlement_type = models.CharField(max_length=32)
+    product_id = models.CharField(max_length=32, blank=True)
+    sku_id = models.CharField(max_length=32, blank=True)
+    title = models.CharField(max_length=255, blank=True)
+    quantity = models.PositiveIntegerField(default=0)
+    fulfillment_state = models.CharField(max_length=32, blank=True)
+    expiry_date = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True, help_text="False when gone from Partner Center")
+    raw = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["customer_id", "expiry_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "pc_order_id", "order_line_id", "entitlement_type"],
+                name="entitlement_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["entitlement_type", "expiry_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_type} {self.product_id}:{self.sku_id} x{self.quantity}"
+
+
+class Reservation(models.Model):
+    """Azure reservation details behind a reservedinstance entitlement's artifact link."""
+
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.CASCADE, related_name="reservations"
+    )
+    reservation_order_id = models.CharField(max_length=64, help_text="artifact resourceId")
+    reservation_id = models.CharField(max_length=64)
+    display_name = models.CharField(max_length=255, blank=True)
+    reservation_type = models.CharField(max_length=32, blank=True)
+    scope_type = models.CharField(max_length=16, blank=True)
+    applied_scopes = models.JSONField(default=list, blank=True)
+    region = models.CharField(max_length=64, blank=True)
+    term = models.CharField(max_length=16, blank=True)
+    quantity = models.PositiveIntegerField(default=0)
+    effective_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    provisioning_state = models.CharField(max_length=32, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reservation_id"], name="reservation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.reservation_id
