@@ -420,3 +420,23 @@ def test_cloud_defaults():
     assert gov.pricing_base_url == "https://api.partner.microsoft.com"
     with pytest.raises(ValueError):
         partnercenter.Client(cloud="mars", tenant_id=TENANT, client_id="c", client_secret="s")
+
+
+def test_retry_after_beyond_cap_is_not_waited_for(fake, sleeps):
+    fake.route(
+        "GET",
+        "/v1/invoices/summary",
+        reply(429, {"statusCode": 429}, headers={"Retry-After": "3600"}),
+    )
+    with pytest.raises(errors.Throttled) as info:
+        make_client(fake, sleeps).get_account_balance()
+    assert info.value.retry_after == 3600.0 and sleeps == []
+    assert len(fake.api_requests("/v1/invoices/summary")) == 1
+
+
+def test_file_token_cache_store_roundtrip(tmp_path):
+    store = partnercenter.FileTokenCacheStore(tmp_path / "cache.json")
+    assert store.load() is None
+    store.save('{"a": 1}')
+    assert store.load() == '{"a": 1}'
+    assert (tmp_path / "cache.json").stat().st_mode & 0o777 == 0o600
