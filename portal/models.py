@@ -165,6 +165,8 @@ class SubscriptionRegistration(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Identifies the one live chain of polling tasks; the beat sweep replaces it to take over.
+    poll_token = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
