@@ -1,0 +1,113 @@
+"""Purchase rules every page and the cart service apply: why an availability can't be bought.
+
+``purchase_blockers`` returns sentences a salesperson understands; an empty list means the item may
+be added to a cart (other prerequisites, such as an inventory check, are enforced separately).
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+MARKETS_CSV = Path(__file__).resolve().parent / "data" / "unavailable-markets.csv"
+PERPETUAL_SETTING = "perpetual_software_qualified"
+
+
+@cache
+def software_subscription_unavailable_markets() -> dict[str, str]:
+    """ISO 3166 code -> English name of the markets where software subscriptions aren't sold."""
+    with MARKETS_CSV.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["iso_code"].strip().upper(): row["name_en"].strip()
+            for row in csv.DictReader(fh)
+            if row.get("iso_code")
+        }
+
+
+def market_name(country: str) -> str:
+    return software_subscription_unavailable_markets().get((country or "").upper(), country)
+
+
+def is_software_subscription(product) -> bool:
+    views = (product.target_views or "").lower()
+    return (
+        product.product_type.lower() == "software"
+        and product.product_subtype.lower() == "subscription"
+    ) or "|softwaresubscriptions|" in views
+
+
+def is_perpetual_software(product) -> bool:
+    views = (product.target_views or "").lower()
+    return (
+        product.product_type.lower() == "software"
+        and product.product_subtype.lower() == "perpetual"
+    ) or "|softwareperpetual|" in views
+
+
+def perpetual_software_qualified() -> bool:
+    try:
+        from portal.settings_store import portal_setting_get
+    except ImportError:  # pragma: no cover - settings store not installed
+        return False
+    return bool(portal_setting_get(PERPETUAL_SETTING, False))
+
+
+def market_rule_blocker(product, country: str) -> str | None:
+    """The market rule for software subscriptions, for a product and a customer's country."""
+    country = (country or "").upper()
+    if is_software_subscription(product) and country in software_subscription_unavailable_markets():
+        return (
+            f"Software subscriptions cannot be sold to customers in {market_name(country)} "
+            f"({country}): Microsoft does not offer them in that market."
+        )
+    return None
+
+
+def perpetual_blocker(product) -> str | None:
+    if is_perpetual_software(product) and not perpetual_software_qualified():
+        return (
+            "Perpetual software can only be sold by a partner qualified for it; an administrator "
+            "records the qualification in the portal settings."
+        )
+    return None
+
+
+def purchase_blockers(*, availability, customer=None) -> list[str]:
+    """Reasons ``customer`` cannot buy ``availability`` (empty: nothing in the way)."""
+    sku = availability.sku
+    product = sku.product
+    reasons: list[str] = []
+    if not availability.is_available or not sku.is_available or not product.is_available:
+        reasons.append(
+            "Partner Center no longer offers this item (it disappeared at the last catalog sync)."
+        )
+    elif not availability.is_purchasable:
+        reasons.append("Partner Center marks this availability as not purchasable.")
+    if customer is not None:
+        customer_country = (customer.country or "").upper()
+        if customer_country and availability.country.upper() != customer_country:
+            reasons.append(
+                f"This availability is for the {availability.country} market, but "
+                f"{customer.company_name} buys in {customer_country}: pick the availability "
+                f"of the customer's market."
+            )
+        customer_segment = (getattr(customer, "segment", "") or "").lower()
+        if (
+            customer_segment
+            and availability.segment
+            and availability.segment.lower() != customer_segment
+        ):
+            reasons.append(
+                f"This availability is for the {availability.segment} segment, but "
+                f"{customer.company_name} is a {customer_segment} customer."
+            )
+        if not getattr(customer, "is_active", True):
+            reasons.append(f"{customer.company_name} is no longer an active customer.")
+        market = market_rule_blocker(product, customer_country)
+        if market:
+            reasons.append(market)
+    perpetual = perpetual_blocker(product)
+    if perpetual:
+        reasons.append(perpetual)
+    return reasons

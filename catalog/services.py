@@ -1,0 +1,709 @@
+"""Catalog writes: catalog sync, price sheet sync, inventory checks.
+
+No transaction is held open across a Partner Center call: pages of Partner Center data are fetched
+first, then upserted in short bulk statements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from catalog.models import Availability, InventoryCheck, PriceSheetEntry, Product, Sku
+from portal import progress
+from portal.audit import audit_record
+from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.partner_center import get_client, new_operation_id
+
+log = logging.getLogger(__name__)
+
+# Target views synced by default: each Azure reservation family, then the software views. A product
+# listed in several views is fetched once per run (the first, most specific view wins).
+DEFAULT_TARGET_VIEWS = [
+    "AzureReservationsVM",
+    "AzureReservationsSQL",
+    "AzureReservationsCosmosDb",
+    "AzureReservations",
+    "SoftwarePerpetual",
+    "SoftwareSubscriptions",
+    "SoftwareSUSELinux",
+    "Software",
+]
+PRICE_SHEET_VIEWS = ["azure_reservations", "software", "updatedlicensebased"]
+BATCH_SKUS = 2000  # SKUs fetched before a bulk upsert
+
+
+def content_hash(value: Any) -> str:
+    data = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _public(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k not in ("links", "attributes")}
+
+
+def _views_text(views: Iterable[str]) -> str:
+    views = sorted({v for v in views if v})
+    return f"|{'|'.join(views)}|" if views else ""
+
+
+def _split_views(text: str) -> list[str]:
+    return [v for v in (text or "").split("|") if v]
+
+
+def _text_list(values: Iterable[Any]) -> str:
+    values = [str(v) for v in values if v]
+    return f"|{'|'.join(values)}|" if values else ""
+
+
+class CatalogSyncError(PartnerCenterUnavailable):
+    code = "catalog_sync"
+
+
+@dataclass
+class SyncResult:
+    country: str
+    target_views: list[str]
+    segment: str | None
+    products: int = 0
+    skus: int = 0
+    availabilities: int = 0
+    written: int = 0  # catalog rows inserted or updated (0 on an unchanged catalog)
+    vanished: int = 0  # availabilities marked unavailable
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.products} products, {self.skus} SKUs, {self.availabilities} availabilities; "
+            f"{self.written} rows written, {self.vanished} marked unavailable "
+            f"in {self.seconds:.1f} s"
+        )
+
+
+def catalog_sync_kind(country: str, target_view: str | None = None, segment: str | None = None):
+    parts = ["catalog", country.upper()]
+    if target_view:
+        parts.append(target_view)
+    if segment:
+        parts.append(segment.lower())
+    return ":".join(parts)
+
+
+# -- catalog sync --------------------------------------------------------------------------------
+def catalog_sync(
+    *,
+    country: str,
+    target_views: list[str] | None = None,
+    segment: str | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    workers: int | None = None,
+    client=None,
+) -> SyncResult:
+    """Mirror the catalog of ``country`` for the target views (and segment) into the database.
+
+    Idempotent and incremental: rows are upserted by Partner Center ids only when their content hash
+    changed; availabilities of the synced scope that Partner Center no longer lists are marked
+    unavailable (never deleted). Progress (products done / total) goes to ``portal.progress``.
+    """
+    country = (country or "").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise PortalError(f"'{country}' is not a two-letter ISO country code (e.g. US).")
+    views = list(target_views or DEFAULT_TARGET_VIEWS)
+    segment = segment.lower() if segment else None
+    kind = catalog_sync_kind(country, views[0] if len(views) == 1 else None, segment)
+    client = client or get_client()
+    workers = workers or getattr(settings, "CATALOG_SYNC_WORKERS", 4)
+    result = SyncResult(country=country, target_views=views, segment=segment)
+    started = time.monotonic()
+    progress.sync_begin(kind=kind, message=f"Listing products of {country}")
+    try:
+        _catalog_sync_run(client, result, views, workers, kind, on_progress)
+    except Exception as exc:
+        from partnercenter.errors import PartnerCenterError
+
+        if isinstance(exc, PartnerCenterError):
+            message = f"Catalog sync of {country} failed: {exc}"
+            progress.sync_fail(kind=kind, error=message)
+            raise CatalogSyncError(message) from exc
+        progress.sync_fail(kind=kind, error=f"Catalog sync of {country} failed: {exc}")
+        raise
+    result.seconds = time.monotonic() - started
+    progress.sync_succeed(kind=kind, message=result.summary())
+    return result
+
+
+def _catalog_sync_run(client, result: SyncResult, views, workers, kind, on_progress) -> None:
+    country, segment = result.country, result.segment
+    products: dict[str, dict] = {}
+    product_views: dict[str, list[str]] = {}
+    for view in views:
+        for product in client.list_products(country, view, target_segment=segment):
+            pid = product.id
+            if pid not in products:
+                products[pid] = {"doc": product.raw, "view": view}
+            product_views.setdefault(pid, []).append(view)
+    total = len(products)
+    progress.sync_progress(kind=kind, done=0, total=total, message=f"{total} products to sync")
+    if on_progress:
+        on_progress(0, total, f"{total} products")
+
+    seen_availability_ids: set[int] = set()
+    now = timezone.now()
+
+    def fetch(pid: str) -> tuple[str, list[tuple[dict, list[dict]]]]:
+        out = []
+        for sku in client.list_skus(pid, country, target_segment=segment):
+            avails = [
+                a.raw
+                for a in client.list_availabilities(pid, sku.id, country, target_segment=segment)
+            ]
+            out.append((sku.raw, avails))
+        return pid, out
+
+    done = 0
+    batch: list[tuple[str, list]] = []
+    batch_skus = 0
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for pid, skus in pool.map(fetch, list(products)):
+            batch.append((pid, skus))
+            batch_skus += len(skus)
+            done += 1
+            if batch_skus >= BATCH_SKUS or done == total:
+                _upsert_batch(batch, products, product_views, result, seen_availability_ids, now)
+                batch, batch_skus = [], 0
+                message = f"{result.skus} SKUs, {result.availabilities} availabilities"
+                progress.sync_progress(kind=kind, done=done, total=total, message=message)
+                if on_progress:
+                    on_progress(done, total, message)
+    if batch:
+        _upsert_batch(batch, products, product_views, result, seen_availability_ids, now)
+    result.products = total
+    _mark_vanished(result, views, seen_availability_ids)
+
+
+def _upsert_batch(batch, products, product_views, result, seen_availability_ids, now) -> None:
+    pids = [pid for pid, _ in batch]
+    # Products
+    existing = {
+        row["product_id"]: row
+        for row in Product.objects.filter(product_id__in=pids).values(
+            "pk", "product_id", "content_hash", "target_views", "is_available"
+        )
+    }
+    product_rows = []
+    for pid in pids:
+        doc = _public(products[pid]["doc"])
+        old = existing.get(pid)
+        views = set(product_views.get(pid, [])) | set(
+            _split_views(old["target_views"] if old else "")
+        )
+        views_text = _views_text(views)
+        digest = content_hash([doc, views_text])
+        if old and old["content_hash"] == digest:
+            continue
+        ptype = doc.get("productType") or {}
+        subtype = ptype.get("subType") or {}
+        first_view = products[pid]["view"]
+        product_rows.append(
+            Product(
+                product_id=pid,
+                title=(doc.get("title") or pid)[:255],
+                description=doc.get("description") or "",
+                product_type=(ptype.get("id") or "")[:64],
+                product_subtype=(subtype.get("id") or "")[:64],
+                target_view=first_view,
+                target_views=views_text[:512],
+                publisher=(doc.get("publisherName") or "")[:255],
+                is_microsoft_product=bool(doc.get("isMicrosoftProduct", True)),
+                is_available=True,
+                raw=doc,
+                content_hash=digest,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        )
+    if product_rows:
+        Product.objects.bulk_create(
+            product_rows,
+            update_conflicts=True,
+            unique_fields=["product_id"],
+            update_fields=[
+                "title", "description", "product_type", "product_subtype", "target_view",
+                "target_views", "publisher", "is_microsoft_product", "is_available", "raw",
+                "content_hash", "last_seen_at",
+            ],
+        )  # fmt: skip
+        result.written += len(product_rows)
+    product_pk = dict(Product.objects.filter(product_id__in=pids).values_list("product_id", "pk"))
+    product_title = {pid: (products[pid]["doc"].get("title") or pid) for pid in pids}
+
+    # SKUs
+    sku_docs = {(pid, s.get("id")): s for pid, skus in batch for s, _ in skus}
+    existing_skus = {
+        (row["product__product_id"], row["sku_id"]): row["content_hash"]
+        for row in Sku.objects.filter(product_id__in=product_pk.values()).values(
+            "product__product_id", "sku_id", "content_hash"
+        )
+    }
+    sku_rows = []
+    for (pid, sid), s in sku_docs.items():
+        doc = _public(s)
+        digest = content_hash([doc, product_title[pid]])
+        if existing_skus.get((pid, sid)) == digest:
+            continue
+        title = (doc.get("title") or sid)[:255]
+        description = doc.get("description") or ""
+        cycles = [str(c) for c in doc.get("supportedBillingCycles") or []]
+        prereqs = [str(p) for p in doc.get("purchasePrerequisites") or []]
+        sku_rows.append(
+            Sku(
+                product_id=product_pk[pid],
+                sku_id=sid,
+                title=title,
+                description=description,
+                min_quantity=int(doc.get("minimumQuantity") or 1),
+                max_quantity=doc.get("maximumQuantity"),
+                is_trial=bool(doc.get("isTrial")),
+                billing_cycles=cycles,
+                prerequisites=prereqs,
+                inventory_variables=doc.get("inventoryVariables") or [],
+                provisioning_variables=doc.get("provisioningVariables") or [],
+                dynamic_attributes=doc.get("dynamicAttributes") or {},
+                consumption_type=(doc.get("consumptionType") or "")[:32],
+                billing_cycles_text=_text_list(c.lower() for c in cycles)[:255],
+                prerequisites_text=_text_list(p.lower() for p in prereqs)[:255],
+                search_text=" ".join([product_title[pid], title, description]).lower(),
+                is_available=True,
+                raw=doc,
+                content_hash=digest,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        )
+    if sku_rows:
+        Sku.objects.bulk_create(
+            sku_rows,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["product", "sku_id"],
+            update_fields=[
+                "title", "description", "min_quantity", "max_quantity", "is_trial",
+                "billing_cycles", "prerequisites", "inventory_variables", "provisioning_variables",
+                "dynamic_attributes", "consumption_type", "billing_cycles_text",
+                "prerequisites_text", "search_text", "raw", "content_hash", "last_seen_at",
+            ],
+        )  # fmt: skip
+        result.written += len(sku_rows)
+    result.skus += len(sku_docs)
+    sku_pk = {
+        (pid, sid): pk
+        for pid, sid, pk in Sku.objects.filter(product_id__in=product_pk.values()).values_list(
+            "product__product_id", "sku_id", "pk"
+        )
+    }
+
+    # Availabilities
+    avail_docs = {}
+    for pid, skus in batch:
+        for s, avails in skus:
+            for a in avails:
+                avail_docs[a.get("catalogItemId") or f"{pid}:{s.get('id')}:{a.get('id')}"] = (
+                    pid,
+                    s.get("id"),
+                    a,
+                )
+    existing_avail = {}
+    cids = list(avail_docs)
+    for i in range(0, len(cids), 900):
+        chunk = cids[i : i + 900]
+        for row in Availability.objects.filter(
+            country=result.country, catalog_item_id__in=chunk
+        ).values("pk", "catalog_item_id", "content_hash", "is_available"):
+            existing_avail[row["catalog_item_id"]] = row
+    avail_rows = []
+    for cid, (pid, sid, a) in avail_docs.items():
+        doc = {k: v for k, v in _public(a).items() if k not in ("product", "sku")}
+        digest = content_hash(doc)
+        old = existing_avail.get(cid)
+        if old:
+            seen_availability_ids.add(old["pk"])
+            if old["content_hash"] == digest and old["is_available"]:
+                continue
+        currency = doc.get("defaultCurrency") or {}
+        terms = doc.get("terms") or []
+        avail_rows.append(
+            Availability(
+                sku_id=sku_pk[(pid, sid)],
+                availability_id=str(doc.get("id") or "")[:64],
+                catalog_item_id=cid[:200],
+                country=(doc.get("country") or result.country).upper()[:2],
+                segment=str(doc.get("segment") or "").lower()[:32],
+                reservation_scope=str(doc.get("reservationScope") or "")[:32],
+                currency=(currency.get("code") or "")[:3],
+                currency_symbol=(currency.get("symbol") or "")[:8],
+                terms=terms,
+                term_durations=_text_list(t.get("duration") for t in terms)[:128],
+                is_purchasable=bool(doc.get("isPurchasable", True)),
+                is_renewable=bool(doc.get("isRenewable", False)),
+                is_available=True,
+                raw=doc,
+                content_hash=digest,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        )
+    if avail_rows:
+        Availability.objects.bulk_create(
+            avail_rows,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["country", "catalog_item_id"],
+            update_fields=[
+                "sku", "availability_id", "segment", "reservation_scope", "currency",
+                "currency_symbol", "terms", "term_durations", "is_purchasable", "is_renewable",
+                "is_available", "raw", "content_hash", "last_seen_at",
+            ],
+        )  # fmt: skip
+        result.written += len(avail_rows)
+        new_cids = [
+            r.catalog_item_id for r in avail_rows if r.catalog_item_id not in existing_avail
+        ]
+        for i in range(0, len(new_cids), 900):
+            seen_availability_ids.update(
+                Availability.objects.filter(
+                    country=result.country, catalog_item_id__in=new_cids[i : i + 900]
+                ).values_list("pk", flat=True)
+            )
+    result.availabilities += len(avail_docs)
+
+
+def _scope_products_q(views: list[str]) -> Q:
+    q = Q()
+    for view in views:
+        q |= Q(target_views__icontains=f"|{view}|")
+    return q
+
+
+def _mark_vanished(result: SyncResult, views: list[str], seen: set[int]) -> None:
+    """Availabilities (then SKUs, products) of the synced scope no longer listed: unavailable."""
+    scope_products = Product.objects.filter(_scope_products_q(views))
+    candidates = Availability.objects.filter(
+        country=result.country, is_available=True, sku__product__in=scope_products
+    )
+    if result.segment:
+        candidates = candidates.filter(segment=result.segment)
+    gone = [pk for pk in candidates.values_list("pk", flat=True).iterator() if pk not in seen]
+    for i in range(0, len(gone), 500):
+        result.vanished += Availability.objects.filter(pk__in=gone[i : i + 500]).update(
+            is_available=False
+        )
+    result.written += result.vanished
+    # A SKU / product is available while some market still offers it (no-ops when unchanged).
+    live_avail = Availability.objects.filter(sku=OuterRef("pk"), is_available=True)
+    skus = Sku.objects.filter(product__in=scope_products)
+    result.written += (
+        skus.filter(is_available=True).exclude(Exists(live_avail)).update(is_available=False)
+    )
+    result.written += (
+        skus.filter(is_available=False).filter(Exists(live_avail)).update(is_available=True)
+    )
+    live_sku = Sku.objects.filter(product=OuterRef("pk"), is_available=True)
+    result.written += (
+        scope_products.filter(is_available=True)
+        .exclude(Exists(live_sku))
+        .update(is_available=False)
+    )
+    result.written += (
+        scope_products.filter(is_available=False).filter(Exists(live_sku)).update(is_available=True)
+    )
+
+
+# -- price sheets --------------------------------------------------------------------------------
+@dataclass
+class PriceSheetResult:
+    market: str
+    view: str
+    rows: int = 0
+    written: int = 0
+    retired: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.market} {self.view}: {self.rows} prices, {self.written} written, "
+            f"{self.retired} no longer in the sheet, in {self.seconds:.1f} s"
+        )
+
+
+def _price_key(market: str, view: str, row) -> str:
+    return content_hash(
+        [
+            market, view, row.product_id.upper(), row.sku_id.upper(), row.term_duration,
+            row.billing_plan, row.currency, row.tier_min,
+            row.effective_start.isoformat() if row.effective_start else "",
+        ]
+    )  # fmt: skip
+
+
+def price_sheet_sync(
+    *, market: str, view: str, month: str | None = None, client=None
+) -> PriceSheetResult:
+    """Mirror one price sheet (market x view), streamed; unchanged rows are not written."""
+    from partnercenter.errors import PartnerCenterError, UserSignInRequired
+
+    market = market.upper()
+    kind = f"pricesheet:{market}:{view}"
+    client = client or get_client()
+    result = PriceSheetResult(market=market, view=view)
+    started = time.monotonic()
+    progress.sync_begin(kind=kind, message=f"Downloading the {view} price sheet of {market}")
+    seen: set[str] = set()
+    try:
+        batch = []
+        for row in client.get_price_sheet(market, view, month=month):
+            batch.append(row)
+            if len(batch) >= 1000:
+                _price_upsert(batch, market, view, result, seen)
+                batch = []
+                progress.sync_progress(kind=kind, done=result.rows)
+        if batch:
+            _price_upsert(batch, market, view, result, seen)
+    except UserSignInRequired as exc:
+        message = (
+            "Price sheets need a signed-in Partner Center user: an administrator must connect "
+            f"Partner Center (Admin tools > Connection). {exc}"
+        )
+        progress.sync_fail(kind=kind, error=message)
+        raise PartnerCenterUnavailable(message, code="sign_in_required") from exc
+    except PartnerCenterError as exc:
+        message = f"Price sheet {market} {view} could not be downloaded: {exc}"
+        progress.sync_fail(kind=kind, error=message)
+        raise PartnerCenterUnavailable(message) from exc
+    if month is None:
+        current = PriceSheetEntry.objects.filter(market=market, view=view, is_current=True)
+        gone = [k for k in current.values_list("row_key", flat=True).iterator() if k not in seen]
+        for i in range(0, len(gone), 500):
+            result.retired += PriceSheetEntry.objects.filter(row_key__in=gone[i : i + 500]).update(
+                is_current=False
+            )
+        result.written += result.retired
+    result.seconds = time.monotonic() - started
+    progress.sync_succeed(kind=kind, message=result.summary())
+    return result
+
+
+def _price_upsert(rows, market, view, result, seen) -> None:
+    now = timezone.now()
+    entries = {}
+    for row in rows:
+        key = _price_key(market, view, row)
+        values = dict(
+            market=market,
+            view=view,
+            product_id=row.product_id.upper()[:64],
+            sku_id=row.sku_id.upper()[:64],
+            product_title=row.product_title[:255],
+            sku_title=row.sku_title[:255],
+            unit_of_measure=row.unit_of_measure[:64],
+            term_duration=row.term_duration[:16],
+            billing_plan=row.billing_plan[:32],
+            currency=(row.currency or "")[:3].upper(),
+            unit_price=row.unit_price,
+            erp_price=row.erp_price,
+            tier_min=row.tier_min,
+            tier_max=row.tier_max,
+            effective_start=row.effective_start,
+            effective_end=row.effective_end,
+            tags=row.tags[:128],
+        )
+        entries[key] = (values, content_hash(values))
+        seen.add(key)
+    existing = dict(
+        PriceSheetEntry.objects.filter(row_key__in=list(entries)).values_list(
+            "row_key", "content_hash"
+        )
+    )
+    current = set(
+        PriceSheetEntry.objects.filter(row_key__in=list(entries), is_current=True).values_list(
+            "row_key", flat=True
+        )
+    )
+    changed = [
+        PriceSheetEntry(row_key=k, content_hash=h, is_current=True, synced_at=now, **v)
+        for k, (v, h) in entries.items()
+        if existing.get(k) != h or k not in current
+    ]
+    if changed:
+        PriceSheetEntry.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["row_key"],
+            update_fields=[
+                *entries[changed[0].row_key][0],
+                "content_hash",
+                "is_current",
+                "synced_at",
+            ],
+        )
+    result.rows += len(entries)
+    result.written += len(changed)
+
+
+def price_sheet_sync_markets(*, markets: Iterable[str] | None = None, views=None) -> list:
+    """Price sheets of the markets in use (customers' countries, else synced catalog countries)."""
+    if markets is None:
+        from portal.models import Customer
+
+        markets = set(Customer.objects.filter(is_active=True).values_list("country", flat=True))
+        markets |= set(Availability.objects.values_list("country", flat=True).distinct())
+    results = []
+    for market in sorted({m.upper() for m in markets if m}):
+        for view in views or PRICE_SHEET_VIEWS:
+            results.append(price_sheet_sync(market=market, view=view))
+    return results
+
+
+# -- inventory checks ----------------------------------------------------------------------------
+def inventory_context_for(*, customer, sku, context: dict | None) -> dict[str, str]:
+    """The inventoryContext for ``sku``: customerId from the customer, armRegionName from the SKU
+    when not given, keys in Partner Center's camelCase."""
+    names = {"customerid": "customerId", "azuresubscriptionid": "azureSubscriptionId",
+             "armregionname": "armRegionName"}  # fmt: skip
+    out: dict[str, str] = {}
+    for key, value in (context or {}).items():
+        if value in (None, ""):
+            continue
+        out[names.get(str(key).lower(), str(key))] = str(value).strip()
+    out["customerId"] = str(customer.tenant_id)
+    region = (sku.dynamic_attributes or {}).get("armRegionName")
+    if region and "armRegionName" not in out:
+        out["armRegionName"] = str(region)
+    return out
+
+
+def inventory_context_key(context: dict[str, str]) -> str:
+    return content_hash(sorted((k.lower(), str(v).lower()) for k, v in context.items()))
+
+
+def inventory_max_age() -> timedelta:
+    return timedelta(minutes=getattr(settings, "CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES", 60))
+
+
+def inventory_check_latest_passing(
+    *, customer, sku, context: dict | None = None, max_age: timedelta | None = None
+) -> InventoryCheck | None:
+    """The newest passing check of ``sku`` for ``customer`` and the same context, not older than
+    ``max_age`` (default ``CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES``, 60), or None.
+
+    ``context`` is the inventory context (``azureSubscriptionId``, ``armRegionName``, ... ; key case
+    is ignored; ``customerId`` and the SKU's region are filled in)."""
+    ctx = inventory_context_for(customer=customer, sku=sku, context=context)
+    cutoff = timezone.now() - (max_age if max_age is not None else inventory_max_age())
+    return (
+        InventoryCheck.objects.filter(
+            customer=customer,
+            sku=sku,
+            context_key=inventory_context_key(ctx),
+            state=InventoryCheck.State.AVAILABLE,
+            checked_at__gte=cutoff,
+        )
+        .order_by("-checked_at")
+        .first()
+    )
+
+
+def inventory_check_run(*, customer, sku, context: dict | None, actor=None) -> InventoryCheck:
+    """Ask Partner Center whether ``sku`` can be bought for ``customer`` under ``context``.
+
+    Records the check first, calls Partner Center outside any transaction, then stores the result
+    (available / restricted with reasons / failed with the error sentence)."""
+    from partnercenter.errors import PartnerCenterError
+
+    ctx = inventory_context_for(customer=customer, sku=sku, context=context)
+    missing = [
+        v
+        for v in sku.inventory_variables or []
+        if v.lower() not in {k.lower() for k in ctx} and v.lower() != "customerid"
+    ]
+    if missing:
+        raise PortalError(
+            f"The inventory check of this SKU needs {', '.join(missing)}; fill them in and retry."
+        )
+    check = InventoryCheck.objects.create(
+        customer=customer,
+        sku=sku,
+        country=customer.country.upper(),
+        context=ctx,
+        context_key=inventory_context_key(ctx),
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_at=timezone.now(),
+        ms_request_id=str(uuid.uuid4()),
+        correlation_id=new_operation_id(),
+    )
+    try:
+        items = get_client().check_inventory(
+            check.country,
+            [{"productId": sku.product.product_id, "skuId": sku.sku_id}],
+            ctx,
+            request_id=check.ms_request_id,
+            correlation_id=check.correlation_id,
+        )
+    except PartnerCenterError as exc:
+        check.state = InventoryCheck.State.FAILED
+        check.error = f"The inventory check could not be made: {exc}"
+    else:
+        mine = [
+            i
+            for i in items
+            if (i.sku_id or "").lower() == sku.sku_id.lower()
+            and (i.product_id or "").lower() == sku.product.product_id.lower()
+        ]
+        if not mine:
+            check.state = InventoryCheck.State.FAILED
+            check.error = (
+                "Partner Center did not evaluate this SKU (it may no longer be sold); "
+                "sync the catalog and retry."
+            )
+        elif any(i.is_restricted for i in mine):
+            check.state = InventoryCheck.State.RESTRICTED
+            check.restrictions = [
+                {"reason_code": r.reason_code or "", "description": r.description or "",
+                 "properties": r.properties}
+                for i in mine for r in i.restrictions
+            ]  # fmt: skip
+        else:
+            check.state = InventoryCheck.State.AVAILABLE
+    check.checked_at = timezone.now()
+    with transaction.atomic():
+        check.save(update_fields=["state", "error", "restrictions", "checked_at"])
+        audit_record(
+            actor=actor,
+            action="catalog.inventory_checked",
+            obj=check,
+            customer=customer,
+            summary=f"Inventory check of {sku.title}: {check.get_state_display()}",
+            sku=f"{sku.product.product_id}:{sku.sku_id}",
+            context=ctx,
+            state=check.state,
+            request_id=check.ms_request_id,
+        )
+    return check
+
+
+def iter_chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
