@@ -189,8 +189,20 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "portal.tasks.beat_heartbeat", "schedule": 60.0},
+    "sync-customers": {"task": "portal.tasks.sync_customers", "schedule": 3600.0},
+    "sync-subscriptions": {"task": "portal.tasks.sync_subscriptions", "schedule": 6 * 3600.0},
+    "registration-sweep": {"task": "portal.tasks.registration_sweep", "schedule": 60.0},
+    "connection-check": {"task": "portal.tasks.connection_check", "schedule": 6 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Reservation registration polling (customers issue): interval, give-up time, backoff cap (seconds).
+REGISTRATION_POLL_SECONDS = env_int("REGISTRATION_POLL_SECONDS", 10, minimum=1)
+REGISTRATION_GIVE_UP_SECONDS = env_int("REGISTRATION_GIVE_UP_SECONDS", 3600, minimum=10)
+REGISTRATION_MAX_BACKOFF_SECONDS = env_int("REGISTRATION_MAX_BACKOFF_SECONDS", 120, minimum=1)
+# App+User sign-in: refresh-token lifetime (Azure AD default 90 days) and the dashboard warning lead.
+PARTNER_CENTER_REFRESH_TOKEN_DAYS = env_int("PARTNER_CENTER_REFRESH_TOKEN_DAYS", 90, minimum=1)
+PARTNER_CENTER_REFRESH_WARN_DAYS = env_int("PARTNER_CENTER_REFRESH_WARN_DAYS", 14, minimum=0)
 
 # Security (production values apply when DEBUG is false).
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
