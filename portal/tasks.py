@@ -1,5 +1,7 @@
 """Project-level Celery tasks."""
 
+import contextlib
+
 from celery import shared_task
 
 from portal.progress import sync_succeed
@@ -9,3 +11,56 @@ from portal.progress import sync_succeed
 def beat_heartbeat() -> None:
     """Scheduled every minute; its last success tells /healthz that beat and a worker are alive."""
     sync_succeed(kind="heartbeat", message="Beat and worker alive")
+
+
+# --- customers, subscriptions, registrations, connection (enablement) -------------------------
+
+
+@shared_task(ignore_result=True)
+def sync_customers(actor_id: int | None = None) -> None:
+    """Mirror Partner Center customers (beat and the "Sync now" button)."""
+    from portal.errors import PortalError
+    from portal.services.customers import customer_sync_all
+
+    # A failure is recorded in the SyncState row and the audit log; the page shows it.
+    with contextlib.suppress(PortalError):
+        customer_sync_all(actor=_user(actor_id))
+
+
+@shared_task(ignore_result=True)
+def sync_subscriptions(customer_tenant_id: str | None = None, actor_id: int | None = None) -> None:
+    from portal.services.customers import subscription_sync_all
+
+    subscription_sync_all(customer_tenant_id=customer_tenant_id, actor=_user(actor_id))
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def registration_poll(registration_id: int, token: str) -> str:
+    """One poll of a registration's status; re-queues itself until a final state."""
+    from portal.services.registrations import registration_poll as poll
+
+    return poll(registration_id=registration_id, token=token)
+
+
+@shared_task(ignore_result=True)
+def registration_sweep() -> int:
+    """Resume polling of registrations whose worker died (left pending/registering, overdue)."""
+    from portal.services.registrations import registration_sweep as sweep
+
+    return sweep()
+
+
+@shared_task(ignore_result=True)
+def connection_check() -> None:
+    """Refresh the App+User token so revocations and expiry show on the dashboard in time."""
+    from portal.connection import connection_check as check
+
+    check()
+
+
+def _user(actor_id: int | None):
+    if not actor_id:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=actor_id).first()

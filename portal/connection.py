@@ -1,0 +1,252 @@
+"""The App+User Partner Center connection: MSAL token cache encrypted in the database.
+
+One admin signs in once with a partner account (MSAL authorization-code flow); the resulting MSAL
+token cache (refresh token included) is stored in ``PartnerCenterConnection.token_cache_encrypted``,
+encrypted with Fernet under a key derived from ``SECRET_KEY``. ``portal.partner_center.get_client()``
+plugs ``database_token_cache()`` into every client, so App+User operations (entitlements, invoice
+summaries, statement PDFs, ...) work from web requests, workers and management commands alike.
+
+Azure AD does not tell the client when a refresh token expires: it is valid for
+``PARTNER_CENTER_REFRESH_TOKEN_DAYS`` (90 by default) after it was last used and is renewed on every
+refresh, so the expiry shown is "last refresh + lifetime". A revoked sign-in (MFA re-consent,
+password reset) shows up as ``invalid_grant``; ``connection_mark_revoked`` records it and the admin
+dashboard warns.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from datetime import timedelta
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from partnercenter.errors import PartnerCenterError, UserSignInRequired
+from portal.audit import audit_record
+from portal.errors import PortalError
+from portal.models import PartnerCenterConnection
+from portal.partner_center import get_client
+
+logger = logging.getLogger(__name__)
+
+CONNECTION_NAME = "default"
+
+
+def _lifetime() -> timedelta:
+    return timedelta(days=getattr(settings, "PARTNER_CENTER_REFRESH_TOKEN_DAYS", 90))
+
+
+def warn_before() -> timedelta:
+    return timedelta(days=getattr(settings, "PARTNER_CENTER_REFRESH_WARN_DAYS", 14))
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(
+        b"portal.connection.token-cache:" + settings.SECRET_KEY.encode()
+    ).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def encrypt(text: str) -> bytes:
+    return _fernet().encrypt(text.encode("utf-8"))
+
+
+def decrypt(blob: bytes) -> str | None:
+    try:
+        return _fernet().decrypt(bytes(blob)).decode("utf-8")
+    except InvalidToken:
+        logger.warning(
+            "The stored Partner Center token cache cannot be decrypted (SECRET_KEY changed?)"
+        )
+        return None
+
+
+def _has_refresh_token(cache_text: str) -> bool:
+    try:
+        return bool(json.loads(cache_text).get("RefreshToken"))
+    except (ValueError, AttributeError):
+        return False
+
+
+class DatabaseTokenCache:
+    """``partnercenter.TokenCacheStore`` backed by the ``PartnerCenterConnection`` row."""
+
+    def __init__(self, name: str = CONNECTION_NAME) -> None:
+        self.name = name
+
+    def load(self) -> str | None:
+        blob = (
+            PartnerCenterConnection.objects.filter(name=self.name)
+            .values_list("token_cache_encrypted", flat=True)
+            .first()
+        )
+        if not blob:
+            return None
+        return decrypt(blob)
+
+    def save(self, data: str) -> None:
+        fields: dict = {"token_cache_encrypted": encrypt(data), "updated_at": timezone.now()}
+        if _has_refresh_token(data):
+            # Every save with a refresh token follows a sign-in or a refresh, which renews it.
+            fields["refresh_expires_at"] = timezone.now() + _lifetime()
+        updated = PartnerCenterConnection.objects.filter(name=self.name).update(**fields)
+        if not updated:
+            fields.pop("updated_at")
+            PartnerCenterConnection.objects.get_or_create(name=self.name, defaults=fields)
+
+
+def database_token_cache() -> DatabaseTokenCache:
+    """The token cache store ``portal.partner_center.get_client()`` gives every client."""
+    return DatabaseTokenCache()
+
+
+def connection_get() -> PartnerCenterConnection | None:
+    return PartnerCenterConnection.objects.filter(name=CONNECTION_NAME).first()
+
+
+def connection_status() -> dict:
+    """What the connection page and dashboard show: signed in?, who, when, expiry, revoked, warnings."""
+    conn = connection_get()
+    now = timezone.now()
+    status = {
+        "connection": conn,
+        "connected": bool(conn and conn.username and conn.connected_at),
+        "revoked": bool(conn and conn.revoked_at),
+        "expired": False,
+        "expires_soon": False,
+        "warning": "",
+    }
+    if not status["connected"]:
+        status["warning"] = (
+            "No partner account is signed in: entitlements, invoice summaries and statement PDFs "
+            "cannot be fetched until an admin signs in on the Partner Center connection page."
+        )
+        return status
+    if conn.revoked_at:
+        status["warning"] = (
+            f"The partner sign-in of {conn.username} was revoked or needs multi-factor "
+            "re-consent: sign in again on the Partner Center connection page."
+        )
+    elif conn.refresh_expires_at and conn.refresh_expires_at <= now:
+        status["expired"] = True
+        status["warning"] = (
+            f"The partner sign-in of {conn.username} has expired: sign in again on the "
+            "Partner Center connection page."
+        )
+    elif conn.refresh_expires_at and conn.refresh_expires_at - now <= warn_before():
+        status["expires_soon"] = True
+        days = max(0, (conn.refresh_expires_at - now).days)
+        status["warning"] = (
+            f"The partner sign-in of {conn.username} expires in {days} day(s) unless it is used: "
+            "sign in again on the Partner Center connection page."
+        )
+    return status
+
+
+def connection_begin(*, redirect_uri: str) -> dict:
+    """Start the authorization-code flow; keep the returned flow in the session, go to ``auth_uri``."""
+    try:
+        return get_client().begin_user_sign_in(redirect_uri)
+    except PartnerCenterError as exc:
+        raise PortalError(
+            f"Could not start the Partner Center sign-in: {exc}", code="sign_in"
+        ) from exc
+
+
+def connection_complete(*, flow: dict, query_params: dict, actor) -> PartnerCenterConnection:
+    """Finish the sign-in: MSAL redeems the code; the cache (saved by the client) is then stamped."""
+    if query_params.get("error"):
+        message = query_params.get("error_description") or query_params["error"]
+        raise PortalError(f"Partner Center sign-in was not completed: {message}", code="sign_in")
+    PartnerCenterConnection.objects.get_or_create(name=CONNECTION_NAME)
+    client = get_client()
+    try:
+        # Forget a previous account first so exactly one partner user is signed in.
+        client.sign_out_user()
+        user = client.complete_user_sign_in(flow, query_params)
+    except PartnerCenterError as exc:
+        raise PortalError(f"Partner Center sign-in failed: {exc}", code="sign_in") from exc
+    now = timezone.now()
+    with transaction.atomic():
+        conn = PartnerCenterConnection.objects.select_for_update().get(name=CONNECTION_NAME)
+        conn.username = user.username or ""
+        conn.display_name = user.name or ""
+        conn.home_account_id = user.home_account_id
+        conn.connected_by = actor if getattr(actor, "is_authenticated", False) else None
+        conn.connected_at = now
+        conn.refresh_expires_at = now + _lifetime()
+        conn.revoked_at = None
+        conn.last_error = ""
+        conn.save()
+        audit_record(
+            actor=actor,
+            action="connection.signed_in",
+            obj=conn,
+            summary=f"Partner Center App+User sign-in as {conn.username}",
+            username=conn.username,
+        )
+    return conn
+
+
+def connection_sign_out(*, actor) -> None:
+    conn = connection_get()
+    if conn is None:
+        return
+    try:
+        get_client().sign_out_user()
+    except Exception:  # clearing the row below is what matters
+        logger.exception("MSAL sign-out failed; clearing the stored cache anyway")
+    with transaction.atomic():
+        username = conn.username
+        PartnerCenterConnection.objects.filter(pk=conn.pk).update(
+            token_cache_encrypted=b"",
+            username="",
+            display_name="",
+            home_account_id="",
+            connected_at=None,
+            refresh_expires_at=None,
+            revoked_at=None,
+        )
+        audit_record(
+            actor=actor,
+            action="connection.signed_out",
+            obj=conn,
+            summary=f"Partner Center App+User sign-in of {username} removed",
+        )
+
+
+def connection_mark_revoked(*, error: Exception | str) -> None:
+    """Record that the stored sign-in no longer works (call on ``UserSignInRequired``)."""
+    conn = connection_get()
+    if conn is None or not conn.username or conn.revoked_at:
+        return
+    updated = PartnerCenterConnection.objects.filter(pk=conn.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), last_error=str(error)[:2000]
+    )
+    if updated:
+        audit_record(
+            actor=None,
+            action="connection.revoked",
+            obj=conn,
+            summary=f"Partner Center sign-in of {conn.username} stopped working",
+            error=str(error),
+        )
+
+
+def connection_check() -> dict:
+    """Refresh the App+User token now (beat task): stamps a renewed expiry or records a revocation."""
+    conn = connection_get()
+    if conn is None or not conn.username:
+        return connection_status()
+    try:
+        get_client().auth.user_token(None)
+    except UserSignInRequired as exc:
+        connection_mark_revoked(error=exc)
+    except PartnerCenterError as exc:  # outage: not a revocation, try again later
+        PartnerCenterConnection.objects.filter(pk=conn.pk).update(last_error=str(exc)[:2000])
+    return connection_status()

@@ -1,0 +1,18 @@
+"""``manage.py sync_customers``: mirror Partner Center customers into the portal."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.errors import PortalError
+from portal.services.customers import customer_sync_all
+
+
+class Command(BaseCommand):
+    help = "Mirror Partner Center customers; customers gone from Partner Center become inactive."
+
+    def handle(self, *args, **options):
+        self.stdout.write("Reading customers from Partner Center ...")
+        try:
+            result = customer_sync_all(actor=None)
+        except PortalError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(result.summary("customers")))

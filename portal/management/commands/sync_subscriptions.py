@@ -1,0 +1,31 @@
+"""``manage.py sync_subscriptions [--customer ID]``: mirror customers' Azure subscriptions."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.errors import PortalError
+from portal.services.customers import subscription_sync_all
+
+
+class Command(BaseCommand):
+    help = "Mirror the subscriptions (and reservation registration state) of one or all customers."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customer", help="Partner Center customer id (GUID); default: all")
+
+    def handle(self, *args, **options):
+        try:
+            outcome = subscription_sync_all(
+                customer_tenant_id=options.get("customer"), actor=None, echo=self.stdout.write
+            )
+        except PortalError as exc:
+            raise CommandError(str(exc)) from exc
+        result = outcome["result"]
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{outcome['customers']} customer(s): {result.summary('subscriptions')}"
+            )
+        )
+        if outcome["failures"]:
+            raise CommandError(
+                f"{len(outcome['failures'])} customer(s) failed; first: {outcome['failures'][0]}"
+            )

@@ -1,0 +1,1 @@
+"""Write services of the portal app (customers and subscriptions mirrors, registrations)."""

@@ -1,0 +1,330 @@
+"""Mirror Partner Center customers and their Azure subscriptions into the portal.
+
+Rows are upserted by Partner Center id; rows gone from Partner Center are marked inactive, never
+deleted (orders, carts and audit events keep pointing at them).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from partnercenter.errors import PartnerCenterError
+from portal.audit import audit_record
+from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.models import AzureSubscription, Customer
+from portal.partner_center import get_client
+from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+
+logger = logging.getLogger(__name__)
+
+CUSTOMERS_KIND = "customers"
+
+# Billing currency of the CSP markets the portal sells in (Partner Center's customer resource has none).
+MARKET_CURRENCY = {
+    "US": "USD", "CA": "CAD", "TW": "TWD", "BR": "BRL", "GB": "GBP", "DE": "EUR", "FR": "EUR",
+    "NL": "EUR", "IE": "EUR", "ES": "EUR", "IT": "EUR", "AT": "EUR", "BE": "EUR", "FI": "EUR",
+    "PT": "EUR", "CH": "CHF", "JP": "JPY", "AU": "AUD", "NZ": "NZD", "IN": "INR", "SE": "SEK",
+    "NO": "NOK", "DK": "DKK", "MX": "MXN",
+}  # fmt: skip
+
+# Offers whose subscriptions can be registered for Azure reservations (§2): the legacy CSP Azure
+# offer MS-AZR-0145P and the Azure plan product (new commerce).
+AZURE_OFFER_PREFIXES = ("MS-AZR-0145P", "DZH318Z0BPS6")
+
+
+@dataclass
+class SyncResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    reactivated: int = 0
+
+    @property
+    def seen(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def summary(self, noun: str) -> str:
+        return (
+            f"{self.seen} {noun} in Partner Center: {self.created} new, {self.updated} changed, "
+            f"{self.deactivated} marked inactive"
+        )
+
+
+def pc_error_message(exc: PartnerCenterError, doing: str) -> str:
+    """A sentence an admin understands, with the Partner Center ids support asks for."""
+    from partnercenter import errors as e
+
+    if isinstance(exc, e.Throttled):
+        wait = (
+            f" in {int(exc.retry_after)} seconds" if getattr(exc, "retry_after", None) else " later"
+        )
+        head = f"Partner Center is throttling requests while {doing}; try again{wait}."
+    elif isinstance(exc, e.UserSignInRequired):
+        head = (
+            f"Partner Center needs a signed-in partner account while {doing}: an admin must sign in "
+            "on the Partner Center connection page."
+        )
+    elif isinstance(exc, e.AuthenticationError):
+        head = (
+            f"Partner Center refused the portal's credentials while {doing}; check the app id and "
+            "secret on the Partner Center connection page."
+        )
+    elif isinstance(exc, e.PermissionDenied):
+        head = f"Partner Center denied access while {doing}"
+        head += f" (error {exc.code}: {exc.description})." if exc.code else "."
+    elif isinstance(exc, e.NotFound):
+        head = f"Partner Center does not know this item ({doing})"
+        head += f": error {exc.code}: {exc.description}." if exc.code else "."
+    elif isinstance(exc, e.ValidationError):
+        head = f"Partner Center rejected the request while {doing}"
+        head += f": error {exc.code}: {exc.description}." if exc.code else "."
+    elif isinstance(exc, (e.ServerError, e.Timeout, e.ConnectionFailed, e.OutcomeUnknown)):
+        head = (
+            f"Partner Center is unavailable while {doing} (outage or network problem); "
+            "the portal will retry, or try again later."
+        )
+    else:
+        head = f"Partner Center call failed while {doing}: {exc}."
+    ids = []
+    if exc.request_id:
+        ids.append(f"request id {exc.request_id}")
+    if exc.correlation_id:
+        ids.append(f"correlation id {exc.correlation_id}")
+    if exc.status:
+        ids.insert(0, f"HTTP {exc.status}")
+    return f"{head} ({', '.join(ids)})" if ids else head
+
+
+def _customer_fields(pc) -> dict:
+    profile = pc.company_profile
+    billing = pc.billing_profile
+    address = billing.default_address if billing else None
+    country = ((address.country if address else None) or "").upper()[:2]
+    domain = (profile.domain if profile else None) or (
+        pc.custom_domains[0] if pc.custom_domains else ""
+    )
+    name = (profile.company_name if profile else None) or (
+        billing.company_name if billing else None
+    )
+    return {
+        "company_name": (name or domain or pc.id)[:255],
+        "domain": (domain or "")[:255],
+        "country": country,
+        "currency": MARKET_CURRENCY.get(country, ""),
+        "raw": pc.raw,
+    }
+
+
+def customer_sync_all(*, actor=None) -> SyncResult:
+    """Mirror every Partner Center customer; customers no longer listed become inactive."""
+    client = get_client()
+    sync_begin(kind=CUSTOMERS_KIND, message="Reading customers from Partner Center")
+    fetched: dict[uuid.UUID, dict] = {}
+    try:
+        for pc in client.list_customers():
+            fetched[uuid.UUID(pc.id)] = _customer_fields(pc)
+            if len(fetched) % 50 == 0:
+                sync_progress(
+                    kind=CUSTOMERS_KIND, done=len(fetched), message=f"Read {len(fetched)} customers"
+                )
+    except PartnerCenterError as exc:
+        message = pc_error_message(exc, "reading customers")
+        sync_fail(kind=CUSTOMERS_KIND, error=message)
+        audit_record(
+            actor=actor, action="customers.sync_failed", summary=message[:255], error=message
+        )
+        raise PartnerCenterUnavailable(message) from exc
+    except Exception as exc:
+        sync_fail(kind=CUSTOMERS_KIND, error=f"Customer sync failed: {exc}")
+        raise
+    total = len(fetched)
+    sync_progress(kind=CUSTOMERS_KIND, done=0, total=total, message="Saving customers")
+    result = SyncResult()
+    now = timezone.now()
+    existing = {c.tenant_id: c for c in Customer.objects.all()}
+    to_create, to_update = [], []
+    compare = ("company_name", "domain", "country", "currency", "raw")
+    for tenant_id, fields in fetched.items():
+        current = existing.get(tenant_id)
+        if current is None:
+            to_create.append(Customer(tenant_id=tenant_id, synced_at=now, is_active=True, **fields))
+            result.created += 1
+            continue
+        if not fields["currency"]:
+            fields["currency"] = current.currency
+        changed = any(getattr(current, k) != v for k, v in fields.items() if k in compare)
+        if not current.is_active:
+            result.reactivated += 1
+            changed = True
+        for key, value in fields.items():
+            setattr(current, key, value)
+        current.is_active = True
+        current.synced_at = now
+        to_update.append(current)
+        if changed:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    with transaction.atomic():
+        Customer.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            for customer in to_update:
+                customer.updated_at = now
+            Customer.objects.bulk_update(
+                to_update, [*compare, "is_active", "synced_at", "updated_at"], batch_size=500
+            )
+        vanished = Customer.objects.filter(is_active=True).exclude(tenant_id__in=list(fetched))
+        result.deactivated = vanished.update(is_active=False, updated_at=now)
+    sync_progress(kind=CUSTOMERS_KIND, done=total, total=total)
+    summary = result.summary("customers")
+    sync_succeed(kind=CUSTOMERS_KIND, message=summary)
+    if result.created or result.updated or result.deactivated:
+        audit_record(
+            actor=actor,
+            action="customers.synced",
+            summary=summary,
+            created=result.created,
+            updated=result.updated,
+            deactivated=result.deactivated,
+        )
+    return result
+
+
+def is_reservation_eligible(*, offer_id: str, status: str) -> bool:
+    offer = (offer_id or "").upper()
+    return status.lower() == "active" and offer.startswith(AZURE_OFFER_PREFIXES)
+
+
+def _subscription_fields(pc) -> dict:
+    status = str(pc.status or "")
+    offer_id = pc.offer_id or ""
+    return {
+        "offer_id": offer_id[:128],
+        "offer_name": (pc.offer_name or "")[:255],
+        "friendly_name": (pc.friendly_name or pc.offer_name or "")[:255],
+        "status": status[:32],
+        "billing_type": str(pc.billing_type or "")[:32],
+        "is_reservation_eligible": is_reservation_eligible(offer_id=offer_id, status=status),
+        "raw": pc.raw,
+    }
+
+
+def subscription_sync_customer(*, customer: Customer, actor=None) -> SyncResult:
+    """Mirror one customer's subscriptions; eligible ones get their registration state refreshed."""
+    client = get_client()
+    kind = f"subscriptions:{customer.tenant_id}"
+    try:
+        pcs = list(client.list_subscriptions(str(customer.tenant_id)))
+    except PartnerCenterError as exc:
+        message = pc_error_message(exc, f"reading the subscriptions of {customer.company_name}")
+        sync_fail(kind=kind, error=message)
+        raise PartnerCenterUnavailable(message) from exc
+    states: dict[str, str] = {}
+    for pc in pcs:
+        fields = _subscription_fields(pc)
+        if fields["is_reservation_eligible"] or fields["offer_id"].upper().startswith(
+            AZURE_OFFER_PREFIXES
+        ):
+            try:
+                status = client.get_registration_status(str(customer.tenant_id), pc.id)
+                states[pc.id.lower()] = _map_registration_state(status.status)
+            except PartnerCenterError as exc:
+                logger.warning("Registration status of %s unavailable: %s", pc.id, exc)
+                states[pc.id.lower()] = AzureSubscription.RegistrationState.UNKNOWN
+    result = SyncResult()
+    now = timezone.now()
+    seen = []
+    with transaction.atomic():
+        existing = {
+            s.subscription_id: s for s in AzureSubscription.objects.filter(customer=customer)
+        }
+        for pc in pcs:
+            sid = uuid.UUID(pc.id)
+            seen.append(sid)
+            fields = _subscription_fields(pc)
+            state = states.get(pc.id.lower())
+            current = existing.get(sid)
+            if current is None:
+                current = AzureSubscription.objects.filter(subscription_id=sid).first()
+            if state:
+                fields["registration_state"] = state
+            if current is None:
+                AzureSubscription.objects.create(
+                    customer=customer, subscription_id=sid, synced_at=now, is_active=True, **fields
+                )
+                result.created += 1
+                continue
+            if (
+                current.registration_state == AzureSubscription.RegistrationState.REGISTERING
+                and fields.get("registration_state")
+                == AzureSubscription.RegistrationState.NOT_REGISTERED
+            ):
+                fields.pop("registration_state")  # our request is in flight; the poller decides
+            changed = not current.is_active or any(
+                getattr(current, k) != v for k, v in fields.items()
+            )
+            for key, value in fields.items():
+                setattr(current, key, value)
+            current.customer = customer
+            current.is_active = True
+            current.synced_at = now
+            current.save()
+            result.updated += changed
+            result.unchanged += not changed
+        result.deactivated = (
+            AzureSubscription.objects.filter(customer=customer, is_active=True)
+            .exclude(subscription_id__in=seen)
+            .update(is_active=False, is_reservation_eligible=False)
+        )
+    sync_succeed(kind=kind, message=result.summary("subscriptions"))
+    return result
+
+
+def subscription_sync_all(*, customer_tenant_id: str | None = None, actor=None, echo=None) -> dict:
+    """Mirror the subscriptions of one customer (by Partner Center id) or of every active customer."""
+    if customer_tenant_id:
+        try:
+            tenant = uuid.UUID(str(customer_tenant_id))
+        except ValueError as exc:
+            raise PortalError(
+                f"{customer_tenant_id!r} is not a Partner Center customer id (a GUID)."
+            ) from exc
+        customers = list(Customer.objects.filter(tenant_id=tenant))
+        if not customers:
+            raise PortalError(
+                f"No customer with id {customer_tenant_id} in the portal; run sync_customers first."
+            )
+    else:
+        customers = list(Customer.objects.filter(is_active=True).order_by("company_name"))
+    totals = SyncResult()
+    failures = []
+    for index, customer in enumerate(customers, start=1):
+        try:
+            r = subscription_sync_customer(customer=customer, actor=actor)
+        except PartnerCenterUnavailable as exc:
+            failures.append(str(exc))
+            if echo:
+                echo(f"[{index}/{len(customers)}] {customer.company_name}: FAILED {exc}")
+            continue
+        for field in ("created", "updated", "unchanged", "deactivated"):
+            setattr(totals, field, getattr(totals, field) + getattr(r, field))
+        if echo:
+            echo(
+                f"[{index}/{len(customers)}] {customer.company_name}: {r.summary('subscriptions')}"
+            )
+    return {"result": totals, "customers": len(customers), "failures": failures}
+
+
+def _map_registration_state(value) -> str:
+    text = str(value or "").replace("_", "").lower()
+    return {
+        "registered": AzureSubscription.RegistrationState.REGISTERED,
+        "registering": AzureSubscription.RegistrationState.REGISTERING,
+        "notregistered": AzureSubscription.RegistrationState.NOT_REGISTERED,
+    }.get(text, AzureSubscription.RegistrationState.UNKNOWN)
