@@ -193,6 +193,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sync-subscriptions": {"task": "portal.tasks.sync_subscriptions", "schedule": 6 * 3600.0},
     "registration-sweep": {"task": "portal.tasks.registration_sweep", "schedule": 60.0},
     "connection-check": {"task": "portal.tasks.connection_check", "schedule": 6 * 3600.0},
+    "catalog-sync": {"task": "catalog.tasks.catalog_sync_markets", "schedule": 24 * 3600.0},
+    "price-sheets": {"task": "catalog.tasks.price_sheets_sync_task", "schedule": 7 * 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
