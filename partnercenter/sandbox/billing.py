@@ -1,0 +1,609 @@
+"""Billing (§7): invoices built from orders, balance and summaries, one-time line items (seek-paged,
+streamed), statement PDFs, and price sheets.
+
+The large ``--invoice-lines N`` invoice is never materialised: line ``i`` is computed from ``i``
+alone, money fields depend only on ``i % PERIOD`` so its total has a closed form.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flask import Blueprint, Response, jsonify, stream_with_context
+
+from partnercenter.sandbox import catalog
+from partnercenter.sandbox.auth import user_only
+from partnercenter.sandbox.common import (
+    arg,
+    bad_request,
+    collection,
+    iso,
+    iso_day,
+    link,
+    norm,
+    not_found,
+    page_size,
+    read_seek_token,
+    seek_next_link,
+    seek_token,
+    stable_uuid,
+)
+from partnercenter.sandbox.markets import MARKETS, currency_symbol, market
+from partnercenter.sandbox.orders import RESERVATION, order_status
+from partnercenter.sandbox.pdf import statement_pdf
+from partnercenter.sandbox.state import sandbox
+
+bp = Blueprint("billing", __name__)
+
+CENT = Decimal("0.01")
+MPN_ID = "5357564"
+PAGE = 2000
+PERIOD = 60
+GENERATED_PREFIX = "G9"
+TERM_TEXT = {
+    "P1Y": "1 Year Subscription",
+    "P3Y": "3 Year Subscription",
+    "P1M": "1 Month Subscription",
+}
+
+
+def unit_price(sku: dict, country: str) -> Decimal:
+    """Partner price of one unit in the market's currency (the price sheet shows the same)."""
+    return (Decimal(sku["_price"]) * market(country).usd_rate).quantize(CENT)
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(CENT))
+
+
+def _line_amounts(unit: Decimal, quantity: int, tax_rate: Decimal) -> dict:
+    subtotal = (unit * quantity).quantize(CENT)
+    tax = (subtotal * tax_rate).quantize(CENT)
+    return {"unitPrice": _money(unit), "effectiveUnitPrice": _money(unit), "quantity": str(quantity),
+            "billableQuantity": str(quantity), "subtotal": _money(subtotal), "taxTotal": _money(tax),
+            "totalForCustomer": _money(subtotal + tax)}  # fmt: skip
+
+
+def _base_line(invoice_id: str, customer: dict, currency: str) -> dict:
+    return {
+        "partnerId": sandbox().settings.tenant_id, "customerId": customer["id"],
+        "customerName": customer["companyName"], "customerDomainName": customer["domain"],
+        "customerCountry": customer["country"], "invoiceNumber": invoice_id, "mpnId": MPN_ID,
+        "resellerMpnId": "0", "productQualifiers": [], "chargeType": "new", "unitType": "",
+        "currency": currency, "publisherName": "Microsoft Corporation", "publisherId": "",
+        "subscriptionDescription": "", "priceAdjustmentDescription": "[]", "creditReasonCode": "",
+        "discountDetails": "", "meterDescription": "", "promotionId": "",
+        "invoiceLineItemType": "billing_line_items", "billingProvider": "one_time",
+        "attributes": {"objectType": "OneTimeInvoiceLineItem"},
+    }  # fmt: skip
+
+
+def order_line_item(invoice_id: str, customer: dict, order: dict, line: dict, adjust: dict) -> dict:
+    """The invoice line billing one order line (``adjust``: unit_price_factor / quantity_delta)."""
+    m = market(customer["country"])
+    sku = catalog.get_sku(line["_productId"], line["_skuId"]) if line.get("_productId") else None
+    product = catalog.get_product(line["_productId"]) if line.get("_productId") else None
+    unit = (Decimal(line["_price"]) * m.usd_rate).quantize(CENT)
+    unit = (unit * Decimal(str(adjust.get("unit_price_factor", 1)))).quantize(CENT)
+    quantity = line["quantity"] + int(adjust.get("quantity_delta", 0))
+    is_ri = line["_kind"] in RESERVATION
+    start = order["creationDate"]
+    term = line.get("termDuration") or ""
+    years = {"P1Y": 1, "P3Y": 3}.get(term.upper(), 0)
+    out = _base_line(invoice_id, customer, m.currency)
+    out.update({
+        "orderId": order["id"], "orderDate": iso(order["creationDate"]),
+        "productId": line.get("_productId") or line["offerId"], "skuId": line.get("_skuId") or "",
+        "availabilityId": line["offerId"].split(":")[-1],
+        "productName": product["title"] if product else line["friendlyName"],
+        "skuName": sku["title"] if sku else line["friendlyName"],
+        "subscriptionId": line.get("subscriptionId") or stable_uuid("subscription", order["id"], line["lineItemNumber"]),
+        "subscriptionStartDate": iso_day(start),
+        "subscriptionEndDate": iso_day(start + years * 365 * 86400) if years else iso_day(start + 30 * 86400),
+        "chargeStartDate": iso_day(start), "chargeEndDate": iso_day(start + 30 * 86400),
+        "termAndBillingCycle": TERM_TEXT.get(term.upper(), "One-Time Purchase"),
+        "alternateId": order["alternateId"], "referenceId": stable_uuid("reference", order["id"], line["lineItemNumber"]),
+        "pricingCurrency": "USD" if is_ri else m.currency,
+        "pcToBCExchangeRate": str(m.usd_rate) if is_ri else "1",
+        "pcToBCExchangeRateDate": _month_start(start),
+        "billingFrequency": "" if order["billingCycle"] == "one_time" else order["billingCycle"].title(),
+        "reservationOrderId": stable_uuid("ri-order", order["id"], line["lineItemNumber"]) if is_ri else "",
+    })  # fmt: skip
+    out.update(_line_amounts(unit, quantity, m.tax_rate))
+    return out
+
+
+def _month_start(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-01T00:00:00")
+
+
+def _invoice_number(store) -> str:
+    n = int(store.meta("invoice_counter", 773581)) + 1
+    store.set_meta("invoice_counter", n)
+    return f"G{n:09d}"
+
+
+def bill_orders(
+    *,
+    currency=None,
+    customer_id=None,
+    adjust=None,
+    extra_lines=0,
+    exclude=(),
+    paid=False,
+    invoice_date=None,
+) -> list[dict]:
+    """Bill completed, not yet invoiced orders: one new one-time invoice per billing currency."""
+    sb = sandbox()
+    adjust = {k.lower(): v for k, v in (adjust or {}).items()}
+    exclude = {e.lower() for e in exclude}
+    customers = {c["id"]: c for c in sb.store.list("customer")}
+    by_currency: dict[str, list] = {}
+    for order in sb.store.list("order"):
+        if (
+            order["_invoiced"]
+            or order["id"].lower() in exclude
+            or order_status(order) != "completed"
+        ):
+            continue
+        if customer_id and order["referenceCustomerId"].lower() != customer_id.lower():
+            continue
+        if currency and order["currencyCode"] != currency.upper():
+            continue
+        by_currency.setdefault(order["currencyCode"], []).append(order)
+    invoices = []
+    now = invoice_date or sb.now()
+    with sb.store.transaction():
+        for ccy, orders in sorted(by_currency.items()):
+            invoice_id = _invoice_number(sb.store)
+            lines = []
+            for order in orders:
+                customer = customers[order["referenceCustomerId"]]
+                for line in order["lineItems"]:
+                    key = f"{order['id']}:{line['lineItemNumber']}".lower()
+                    adj = adjust.get(key) or adjust.get(order["id"].lower()) or {}
+                    lines.append(order_line_item(invoice_id, customer, order, line, adj))
+                order["_invoiced"] = invoice_id
+                sb.store.put("order", order["id"], order)
+            template = next(c for c in customers.values() if market(c["country"]).currency == ccy)
+            lines += [_extra_line(invoice_id, template, i, now) for i in range(extra_lines)]
+            invoice = new_invoice(invoice_id, ccy, now, lines, paid=paid)
+            sb.store.put("invoice", invoice_id, invoice, created=now)
+            invoices.append(invoice)
+    return invoices
+
+
+def _extra_line(invoice_id: str, customer: dict, i: int, now: float) -> dict:
+    """A line for a purchase the portal never made (e.g. bought in the Partner Center UI)."""
+    m = market(customer["country"])
+    order_id = stable_uuid("external", invoice_id, i).replace("-", "")[:32] + "1"
+    out = _base_line(invoice_id, customer, m.currency)
+    out.update({
+        "orderId": order_id, "orderDate": iso(now - 86400), "productId": "DG7GMGF0DWTK", "skuId": "0001",
+        "availabilityId": "DG7GMGF0DXX1", "productName": "Windows Server 2019 Datacenter",
+        "skuName": "Windows Server 2019 Datacenter - 16 Core License",
+        "subscriptionId": stable_uuid("external-sub", invoice_id, i),
+        "subscriptionStartDate": iso_day(now - 86400), "subscriptionEndDate": iso_day(now - 86400),
+        "chargeStartDate": iso_day(now - 86400), "chargeEndDate": iso_day(now - 86400),
+        "termAndBillingCycle": "One-Time Purchase", "alternateId": order_id[:12].lower(),
+        "referenceId": stable_uuid("external-ref", invoice_id, i), "pricingCurrency": m.currency,
+        "pcToBCExchangeRate": "1", "pcToBCExchangeRateDate": _month_start(now), "billingFrequency": "",
+        "reservationOrderId": "",
+    })  # fmt: skip
+    out.update(
+        _line_amounts((Decimal("6155.00") * m.usd_rate).quantize(CENT), 1 + i % 3, m.tax_rate)
+    )
+    return out
+
+
+def new_invoice(
+    invoice_id, currency, when, lines, *, paid=False, invoice_type="OneTime", total=None
+) -> dict:
+    if total is None:
+        total = sum((Decimal(x["totalForCustomer"]) for x in lines), Decimal(0))
+    first = datetime.fromtimestamp(when, UTC).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    return {
+        "id": invoice_id, "invoiceDate": when, "periodStart": first.timestamp(), "periodEnd": when,
+        "currencyCode": currency, "invoiceType": invoice_type, "totalCharges": str(total),
+        "paidAmount": str(-total if paid else Decimal(0)), "paidDate": when + 86400 if paid else None,
+        "lines": lines, "generated": 0,
+    }  # fmt: skip
+
+
+# -- the generated large invoice ---------------------------------------------------------------
+GEN_SKUS = [("DZH318Z0BQ3Q", "0001", "Reserved VM Instance, Standard_D2s_v3, US East, 1 Year", Decimal("690.00")),
+            ("DZH318Z0BQ5S", "0001", "SQL Database, General Purpose Gen5 vCore, US East, 1 Year", Decimal("1093.08")),
+            ("DG7GMGF0DWTL", "0001", "SQL Server 2019 Standard - 2 Core License Pack", Decimal("3586.00")),
+            ("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", Decimal("6.00"))]  # fmt: skip
+US_TAX = MARKETS["US"].tax_rate
+
+
+def _gen_amounts(i: int) -> dict:
+    k = i % PERIOD
+    _, _, _, price = GEN_SKUS[k % len(GEN_SKUS)]
+    return _line_amounts(price, 1 + k % 5, US_TAX)
+
+
+def generated_total(n: int) -> Decimal:
+    period = [Decimal(_gen_amounts(k)["totalForCustomer"]) for k in range(PERIOD)]
+    return sum(period, Decimal(0)) * (n // PERIOD) + sum(period[: n % PERIOD], Decimal(0))
+
+
+def generated_line(invoice_id: str, i: int, when: float) -> dict:
+    pid, sid, name, _ = GEN_SKUS[(i % PERIOD) % len(GEN_SKUS)]
+    customer_no = i % 997
+    customer = {"id": stable_uuid("gen-customer", customer_no), "companyName": f"Generated Customer {customer_no:03d}",
+                "domain": f"gencust{customer_no:03d}.onmicrosoft.com", "country": "US"}  # fmt: skip
+    order_no = i // 3
+    order_id = stable_uuid("gen-order", invoice_id, order_no).replace("-", "")[:32] + "1"
+    day = when - (order_no % 28) * 86400
+    out = _base_line(invoice_id, customer, "USD")
+    out.update({
+        "orderId": order_id, "orderDate": iso(day), "productId": pid, "skuId": sid,
+        "availabilityId": catalog.availability_id(pid, sid, "US", "commercial", "", 0),
+        "productName": name.split(",")[0].split(" - ")[0], "skuName": name,
+        "subscriptionId": stable_uuid("gen-sub", invoice_id, i),
+        "subscriptionStartDate": iso_day(day), "subscriptionEndDate": iso_day(day + 365 * 86400),
+        "chargeStartDate": iso_day(day), "chargeEndDate": iso_day(day + 30 * 86400),
+        "termAndBillingCycle": "1 Year Subscription", "alternateId": order_id[:12].lower(),
+        "referenceId": stable_uuid("gen-ref", invoice_id, i), "pricingCurrency": "USD",
+        "pcToBCExchangeRate": "1", "pcToBCExchangeRateDate": _month_start(day), "billingFrequency": "",
+        "reservationOrderId": stable_uuid("gen-ri", invoice_id, i) if pid.startswith("DZH") else "",
+    })  # fmt: skip
+    out.update(_gen_amounts(i))
+    return out
+
+
+def ensure_generated_invoice(n: int, when: float) -> None:
+    sb = sandbox()
+    invoice_id = f"{GENERATED_PREFIX}{n:08d}"
+    if n <= 0 or sb.store.get("invoice", invoice_id):
+        return
+    invoice = new_invoice(invoice_id, "USD", when, [], total=generated_total(n))
+    invoice["generated"] = n
+    sb.store.put("invoice", invoice_id, invoice, created=when)
+
+
+# -- rendering and routes ------------------------------------------------------------------------
+def _plain_id(invoice_id: str) -> str:
+    return re.sub(r"^(onetime|recurring)-", "", invoice_id, flags=re.IGNORECASE)
+
+
+def invoice_or_404(invoice_id: str) -> dict:
+    invoice = sandbox().store.get_ci("invoice", _plain_id(invoice_id))
+    if not invoice:
+        raise not_found(1000, f"Invoice {invoice_id} was not found.")
+    return invoice
+
+
+def render_invoice(inv: dict) -> dict:
+    iid, kind = inv["id"], inv["invoiceType"]
+    if kind == "OneTime":
+        details = [{
+            "invoiceLineItemType": "billing_line_items", "billingProvider": "one_time",
+            "links": {"self": link(f"/invoices/OneTime-{iid}/lineitems/OneTime/BillingLineItems")},
+            "attributes": {"objectType": "InvoiceDetail"},
+        }]  # fmt: skip
+    else:
+        details = [
+            {"invoiceLineItemType": t, "billingProvider": p,
+             "links": {"self": link(f"/invoices/Recurring-{iid}/lineitems/{p.title()}/{t.title().replace('_', '')}")},
+             "attributes": {"objectType": "InvoiceDetail"}}
+            for p, t in (("office", "billing_line_items"), ("azure", "billing_line_items"),
+                         ("azure", "usage_line_items"))
+        ]  # fmt: skip
+    return {
+        "id": iid, "invoiceDate": iso(inv["invoiceDate"]),
+        "billingPeriodStartDate": iso(inv["periodStart"]), "billingPeriodEndDate": iso(inv["periodEnd"]),
+        "totalCharges": float(Decimal(inv["totalCharges"])), "paidAmount": float(Decimal(inv["paidAmount"])),
+        "currencyCode": inv["currencyCode"], "currencySymbol": currency_symbol(inv["currencyCode"]),
+        "pdfDownloadLink": f"/invoices/{iid}/documents/statement", "taxReceipts": [],
+        "invoiceDetails": details, "amendments": [], "documentType": "invoice", "invoiceType": kind,
+        "links": {"self": link(f"/invoices/{kind}-{iid}")}, "attributes": {"objectType": "Invoice"},
+    }  # fmt: skip
+
+
+def _matches(filter_: dict, inv: dict) -> bool:
+    f = {k.lower(): v for k, v in filter_.items()}
+    if "leftfilter" in f:
+        left, right = _matches(f["leftfilter"], inv), _matches(f["rightfilter"], inv)
+        return left and right if norm(f.get("operator")) == "and" else left or right
+    if norm(f.get("field")) != "invoicedate":
+        raise bad_request(800002, "Invalid request input: only InvoiceDate can be filtered.")
+    value = datetime.fromisoformat(str(f.get("value"))[:10]).replace(tzinfo=UTC).timestamp()
+    day = (
+        datetime.fromtimestamp(inv["invoiceDate"], UTC)
+        .replace(hour=0, minute=0, second=0, microsecond=0)
+        .timestamp()
+    )
+    ops = {"equals": day == value, "notequals": day != value, "greaterthan": day > value,
+           "greaterthanorequals": day >= value, "lessthan": day < value, "lessthanorequals": day <= value}  # fmt: skip
+    return ops.get(norm(f.get("operator")), False)
+
+
+@bp.get("/v1/invoices")
+def invoices_list():
+    sb = sandbox()
+    invoices = sorted(sb.store.list("invoice"), key=lambda i: (-i["invoiceDate"], i["id"]))
+    raw_filter = arg("filter")
+    if raw_filter:
+        try:
+            parsed = json.loads(raw_filter)
+        except ValueError as exc:
+            raise bad_request(800002, "Invalid request input: filter is not JSON.") from exc
+        invoices = [i for i in invoices if _matches(parsed, i)]
+    size = page_size(200, 1000)
+    offset = int(arg("offset", "0") or 0)
+    page = invoices[offset : offset + size]
+    extra = {}
+    if offset + size < len(invoices):
+        extra["next"] = link(f"/invoices?size={size}&offset={offset + size}")
+    return jsonify(
+        collection(
+            [render_invoice(i) for i in page], f"/invoices?size={size}&offset={offset}", **extra
+        )
+    )
+
+
+@bp.get("/v1/invoices/<invoice_id>")
+@user_only
+def invoice_get(invoice_id):
+    return jsonify(render_invoice(invoice_or_404(invoice_id)))
+
+
+def _summary(currency: str, invoices: list[dict], now: float, nested=False) -> dict:
+    def part(items):
+        balance = sum(
+            (Decimal(i["totalCharges"]) + Decimal(i["paidAmount"]) for i in items), Decimal(0)
+        )
+        paid = [i for i in items if i["paidDate"]]
+        last = max(paid, key=lambda i: i["paidDate"]) if paid else None
+        return {
+            "balanceAmount": float(balance), "currencyCode": currency, "currencySymbol": currency_symbol(currency),
+            "accountingDate": iso_day(now) if items else "0001-01-01T00:00:00",
+            "firstInvoiceCreationDate": iso(min(i["invoiceDate"] for i in items)) if items else iso(None),
+            "lastPaymentDate": iso(last["paidDate"]) if last else iso(None),
+            "lastPaymentAmount": float(-Decimal(last["paidAmount"])) if last else 0,
+            "latestInvoiceDate": iso(max(i["invoiceDate"] for i in items)) if items else iso(None),
+            "attributes": {"objectType": "InvoiceSummary"},
+        }  # fmt: skip
+
+    out = part(invoices)
+    out.pop("attributes")
+    out["details"] = [
+        {"invoiceType": kind, "summary": part([i for i in invoices if i["invoiceType"] == kind])}
+        for kind in ("Recurring", "OneTime")
+    ]
+    out["links"] = {"self": link("/invoices/summary")}
+    out["attributes"] = {"objectType": "InvoiceSummary"}
+    return out
+
+
+@bp.get("/v1/invoices/summary")
+def balance():
+    sb = sandbox()
+    usd = [i for i in sb.store.list("invoice") if i["currencyCode"] == "USD"]
+    return jsonify(_summary("USD", usd, sb.now()))
+
+
+@bp.get("/v1/invoices/summaries")
+@user_only
+def summaries():
+    sb = sandbox()
+    invoices = sb.store.list("invoice")
+    currencies = sorted({i["currencyCode"] for i in invoices})
+    items = [
+        _summary(c, [i for i in invoices if i["currencyCode"] == c], sb.now()) for c in currencies
+    ]
+    return jsonify(collection(items, "/invoices/summaries"))
+
+
+@bp.get("/v1/invoices/<invoice_id>/lineitems")
+def line_items_query(invoice_id):
+    return _line_items(invoice_id, arg("provider", ""), arg("invoicelineitemtype", ""))
+
+
+@bp.get("/v1/invoices/<invoice_id>/lineitems/<provider>/<line_type>")
+def line_items_path(invoice_id, provider, line_type):
+    return _line_items(invoice_id, provider, line_type)
+
+
+def _line_items(invoice_id: str, provider: str, line_type: str):
+    provider, line_type = norm(provider), norm(line_type)
+    if provider not in ("onetime", "office", "azure", "all", "marketplace"):
+        raise bad_request(800002, f"Invalid request input: unknown provider '{provider}'.")
+    if line_type not in ("billinglineitems", "usagelineitems"):
+        raise bad_request(
+            800002, f"Invalid request input: unknown invoicelineitemtype '{line_type}'."
+        )
+    if invoice_id.lower() == "unbilled":
+        return _unbilled(provider, line_type)
+    invoice = invoice_or_404(invoice_id)
+    base = (
+        f"/invoices/{invoice['id']}/lineitems?provider={provider}&invoicelineitemtype={line_type}"
+    )
+    if provider in ("office", "azure"):  # legacy index paging; not emulated beyond an empty page
+        size = page_size(PAGE, PAGE)
+        return jsonify(collection([], f"{base}&size={size}&offset={arg('offset', '0')}"))
+    if (
+        provider == "onetime"
+        and line_type == "billinglineitems"
+        and invoice["invoiceType"] == "OneTime"
+    ):
+        total = invoice["generated"] or len(invoice["lines"])
+    else:
+        total = 0  # usage lines and other providers: an empty seek page
+    return _seek_page(
+        f"lineitems:{invoice['id']}:{provider}:{line_type}", base, total,
+        lambda offset, count: _invoice_lines(invoice, offset, count),
+    )  # fmt: skip
+
+
+def _invoice_lines(invoice: dict, offset: int, count: int) -> Iterator[dict]:
+    if invoice["generated"]:
+        for i in range(offset, offset + count):
+            yield generated_line(invoice["id"], i, invoice["invoiceDate"])
+    else:
+        yield from invoice["lines"][offset : offset + count]
+
+
+def _seek_page(scope: str, base: str, total: int, source) -> Response:
+    size = page_size(PAGE, PAGE)
+    offset = read_seek_token(scope)
+    count = max(0, min(size, total - offset))
+    self_uri = f"{base}&size={size}"
+    token = seek_token(scope, offset + count) if offset + count < total else None
+
+    def body() -> Iterator[str]:
+        yield f'{{"totalCount": {count}, "items": ['
+        for n, item in enumerate(source(offset, count)):
+            yield ("," if n else "") + json.dumps(item)
+        links = {"self": link(self_uri)}
+        if token:
+            links["next"] = seek_next_link(self_uri, token)
+        tail = {"links": links, "attributes": {"objectType": "Collection"}}
+        if token:
+            tail["continuationToken"] = token
+        yield "], " + json.dumps(tail)[1:]
+
+    return Response(stream_with_context(body()), mimetype="application/json")
+
+
+def _unbilled(provider: str, line_type: str):
+    sb = sandbox()
+    currency = (arg("currencycode") or "").upper()
+    period = norm(arg("period"))
+    if not currency or period not in ("current", "previous"):
+        raise bad_request(
+            800002,
+            "Invalid request input: currencycode and period (current|previous) are required.",
+        )
+    customers = {c["id"]: c for c in sb.store.list("customer")}
+    lines = []
+    if provider in ("onetime", "all") and line_type == "billinglineitems" and period == "current":
+        for order in sb.store.list("order"):
+            if (
+                order["_invoiced"]
+                or order["currencyCode"] != currency
+                or order_status(order) != "completed"
+            ):
+                continue
+            for line in order["lineItems"]:
+                lines.append(
+                    order_line_item("", customers[order["referenceCustomerId"]], order, line, {})
+                )
+    base = f"/invoices/unbilled/lineitems?provider={provider}&invoicelineitemtype={line_type}&currencycode={currency}&period={period}"
+    return _seek_page(f"unbilled:{currency}:{period}:{provider}", base, len(lines),
+                      lambda offset, count: iter(lines[offset : offset + count]))  # fmt: skip
+
+
+@bp.get("/v1/invoices/<invoice_id>/documents/statement")
+@user_only
+def statement(invoice_id):
+    invoice = invoice_or_404(invoice_id)
+    pdf = statement_pdf(invoice, sandbox().settings.tenant_id)
+    resp = Response(pdf, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f"attachment; filename=Invoice_{invoice['id']}.pdf"
+    return resp
+
+
+# -- price sheets --------------------------------------------------------------------------------
+PRICE_SHEET_COLUMNS = [
+    "ProductTitle", "ProductId", "SkuId", "SkuTitle", "Publisher", "SkuDescription", "UnitOfMeasure",
+    "TermDuration", "BillingPlan", "Market", "Currency", "UnitPrice", "PricingTierRangeMin",
+    "PricingTierRangeMax", "EffectiveStartDate", "EffectiveEndDate", "Tags", "ERP Price",
+]  # fmt: skip
+VIEW_KINDS = {
+    "azurereservations": RESERVATION,
+    "updatedlicensebased": {"nce"},
+    "software": {"perpetual", "softsub", "suse"},
+    "azureconsumption": set(),
+    "marketplace": set(),
+}
+PRICE_SHEET_PATH = re.compile(
+    r"^pricesheets\(Market='([A-Za-z]{2})',PricesheetView='([^']+)'\)/\$value$"
+)
+
+
+def _us_date(dt: datetime) -> str:
+    hour = dt.hour % 12 or 12
+    return f"{dt.month}/{dt.day}/{dt.year} {hour}:{dt.minute:02d}:{dt.second:02d} {'AM' if dt.hour < 12 else 'PM'}"
+
+
+@bp.get("/v1.0/sales/<path:spec>")
+@user_only
+def price_sheet(spec):
+    match = PRICE_SHEET_PATH.match(spec)
+    if not match:
+        raise not_found(1000, f"Resource 'sales/{spec}' was not found.")
+    country, view = match.group(1).upper(), match.group(2)
+    kinds = VIEW_KINDS.get(norm(view))
+    if kinds is None:
+        raise bad_request(800002, f"Invalid request input: unknown PricesheetView '{view}'.")
+    timeline = norm(arg("timeline", "current"))
+    now = datetime.fromtimestamp(sandbox().now(), UTC)
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if timeline == "history":
+        month = arg("month") or ""
+        if not re.fullmatch(r"\d{6}", month):
+            raise bad_request(
+                800002, "Invalid request input: month must be YYYYMM for timeline=history."
+            )
+        start = datetime(int(month[:4]), int(month[4:]), 1, tzinfo=UTC)
+    elif timeline != "current":
+        raise bad_request(800002, f"Invalid request input: unknown timeline '{arg('timeline')}'.")
+    currency = market(country).currency
+
+    def rows() -> Iterator[str]:
+        buf = io.StringIO()
+        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        writer.writerow(PRICE_SHEET_COLUMNS)
+        n = 0
+        for product, sku in catalog.all_skus():
+            if product["_kind"] not in kinds or not catalog.offered_in(product["_kind"], country):
+                continue
+            writer.writerows(_price_rows(product, sku, country, currency, start))
+            n += 1
+            if n % 500 == 0:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+
+    resp = Response(stream_with_context(rows()), mimetype="text/csv")
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = "attachment; filename=pricesheet.csv"
+    return resp
+
+
+def _price_rows(product, sku, country, currency, start) -> list[list[str]]:
+    price = unit_price(sku, country)
+    erp = (price * Decimal("1.15")).quantize(CENT)
+    kind = product["_kind"]
+    if kind == "nce":
+        plans = [
+            ("P1M", "Monthly", price),
+            ("P1Y", "Annual", (price * 12 * Decimal("0.95")).quantize(CENT)),
+        ]
+    else:
+        terms = [t["duration"] for t in sku["_terms"]] or [""]
+        plans = [(t, "OneTime", price) for t in terms]
+    tags = (
+        "Azure;Reservation" if kind in RESERVATION else "License" if kind == "nce" else "Software"
+    )
+    unit = "1 Hour" if kind in RESERVATION else "1 License"
+    out = []
+    for term, plan, amount in plans:
+        out.append([product["title"], product["id"], sku["id"], sku["title"], product["publisherName"],
+                    sku["description"], unit, term, plan, country, currency, str(amount), "", "",
+                    _us_date(start), "11/30/9999 11:59:59 PM", tags,
+                    str((amount * Decimal("1.15")).quantize(CENT)) if amount != price else str(erp)])  # fmt: skip
+    return out

@@ -1,0 +1,588 @@
+"""Catalog: deterministic generation into SQLite, availabilities computed per market, catalog routes.
+
+Products and SKUs are stored once (``--catalog-size N`` adds generated reservation SKUs to the
+hand-written ones). Availabilities are not stored: their ids derive from (product, SKU, country,
+segment, reservation scope, catalog generation), so ``reissue`` just bumps the generation.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from itertools import chain
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from partnercenter.sandbox.common import (
+    ID_ALPHABET,
+    ApiError,
+    arg,
+    bad_request,
+    ci,
+    collection,
+    json_body,
+    link,
+    norm,
+    not_found,
+    pc_id,
+)
+from partnercenter.sandbox.markets import SOFTWARE_SUBSCRIPTIONS_UNAVAILABLE, market
+from partnercenter.sandbox.state import sandbox
+from partnercenter.sandbox.store import Store
+
+bp = Blueprint("catalog", __name__)
+
+TARGET_VIEWS = {
+    norm(v): v
+    for v in (
+        "Azure", "AzureReservations", "AzureReservationsVM", "AzureReservationsSQL",
+        "AzureReservationsCosmosDb", "MicrosoftAzure", "OnlineServices", "Software",
+        "SoftwareSUSELinux", "SoftwarePerpetual", "SoftwareSubscriptions",
+    )
+}  # fmt: skip
+SEGMENTS = {norm(s): s for s in ("commercial", "education", "government", "nonprofit")}
+RESERVATION_KINDS = {"ri_vm", "ri_sql", "ri_cosmos", "ri_other"}
+
+VIEWS_BY_KIND = {
+    "ri_vm": ["AzureReservationsVM", "AzureReservations", "Azure"],
+    "ri_sql": ["AzureReservationsSQL", "AzureReservations", "Azure"],
+    "ri_cosmos": ["AzureReservationsCosmosDb", "AzureReservations", "Azure"],
+    "ri_other": ["AzureReservations", "Azure"],
+    "azure": ["MicrosoftAzure"],
+    "perpetual": ["Software", "SoftwarePerpetual"],
+    "softsub": ["Software", "SoftwareSubscriptions"],
+    "suse": ["Software", "SoftwareSUSELinux"],
+    "nce": ["OnlineServices"],
+}
+SEGMENTS_BY_KIND = {
+    "perpetual": ["commercial", "education", "nonprofit"],
+    "softsub": ["commercial", "education"],
+    "nce": ["commercial", "education", "nonprofit"],
+}
+
+REGIONS = [
+    ("eastus", "US East"), ("eastus2", "US East 2"), ("westus2", "US West 2"),
+    ("westeurope", "EU West"), ("northeurope", "EU North"), ("uksouth", "UK South"),
+    ("germanywestcentral", "DE West Central"), ("japaneast", "JA East"), ("japanwest", "JA West"),
+    ("brazilsouth", "BR South"), ("eastasia", "AP East"), ("southeastasia", "AP Southeast"),
+    ("australiaeast", "AU East"), ("centralindia", "IN Central"),
+]  # fmt: skip
+DURATIONS = [("1Year", "1 Year", "P1Y", Decimal("1")), ("3Years", "3 Years", "P3Y", Decimal("2.2"))]
+RI_VM_PREREQS = ["InventoryCheck", "AzureSubscriptionRegistration"]
+RI_PROVISIONING = ["Scope", "SubscriptionId", "Duration"]
+
+
+def sku_code(index: int) -> str:
+    """4-char SKU id: ``0001``, ``0002``, ... in the Partner Center alphabet."""
+    n, chars = index + 1, []
+    for _ in range(4):
+        n, rem = divmod(n, len(ID_ALPHABET))
+        chars.append(ID_ALPHABET[rem])
+    return "".join(reversed(chars))
+
+
+# -- generation ----------------------------------------------------------------------------------
+def _product(
+    pid: str, kind: str, title: str, description: str, ptype: tuple, publisher="Microsoft"
+):
+    product_type: dict[str, Any] = {"id": ptype[0], "displayName": ptype[0]}
+    if len(ptype) > 1:
+        product_type["subType"] = {"id": ptype[1], "displayName": ptype[1]}
+    return {
+        "id": pid, "title": title, "description": description, "productType": product_type,
+        "isMicrosoftProduct": publisher.startswith("Microsoft"), "publisherName": publisher,
+        "_kind": kind,
+    }  # fmt: skip
+
+
+def _sku(product: dict, index: int, title: str, price: Decimal, **fields: Any) -> dict:
+    sku = {
+        "id": sku_code(index), "productId": product["id"], "title": title,
+        "description": fields.pop("description", title), "minimumQuantity": 1,
+        "maximumQuantity": 999999999, "isTrial": False, "supportedBillingCycles": ["one_time"],
+        "purchasePrerequisites": [], "inventoryVariables": [], "provisioningVariables": [],
+        "dynamicAttributes": {}, "_price": str(price), "_terms": [],
+    }  # fmt: skip
+    sku.update(fields)
+    return sku
+
+
+def _vm_family(pid: str, series: str, sizes: list, regions: list, start: int = 0):
+    product = _product(
+        pid, "ri_vm", f"Virtual Machines {series} Series",
+        f"Reserved Virtual Machine Instances of the {series} series.", ("Azure", "VirtualMachines"),
+    )  # fmt: skip
+    skus, i = [], start
+    for arm, cores, ram in sizes:
+        for region, region_name in regions:
+            for dur, dur_title, term, factor in DURATIONS:
+                title = f"Reserved VM Instance, {arm}, {region_name}, {dur_title}"
+                price = (Decimal(cores) * Decimal("262.80") + Decimal(ram) * 9) * factor
+                skus.append(_sku(
+                    product, i, title, price.quantize(Decimal("0.01")),
+                    description=title.replace("Reserved VM", "Reserved Virtual Machines"),
+                    purchasePrerequisites=list(RI_VM_PREREQS),
+                    inventoryVariables=["CustomerId", "AzureSubscriptionId", "ArmRegionName"],
+                    provisioningVariables=list(RI_PROVISIONING),
+                    dynamicAttributes={
+                        "armSkuName": arm, "cores": str(cores), "ram": str(ram),
+                        "skuDisplayName": arm.removeprefix("Standard_").replace("_", " "),
+                        "category": "General purpose", "armRegionName": region,
+                        "duration": dur, "region": region_name, "diskType": "Ssd",
+                        "reservationType": "virtualmachines",
+                    },
+                    _terms=[{"duration": term, "description": f"{dur_title} Prepaid"}],
+                ))  # fmt: skip
+                i += 1
+    return product, skus
+
+
+def _reservation(pid, kind, title, ptype, variants, reservation_type):
+    product = _product(pid, kind, title, f"Azure reservation for {title}.", ("Azure", ptype))
+    skus = []
+    for i, (name, region, base) in enumerate(variants):
+        for j, (dur, dur_title, term, factor) in enumerate(DURATIONS):
+            region_name = dict(REGIONS).get(region, "Global")
+            sku_title = f"{title}, {name}, {region_name}, {dur_title}"
+            skus.append(_sku(
+                product, i * 2 + j, sku_title, (Decimal(base) * factor).quantize(Decimal("0.01")),
+                purchasePrerequisites=["AzureSubscriptionRegistration"],
+                provisioningVariables=list(RI_PROVISIONING),
+                dynamicAttributes={"armRegionName": region, "duration": dur, "region": region_name,
+                                   "skuDisplayName": name, "reservationType": reservation_type},
+                _terms=[{"duration": term, "description": f"{dur_title} Prepaid"}],
+            ))  # fmt: skip
+    return product, skus
+
+
+def _software(pid, kind, title, variants, publisher="Microsoft Corporation"):
+    ptype = {"perpetual": ("Software", "Perpetual"), "softsub": ("Software", "Subscription"),
+             "suse": ("Software", "SUSELinux")}[kind]  # fmt: skip
+    product = _product(
+        pid, kind, title, f"{title} ({ptype[1].lower()} software).", ptype, publisher
+    )
+    skus = []
+    for i, (name, price, qmin, qmax) in enumerate(variants):
+        terms = (
+            []
+            if kind == "perpetual"
+            else [{"duration": "P1Y", "description": "1 Year Subscription"}]
+        )
+        if kind == "softsub" and i % 2:
+            terms = [{"duration": "P3Y", "description": "3 Year Subscription"}]
+        skus.append(_sku(
+            product, i, f"{title} - {name}", Decimal(price), minimumQuantity=qmin, maximumQuantity=qmax,
+            dynamicAttributes={"isMicrosoftProduct": publisher.startswith("Microsoft"), "category": kind},
+            _terms=terms,
+        ))  # fmt: skip
+    return product, skus
+
+
+def _nce(pid, title, price, qmax=300):
+    product = _product(
+        pid, "nce", title, f"{title} (new commerce license).", ("OnlineServicesNCE",)
+    )
+    sku = _sku(
+        product, 0, title, Decimal(price), maximumQuantity=qmax,
+        supportedBillingCycles=["monthly", "annual"],
+        purchasePrerequisites=["MicrosoftCloudAgreement"],
+        dynamicAttributes={"isMicrosoftProduct": True, "billingType": "license", "isAddon": False,
+                           "isAutoRenewable": True, "unitType": "Licenses"},
+        _terms=[
+            {"duration": "P1M", "description": "One-Month commitment for monthly/yearly billing",
+             "billingCycle": "monthly",
+             "cancellationPolicies": [{"refundOptions": [{"sequenceId": 1, "type": "Full", "expiresAfter": "P1D"}]}]},
+            {"duration": "P1Y", "description": "One-Year commitment for monthly/yearly billing",
+             "billingCycle": "annual",
+             "cancellationPolicies": [{"refundOptions": [{"sequenceId": 1, "type": "Full", "expiresAfter": "P1D"}]}]},
+        ],
+    )  # fmt: skip
+    return product, [sku]
+
+
+AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
+
+
+def curated() -> list[tuple[dict, list[dict]]]:
+    """The hand-written catalog: every kind of item the one-time purchase flow touches."""
+    five = [REGIONS[i] for i in (0, 2, 3, 8, 9)]
+    return [
+        _vm_family("DZH318Z0BQ3Q", "DSv3",
+                   [("Standard_D2s_v3", 2, 8), ("Standard_D4s_v3", 4, 16)], five),
+        _vm_family("DZH318Z0BQ4Z", "NVv3", [("Standard_NV12s_v3", 12, 112)], five[:3]),
+        _reservation("DZH318Z0BQ5S", "ri_sql", "SQL Database", "SQLDatabases",
+                     [("General Purpose Gen5 vCore", "eastus", "1093.08"),
+                      ("Business Critical Gen5 vCore", "westeurope", "2937.60")], "sqldatabases"),
+        _reservation("DZH318Z0BQ6C", "ri_cosmos", "Azure Cosmos DB", "CosmosDb",
+                     [("100 RU/s", "global", "70.08"), ("1,000 RU/s", "global", "700.80")], "cosmosdb"),
+        _reservation("DZH318Z0BQ7A", "ri_other", "App Service", "AppService",
+                     [("Premium v3 P1v3", "eastus", "1125.00")], "appservice"),
+        _software("DG7GMGF0DWTL", "perpetual", "SQL Server 2019 Standard",
+                  [("2 Core License Pack", "3586.00", 1, 1000), ("Server License", "899.00", 1, 1000)]),
+        _software("DG7GMGF0DWTK", "perpetual", "Windows Server 2019 Datacenter",
+                  [("16 Core License", "6155.00", 1, 100)]),
+        _software("DG7GMGF0FKZV", "softsub", "Windows Server 2022 Standard - 2 Core License Pack",
+                  [("1 year", "111.60", 8, 500), ("3 year", "334.80", 8, 500)]),
+        _software("DG7GMGF0FLR2", "softsub", "SQL Server 2022 Standard - 2 Core",
+                  [("1 year", "1859.00", 1, 200), ("3 year", "5577.00", 1, 200)]),
+        _software("DG7GMGF0G49X", "suse", "SUSE Linux Enterprise Server Priority",
+                  [("1-2 vCPU VM Support", "1130.00", 1, 100)], publisher="SUSE"),
+        _nce("CFQ7TTC0LH18", "Microsoft 365 Business Basic", "6.00"),
+        _nce("CFQ7TTC0LDPB", "Microsoft 365 Business Standard", "12.50"),
+        (_product(AZURE_PLAN_PRODUCT, "azure", "Azure plan", "Azure plan (pay as you go).", ("Azure",)),
+         [_sku({"id": AZURE_PLAN_PRODUCT}, 0, "Azure plan", Decimal("0"), maximumQuantity=1,
+               supportedBillingCycles=["monthly"], purchasePrerequisites=["MicrosoftCustomerAgreement"])]),
+    ]  # fmt: skip
+
+
+def generated(total_skus: int, already: int, seed: int):
+    """Generated reservation products until the catalog holds ``total_skus`` SKUs."""
+    sizes = [("Standard_E{}s_v5", 8), ("Standard_F{}s_v2", 2), ("Standard_M{}ms", 16)]
+    k = 0
+    while already < total_skus:
+        pattern, ram_per_core = sizes[k % len(sizes)]
+        family = [(pattern.format(c), c, c * ram_per_core) for c in (2, 4, 8, 16)]
+        product, skus = _vm_family(pc_id("gen", seed, k), f"Generated {k:04d}", family, REGIONS)
+        skus = skus[: total_skus - already]
+        already += len(skus)
+        k += 1
+        yield product, skus
+
+
+def ensure_catalog(store: Store, size: int, seed: int) -> None:
+    """Write the catalog into SQLite unless the stored one was made with the same size and seed."""
+    wanted = {"size": size, "seed": seed, "version": 2}
+    if store.meta("catalog") == wanted:
+        return
+    with store.transaction() as db:
+        for table in ("products", "product_views", "skus"):
+            db.execute(f"DELETE FROM {table}")
+        parts = curated()
+        count = sum(len(skus) for _, skus in parts)
+        for rank, (product, skus) in enumerate(chain(parts, generated(size, count, seed)), 1):
+            db.execute(
+                "INSERT INTO products VALUES (?, ?, ?)", (product["id"], rank, json.dumps(product))
+            )
+            db.executemany(
+                "INSERT INTO product_views VALUES (?, ?, ?)",
+                [(v.lower(), product["id"], rank) for v in VIEWS_BY_KIND[product["_kind"]]],
+            )
+            db.executemany(
+                "INSERT INTO skus VALUES (?, ?, ?, ?)",
+                [(s["productId"], s["id"], n, json.dumps(s)) for n, s in enumerate(skus)],
+            )
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('catalog', ?)", (json.dumps(wanted),))
+
+
+# -- lookups -------------------------------------------------------------------------------------
+def get_product(product_id: str) -> dict | None:
+    row = (
+        sandbox()
+        .store.db.execute("SELECT body FROM products WHERE id = ? COLLATE NOCASE", (product_id,))
+        .fetchone()
+    )
+    return json.loads(row[0]) if row else None
+
+
+def get_sku(product_id: str, sku_id: str) -> dict | None:
+    row = (
+        sandbox()
+        .store.db.execute(
+            "SELECT body FROM skus WHERE product_id = ? COLLATE NOCASE AND id = ? COLLATE NOCASE",
+            (product_id, sku_id),
+        )
+        .fetchone()
+    )
+    return json.loads(row[0]) if row else None
+
+
+def list_skus(product_id: str) -> list[dict]:
+    rows = sandbox().store.db.execute(
+        "SELECT body FROM skus WHERE product_id = ? COLLATE NOCASE ORDER BY rank", (product_id,)
+    )
+    return [json.loads(r[0]) for r in rows]
+
+
+def all_skus():
+    """Every (product, sku) pair, streamed in catalog order (for price sheets)."""
+    db = sandbox().store.db
+    products = {r[0]: json.loads(r[1]) for r in db.execute("SELECT id, body FROM products")}
+    for pid, body in db.execute(
+        "SELECT s.product_id, s.body FROM skus s JOIN products p ON p.id = s.product_id ORDER BY p.rank, s.rank"
+    ):
+        yield products[pid], json.loads(body)
+
+
+def generation() -> int:
+    return int(sandbox().store.meta("catalog_generation", 0))
+
+
+def kind_segments(kind: str) -> list[str]:
+    return SEGMENTS_BY_KIND.get(kind, ["commercial"])
+
+
+def scopes(kind: str) -> list[str]:
+    return ["", "AzurePlan"] if kind in RESERVATION_KINDS else [""]
+
+
+def offered_in(kind: str, country: str) -> bool:
+    return not (kind == "softsub" and country.upper() in SOFTWARE_SUBSCRIPTIONS_UNAVAILABLE)
+
+
+def availability_id(product_id, sku_id, country, segment, scope, gen=None) -> str:
+    gen = generation() if gen is None else gen
+    return pc_id(
+        "availability", product_id.upper(), sku_id.upper(), country.upper(), segment, scope, gen
+    )
+
+
+def availabilities(product: dict, sku: dict, country: str, segment=None, scope=None) -> list[dict]:
+    """Availabilities of a SKU in a market (optionally one segment / reservation scope)."""
+    kind = product["_kind"]
+    if not offered_in(kind, country):
+        return []
+    out = []
+    for seg in kind_segments(kind):
+        if segment and seg != segment:
+            continue
+        for sc in scopes(kind):
+            if scope is not None and sc != scope:
+                continue
+            out.append(render_availability(product, sku, country, seg, sc))
+    return out
+
+
+def render_availability(product, sku, country, segment, scope) -> dict:
+    aid = availability_id(product["id"], sku["id"], country, segment, scope)
+    m = market(country)
+    c = country.upper()
+    return {
+        "id": aid, "productId": product["id"], "skuId": sku["id"],
+        "catalogItemId": f"{product['id']}:{sku['id']}:{aid}",
+        "defaultCurrency": {"code": m.currency, "symbol": m.symbol},
+        "segment": segment, "country": c, "isPurchasable": True,
+        "isRenewable": product["_kind"] in ("nce", "softsub"),
+        "terms": sku["_terms"],
+        "product": render_product(product, c), "sku": render_sku(sku, c),
+        "links": {"self": link(f"/products/{product['id']}/skus/{sku['id']}/availabilities/{aid}?country={c}")},
+    }  # fmt: skip
+
+
+def find_availability(catalog_item_id: str, country: str):
+    """Resolve ``product:sku:availability`` for a market: (product, sku, segment, scope) or None."""
+    parts = catalog_item_id.split(":")
+    if len(parts) != 3:
+        return None
+    product = get_product(parts[0])
+    sku = product and get_sku(product["id"], parts[1])
+    if not sku:
+        return None
+    for seg in kind_segments(product["_kind"]):
+        for sc in scopes(product["_kind"]):
+            if (
+                availability_id(product["id"], sku["id"], country, seg, sc).lower()
+                == parts[2].lower()
+            ):
+                return product, sku, seg, sc
+    return None
+
+
+def public(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+def render_product(product: dict, country: str) -> dict:
+    base = f"/products/{product['id']}"
+    out = public(product)
+    out["links"] = {
+        "skus": link(f"{base}/skus?country={country}"),
+        "self": link(f"{base}?country={country}"),
+    }
+    return out
+
+
+def render_sku(sku: dict, country: str) -> dict:
+    base = f"/products/{sku['productId']}/skus/{sku['id']}"
+    out = public(sku)
+    out["links"] = {
+        "availabilities": link(f"{base}/availabilities?country={country}"),
+        "self": link(f"{base}?country={country}"),
+    }
+    return out
+
+
+def restriction_for(product: dict, sku: dict, context: dict) -> list[dict]:
+    """Inventory restrictions for a SKU under an inventory context (keys lower-cased).
+
+    A rule (``settings.inventory_restrictions``) matches when each of its keys - ``armRegionName``,
+    ``azureSubscriptionId``, ``customerId``, ``productId``, ``skuId`` - equals the SKU's or context's value.
+    """
+    if "InventoryCheck" not in sku.get("purchasePrerequisites", []):
+        return []
+    region = sku["dynamicAttributes"].get("armRegionName", "")
+    values = {
+        "armregionname": region, "productid": product["id"], "skuid": sku["id"],
+        "azuresubscriptionid": context.get("azuresubscriptionid", ""),
+        "customerid": context.get("customerid", ""),
+    }  # fmt: skip
+    for rule in sandbox().settings.inventory_restrictions:
+        if all(str(values.get(k.lower(), "")).lower() == str(v).lower() for k, v in rule.items()):
+            reason = "Subscription" if "azureSubscriptionId" in rule else "Location"
+            shown = rule.get("azureSubscriptionId", region) if reason == "Subscription" else region
+            return [{
+                "reasonCode": "NotAvailableForSubscription",
+                "description": f"Restriction identified of type '{reason}' with values '{shown}'.",
+                "properties": {"type": reason, "values": shown},
+            }]  # fmt: skip
+    return []
+
+
+# -- routes --------------------------------------------------------------------------------------
+def _country() -> str:
+    country = arg("country")
+    if not country or len(country) != 2:
+        raise bad_request(
+            800002, "Invalid request input: the 'country' query parameter is required."
+        )
+    return country.upper()
+
+
+def _segment() -> str | None:
+    value = arg("targetSegment")
+    if value is None:
+        return None
+    if norm(value) not in SEGMENTS:
+        raise ApiError(403, 400030, f"The targetSegment '{value}' is not allowed.")
+    return SEGMENTS[norm(value)]
+
+
+def _scope() -> str:
+    value = arg("reservationScope")
+    if value and norm(value) != "azureplan":
+        raise bad_request(800002, f"Invalid request input: unknown reservationScope '{value}'.")
+    return "AzurePlan" if value else ""
+
+
+def _product_or_404(product_id: str) -> dict:
+    product = get_product(product_id)
+    if not product:
+        raise not_found(400013, f"Product '{product_id}' was not found.")
+    return product
+
+
+def _sku_or_404(product: dict, sku_id: str) -> dict:
+    sku = get_sku(product["id"], sku_id)
+    if not sku:
+        raise not_found(400018, f"SKU '{sku_id}' of product '{product['id']}' was not found.")
+    return sku
+
+
+@bp.get("/v1/products")
+def products_list():
+    country, segment, scope = _country(), _segment(), _scope()
+    view = arg("targetView")
+    if not view:
+        raise bad_request(
+            800002, "Invalid request input: the 'targetView' query parameter is required."
+        )
+    if norm(view) not in TARGET_VIEWS:
+        raise ApiError(403, 400036, f"The targetView '{view}' is not allowed.")
+    rows = sandbox().store.db.execute(
+        "SELECT p.body FROM product_views v JOIN products p ON p.id = v.product_id "
+        "WHERE v.view = ? ORDER BY v.rank",
+        (TARGET_VIEWS[norm(view)].lower(),),
+    )
+    items = []
+    for (body,) in rows:
+        product = json.loads(body)
+        kind = product["_kind"]
+        if not offered_in(kind, country) or (segment and segment not in kind_segments(kind)):
+            continue
+        if scope and kind not in RESERVATION_KINDS:
+            continue
+        items.append(render_product(product, country))
+    return jsonify(
+        collection(items, f"/products?country={country}&targetView={TARGET_VIEWS[norm(view)]}")
+    )
+
+
+@bp.get("/v1/products/<product_id>")
+def product_get(product_id):
+    country = _country()
+    product = _product_or_404(product_id)
+    if not offered_in(product["_kind"], country):
+        raise not_found(400013, f"Product '{product_id}' is not available in country '{country}'.")
+    return jsonify(render_product(product, country))
+
+
+@bp.get("/v1/products/<product_id>/skus")
+def skus_list(product_id):
+    country, segment = _country(), _segment()
+    product = _product_or_404(product_id)
+    skus = (
+        []
+        if segment and segment not in kind_segments(product["_kind"])
+        else list_skus(product["id"])
+    )
+    if not offered_in(product["_kind"], country):
+        skus = []
+    items = [render_sku(s, country) for s in skus]
+    return jsonify(collection(items, f"/products/{product['id']}/skus?country={country}"))
+
+
+@bp.get("/v1/products/<product_id>/skus/<sku_id>")
+def sku_get(product_id, sku_id):
+    country = _country()
+    return jsonify(render_sku(_sku_or_404(_product_or_404(product_id), sku_id), country))
+
+
+@bp.get("/v1/products/<product_id>/skus/<sku_id>/availabilities")
+def availabilities_list(product_id, sku_id):
+    country, segment, scope = _country(), _segment(), _scope()
+    product = _product_or_404(product_id)
+    sku = _sku_or_404(product, sku_id)
+    items = availabilities(product, sku, country, segment, scope)
+    uri = f"/products/{product['id']}/skus/{sku['id']}/availabilities?country={country}"
+    return jsonify(collection(items, uri + (f"&targetSegment={segment}" if segment else "")))
+
+
+@bp.get("/v1/products/<product_id>/skus/<sku_id>/availabilities/<availability_id>")
+def availability_get(product_id, sku_id, availability_id):
+    country = _country()
+    product = _product_or_404(product_id)
+    sku = _sku_or_404(product, sku_id)
+    for item in availabilities(product, sku, country):
+        if item["id"].lower() == availability_id.lower():
+            return jsonify(item)
+    raise not_found(400019, f"Availability '{availability_id}' was not found.")
+
+
+@bp.post("/v1/extensions/product/checkinventory")
+@bp.post("/v1/extensions/product/checkInventory")
+def check_inventory():
+    _country()
+    body = ci(json_body())
+    if not isinstance(body, dict) or not isinstance(body.get("targetitems"), list):
+        raise bad_request(800002, "Invalid request input: 'targetItems' is required.")
+    context = {k: str(v) for k, v in (body.get("inventorycontext") or {}).items()}
+    out = []
+    for target in body["targetitems"]:
+        product = isinstance(target, dict) and get_product(str(target.get("productid", "")))
+        if not product:
+            continue  # unknown items are silently dropped
+        if target.get("skuid"):
+            sku = get_sku(product["id"], str(target["skuid"]))
+            skus = [sku] if sku else []
+        else:
+            skus = list_skus(product["id"])
+        for sku in skus:
+            restrictions = restriction_for(product, sku, context)
+            item = {
+                "productId": product["id"],
+                "skuId": sku["id"],
+                "isRestricted": bool(restrictions),
+            }
+            item["restrictions"] = restrictions
+            out.append(item)
+    return jsonify(out)

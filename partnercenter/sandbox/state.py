@@ -1,0 +1,73 @@
+"""The sandbox's run-time state: store, settings, virtual clock, counters and locks."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter, defaultdict
+
+from flask import current_app
+
+from partnercenter.sandbox.config import Settings
+from partnercenter.sandbox.faults import Faults
+from partnercenter.sandbox.store import Store
+
+
+class Sandbox:
+    def __init__(self, store: Store, settings: Settings):
+        self.store = store
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.rng = random.Random(settings.seed)
+        self.faults = Faults(settings.seed)
+        self.stats_lock = threading.Lock()
+        self.reset_counters()
+        self.carts_in_checkout: set[str] = set()
+        self.idempotency_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+    def reset_counters(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.token_requests: Counter[str] = Counter()
+        self.checkout_attempts: Counter[str] = Counter()
+        self.checkouts: Counter[str] = Counter()
+
+    # -- clock ---------------------------------------------------------------------------------
+    def now(self) -> float:
+        """Sandbox time: wall clock plus the offset moved by ``POST /_sandbox/clock``."""
+        return time.time() + float(self.store.meta("clock_offset", 0.0))
+
+    def advance_clock(self, seconds: float) -> float:
+        with self.store.transaction():
+            self.store.set_meta(
+                "clock_offset", float(self.store.meta("clock_offset", 0.0)) + seconds
+            )
+        return self.now()
+
+    def persist_settings(self) -> None:
+        self.store.set_meta("settings", self.settings.to_dict())
+
+    def count(self, counter: Counter, key: str) -> None:
+        with self.stats_lock:
+            counter[key] += 1
+
+    def stats(self) -> dict:
+        orders_per_cart: Counter[str] = Counter()
+        for order in self.store.list("order"):
+            if order.get("_cartId"):
+                orders_per_cart[order["_cartId"]] += 1
+        with self.stats_lock:
+            return {
+                "token_requests": dict(self.token_requests),
+                "token_requests_total": sum(self.token_requests.values()),
+                "checkout_attempts_per_cart": dict(self.checkout_attempts),
+                "checkouts_per_cart": dict(self.checkouts),
+                "orders_per_cart": dict(orders_per_cart),
+                "calls_per_route": dict(self.calls),
+                "orders": self.store.count("order"),
+                "carts": self.store.count("cart"),
+            }
+
+
+def sandbox() -> Sandbox:
+    return current_app.extensions["sandbox"]
