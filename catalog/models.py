@@ -44,6 +44,10 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.product_id})"
 
+    @property
+    def target_views_list(self) -> list[str]:
+        return [v for v in self.target_views.split("|") if v]
+
 
 class Sku(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="skus")

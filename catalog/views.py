@@ -1,12 +1,196 @@
-from django.shortcuts import render
+"""Catalog pages for sales: browse/search SKUs, product and SKU pages, inventory check, sync."""
 
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from catalog import rules, selectors, services
+from catalog.forms import CatalogFilterForm, InventoryCheckForm
+from portal.errors import PortalError
+from portal.models import Customer
+from portal.progress import sync_state
 from portal.roles import Role, role_required
+from portal.tables import csv_response, paginate, parse_sort
+
+
+def _cart_add_url() -> str | None:
+    try:
+        return reverse("purchasing:cart_add")
+    except NoReverseMatch:
+        return None
+
+
+def _row_blockers(sku, filters, customer, qualified: bool) -> list[str]:
+    """Reasons shown in lists (no queries): gone, market rule, perpetual qualification."""
+    reasons = []
+    if not sku.is_available:
+        reasons.append("No longer offered by Partner Center.")
+    market = rules.market_rule_blocker(sku.product, filters.country)
+    if market:
+        reasons.append(market)
+    if not qualified and rules.is_perpetual_software(sku.product):
+        reasons.append(rules.perpetual_blocker(sku.product) or "")
+    return reasons
+
+
+def _base_context(request, filters, customer) -> dict:
+    return {
+        "filters": filters,
+        "customer": customer,
+        "customers": Customer.objects.filter(is_active=True).order_by("company_name")[:500],
+        "countries": selectors.catalog_countries(),
+        "view_tabs": selectors.VIEW_TABS,
+        "segments": selectors.SEGMENTS,
+        "cycles": selectors.BILLING_CYCLES,
+        "terms": selectors.TERMS,
+        "prereqs": selectors.PREREQUISITES,
+        "market_blocked": (
+            rules.market_name(filters.country)
+            if filters.country in rules.software_subscription_unavailable_markets()
+            else ""
+        ),
+    }
 
 
 @role_required(Role.SALES)
 def index(request):
-    return render(
-        request,
-        "portal/section_empty.html",
-        {"title": "Catalog", "empty_text": "The catalog has not been synced yet."},
+    filters, customer = CatalogFilterForm(request.GET).parse()
+    sort = parse_sort(request.GET, selectors.SKU_SORTS, "product")
+    qs = selectors.sku_search(filters).order_by(sort.field, "title", "pk")
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "catalog.csv",
+            ["Product id", "Product", "SKU id", "SKU", "Billing cycles", "Prerequisites"],
+            (
+                [s.product.product_id, s.product.title, s.sku_id, s.title,
+                 " ".join(s.billing_cycles), " ".join(s.prerequisites)]
+                for s in qs.iterator(chunk_size=2000)
+            ),
+        )  # fmt: skip
+    page_obj = paginate(request.GET, qs)
+    qualified = rules.perpetual_software_qualified()
+    rows = [(sku, _row_blockers(sku, filters, customer, qualified)) for sku in page_obj]
+    context = _base_context(request, filters, customer) | {
+        "page_obj": page_obj,
+        "rows": rows,
+        "sort": sort,
+        "sync": sync_state(services.catalog_sync_kind(filters.country))
+        if filters.country
+        else None,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "catalog/index.html#results", context)
+    return render(request, "catalog/index.html", context)
+
+
+@role_required(Role.SALES)
+def product_detail(request, product_id: str):
+    product = selectors.product_get(product_id)
+    if product is None:
+        raise Http404("No such product in the synced catalog.")
+    filters, customer = CatalogFilterForm(request.GET).parse()
+    sort = parse_sort(request.GET, selectors.SKU_SORTS, "title")
+    qs = selectors.product_skus(product, filters).order_by(sort.field, "pk")
+    page_obj = paginate(request.GET, qs)
+    qualified = rules.perpetual_software_qualified()
+    rows = [(sku, _row_blockers(sku, filters, customer, qualified)) for sku in page_obj]
+    context = _base_context(request, filters, customer) | {
+        "product": product,
+        "page_obj": page_obj,
+        "rows": rows,
+        "sort": sort,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "catalog/product.html#skus", context)
+    return render(request, "catalog/product.html", context)
+
+
+def _sku_context(request, sku, filters, customer, form=None, check=None) -> dict:
+    availabilities = selectors.sku_availabilities(
+        sku, country=filters.country, segment=filters.segment
     )
+    prices = selectors.sku_prices(sku, availabilities)
+    cart_add_url = _cart_add_url()
+    rows = []
+    for a in availabilities:
+        a.sku = sku  # already loaded with its product: no query per row
+        blockers = rules.purchase_blockers(availability=a, customer=customer)
+        rows.append({"availability": a, "blockers": blockers, "prices": prices.get(a.pk, [])})
+    if form is None:
+        initial = {"customer": customer.pk} if customer else {}
+        form = InventoryCheckForm(sku=sku, initial=initial)
+    subscriptions = []
+    if customer is not None:
+        subscriptions = list(
+            customer.subscriptions.filter(is_active=True).order_by("friendly_name")[:100]
+        )
+    requirements, provisioning = selectors.sku_requirements(sku)
+    return _base_context(request, filters, customer) | {
+        "requirements": requirements,
+        "provisioning": provisioning,
+        "sku": sku,
+        "product": sku.product,
+        "rows": rows,
+        "cart_add_url": cart_add_url,
+        "form": form,
+        "check": check,
+        "subscriptions": subscriptions,
+        "recent_checks": selectors.inventory_checks_recent(sku=sku, customer=customer),
+        "max_age_minutes": int(services.inventory_max_age().total_seconds() // 60),
+    }
+
+
+@role_required(Role.SALES)
+def sku_detail(request, product_id: str, sku_id: str):
+    sku = selectors.sku_get(product_id, sku_id)
+    if sku is None:
+        raise Http404("No such SKU in the synced catalog.")
+    filters, customer = CatalogFilterForm(request.GET).parse()
+    return render(request, "catalog/sku.html", _sku_context(request, sku, filters, customer))
+
+
+@role_required(Role.SALES)
+@require_POST
+def inventory_check(request, product_id: str, sku_id: str):
+    sku = selectors.sku_get(product_id, sku_id)
+    if sku is None:
+        raise Http404("No such SKU in the synced catalog.")
+    form = InventoryCheckForm(request.POST, sku=sku)
+    check = None
+    error = ""
+    customer = None
+    if form.is_valid():
+        customer = form.cleaned_data["customer"]
+        try:
+            check = services.inventory_check_run(
+                customer=customer, sku=sku, context=form.context(), actor=request.user
+            )
+        except PortalError as exc:
+            error = exc.message
+    filters, _ = CatalogFilterForm({"customer": customer.pk} if customer else {}).parse()
+    context = _sku_context(request, sku, filters, customer, form=form, check=check)
+    context["check_error"] = error
+    if request.htmx:
+        return render(request, "catalog/sku.html#inventory", context)
+    return render(request, "catalog/sku.html", context, status=200 if form.is_valid() else 400)
+
+
+@role_required(Role.SALES, Role.ADMIN)
+@require_POST
+def sync_start(request):
+    """Queue a catalog sync of one country (Celery) and go back to the catalog page."""
+    from catalog.tasks import catalog_sync_task
+
+    country = (request.POST.get("country") or "").strip().upper()
+    target = reverse("catalog:index") + (f"?country={country}" if country else "")
+    if len(country) != 2 or not country.isalpha():
+        messages.error(request, "Choose a country (two-letter code, e.g. US) to sync.")
+        return HttpResponseRedirect(reverse("catalog:index"))
+    transaction.on_commit(lambda: catalog_sync_task.delay(country))
+    messages.success(request, f"Catalog sync of {country} queued; progress shows below.")
+    return HttpResponseRedirect(target)

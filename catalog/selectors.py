@@ -1,0 +1,232 @@
+"""Catalog reads for the pages: a constant number of queries whatever the catalog size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from catalog.models import Availability, InventoryCheck, PriceSheetEntry, Product, Sku
+
+# Browse tabs: (target view, label). The view is matched against Product.target_views.
+VIEW_TABS = [
+    ("", "All"),
+    ("AzureReservationsVM", "VM reservations"),
+    ("AzureReservationsSQL", "SQL reservations"),
+    ("AzureReservationsCosmosDb", "Cosmos DB reservations"),
+    ("AzureReservations", "All reservations"),
+    ("SoftwarePerpetual", "Perpetual software"),
+    ("SoftwareSubscriptions", "Software subscriptions"),
+    ("SoftwareSUSELinux", "SUSE Linux"),
+]
+SEGMENTS = ["commercial", "education", "government", "nonprofit"]
+BILLING_CYCLES = [("one_time", "One-time"), ("monthly", "Monthly"), ("annual", "Annual")]
+TERMS = [("P1M", "1 month"), ("P1Y", "1 year"), ("P3Y", "3 years")]
+PREREQUISITES = [
+    ("inventorycheck", "Inventory check"),
+    ("azuresubscriptionregistration", "Azure subscription registration"),
+    ("none", "No prerequisites"),
+]
+SKU_SORTS = {"title": "title", "product": "product__title", "sku": "sku_id"}
+
+
+@dataclass
+class CatalogFilters:
+    country: str = ""
+    segment: str = ""
+    view: str = ""
+    q: str = ""
+    cycle: str = ""
+    term: str = ""
+    prereq: str = ""
+    include_unavailable: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def catalog_countries() -> list[str]:
+    return list(
+        Availability.objects.order_by("country").values_list("country", flat=True).distinct()
+    )
+
+
+def sku_search(filters: CatalogFilters) -> QuerySet[Sku]:
+    """SKUs offered in ``filters.country`` (and segment) matching the filters; one query per page."""
+    qs = Sku.objects.select_related("product")
+    avail = Availability.objects.filter(sku=OuterRef("pk"))
+    if filters.country:
+        avail = avail.filter(country=filters.country)
+    if filters.segment:
+        avail = avail.filter(segment=filters.segment)
+    if filters.term:
+        avail = avail.filter(term_durations__contains=f"|{filters.term}|")
+    if not filters.include_unavailable:
+        avail = avail.filter(is_available=True)
+        qs = qs.filter(is_available=True)
+    if filters.country or filters.segment or filters.term or not filters.include_unavailable:
+        qs = qs.filter(Exists(avail))
+    if filters.view:
+        qs = qs.filter(product__target_views__icontains=f"|{filters.view}|")
+    for word in filters.q.lower().split()[:8]:
+        qs = qs.filter(
+            Q(search_text__contains=word)
+            | Q(sku_id__iexact=word)
+            | Q(product__product_id__iexact=word)
+        )
+    if filters.cycle:
+        qs = qs.filter(billing_cycles_text__contains=f"|{filters.cycle}|")
+    if filters.prereq == "none":
+        qs = qs.filter(prerequisites_text="")
+    elif filters.prereq:
+        qs = qs.filter(prerequisites_text__contains=f"|{filters.prereq}|")
+    return qs
+
+
+def product_get(product_id: str) -> Product | None:
+    return Product.objects.filter(product_id__iexact=product_id).first()
+
+
+def product_skus(product: Product, filters: CatalogFilters) -> QuerySet[Sku]:
+    return sku_search(filters).filter(product=product)
+
+
+def sku_get(product_id: str, sku_id: str) -> Sku | None:
+    return (
+        Sku.objects.select_related("product")
+        .filter(product__product_id__iexact=product_id, sku_id__iexact=sku_id)
+        .first()
+    )
+
+
+def sku_availabilities(sku: Sku, *, country: str = "", segment: str = "") -> list[Availability]:
+    qs = sku.availabilities.all()
+    if country:
+        qs = qs.filter(country=country)
+    if segment:
+        qs = qs.filter(segment=segment)
+    return list(qs.order_by("-is_available", "country", "segment", "reservation_scope"))
+
+
+@dataclass
+class PriceLine:
+    term_duration: str
+    billing_plan: str
+    unit_price: object
+    currency: str
+    erp_price: object
+    unit_of_measure: str
+    effective_start: object
+    effective_end: object
+    tier: str
+
+
+def sku_prices(sku: Sku, availabilities: list[Availability]) -> dict[int, list[PriceLine]]:
+    """Current price sheet lines per availability (by market, currency and term); one query."""
+    markets = {a.country for a in availabilities}
+    if not markets:
+        return {}
+    now = timezone.now()
+    entries = list(
+        PriceSheetEntry.objects.filter(
+            market__in=markets,
+            product_id=sku.product.product_id.upper(),
+            sku_id=sku.sku_id.upper(),
+            is_current=True,
+        )
+        .filter(Q(effective_end__isnull=True) | Q(effective_end__gt=now))
+        .order_by("term_duration", "billing_plan", "tier_min", "-effective_start")
+    )
+    out: dict[int, list[PriceLine]] = {}
+    for a in availabilities:
+        terms = {t for t in a.term_durations.split("|") if t}
+        lines = []
+        for e in entries:
+            if e.market != a.country or (a.currency and e.currency != a.currency):
+                continue
+            if terms and e.term_duration and e.term_duration not in terms:
+                continue
+            if e.effective_start and e.effective_start > now:
+                continue
+            tier = ""
+            if e.tier_min is not None or e.tier_max is not None:
+                tier = f"{e.tier_min or 0:g} to {e.tier_max or 'no limit'}"
+            lines.append(
+                PriceLine(
+                    term_duration=e.term_duration,
+                    billing_plan=e.billing_plan,
+                    unit_price=e.unit_price,
+                    currency=e.currency,
+                    erp_price=e.erp_price,
+                    unit_of_measure=e.unit_of_measure,
+                    effective_start=e.effective_start,
+                    effective_end=e.effective_end,
+                    tier=tier,
+                )
+            )
+        out[a.pk] = lines
+    return out
+
+
+def availability_price(availability: Availability, *, term_duration: str = "", billing_plan=""):
+    """The current partner price of an availability (for carts and review pages) or None.
+
+    Returns a ``PriceLine`` whose ``unit_price`` is a Decimal in ``currency``; None when the price
+    sheet has no price for it (never invent one)."""
+    lines = sku_prices(availability.sku, [availability]).get(availability.pk, [])
+    for line in lines:
+        if term_duration and line.term_duration and line.term_duration != term_duration:
+            continue
+        if billing_plan and line.billing_plan.lower() != billing_plan.lower():
+            continue
+        if line.unit_price is not None:
+            return line
+    return None
+
+
+def inventory_checks_recent(*, sku: Sku, customer=None, limit: int = 5) -> list[InventoryCheck]:
+    qs = InventoryCheck.objects.filter(sku=sku).select_related("customer", "requested_by")
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    return list(qs.order_by("-requested_at")[:limit])
+
+
+PREREQUISITE_TEXT = {
+    "inventorycheck": (
+        "Inventory check",
+        "Partner Center must confirm capacity for the customer's subscription and region; "
+        "run the check below. The cart accepts the SKU only with a passing check for the same "
+        "subscription and region.",
+    ),
+    "azuresubscriptionregistration": (
+        "Azure subscription registration",
+        "The customer's Azure subscription must be registered for reservations "
+        "(Customers > the customer > Register subscription) before checkout.",
+    ),
+    "microsoftcloudagreement": (
+        "Microsoft Cloud Agreement",
+        "The customer must have accepted the Microsoft Cloud Agreement.",
+    ),
+    "microsoftcustomeragreement": (
+        "Microsoft Customer Agreement",
+        "The customer must have accepted the Microsoft Customer Agreement.",
+    ),
+}
+PROVISIONING_TEXT = {
+    "scope": ("Scope", "Shared or single-subscription scope of the reservation."),
+    "subscriptionid": ("Azure subscription", "The customer's Azure subscription to apply it to."),
+    "duration": ("Term", "The reservation term (from the availability's terms)."),
+    "region": ("Region", "The Azure region."),
+}
+
+
+def sku_requirements(sku: Sku) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(purchase prerequisites, provisioning context) explained for a salesperson."""
+    prereqs = [
+        PREREQUISITE_TEXT.get(str(p).lower(), (str(p), "Required by Partner Center."))
+        for p in sku.prerequisites or []
+    ]
+    provisioning = [
+        PROVISIONING_TEXT.get(str(v).lower(), (str(v), "Asked for when adding to a cart."))
+        for v in sku.provisioning_variables or []
+    ]
+    return prereqs, provisioning

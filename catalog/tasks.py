@@ -1,0 +1,70 @@
+"""Catalog Celery tasks: catalog sync per country x target view, price sheets monthly."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.errors import PortalError
+
+STALE_AFTER = timedelta(minutes=10)  # a running sync without heartbeat for this long is dead
+
+
+def _claim(kind: str) -> bool:
+    """Claim the job ``kind`` with a conditional UPDATE; False when another worker holds it."""
+    from portal.models import SyncState
+
+    SyncState.objects.get_or_create(kind=kind)
+    now = timezone.now()
+    return bool(
+        SyncState.objects.filter(kind=kind)
+        .filter(
+            Q(running=False) | Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - STALE_AFTER)
+        )
+        .update(running=True, heartbeat_at=now, started_at=now)
+    )
+
+
+@shared_task(ignore_result=True)
+def catalog_sync_task(country: str, target_view: str | None = None, segment: str | None = None):
+    """Sync one country (optionally one target view / segment). Safe to run twice."""
+    from catalog.services import catalog_sync, catalog_sync_kind
+
+    if not _claim(catalog_sync_kind(country, target_view, segment)):
+        return None
+    # Failures are recorded in the SyncState row (shown on the catalog page).
+    with contextlib.suppress(PortalError):
+        result = catalog_sync(
+            country=country, target_views=[target_view] if target_view else None, segment=segment
+        )
+        return result.written
+    return None
+
+
+@shared_task(ignore_result=True)
+def catalog_sync_markets():
+    """Beat: queue a sync per market in use x target view."""
+    from catalog.models import Availability
+    from catalog.services import DEFAULT_TARGET_VIEWS
+    from portal.models import Customer
+
+    markets = set(Customer.objects.filter(is_active=True).values_list("country", flat=True))
+    markets |= set(Availability.objects.values_list("country", flat=True).distinct())
+    for country in sorted(m.upper() for m in markets if m):
+        for view in DEFAULT_TARGET_VIEWS:
+            catalog_sync_task.delay(country, view)
+
+
+@shared_task(ignore_result=True)
+def price_sheets_sync_task(market: str | None = None, view: str | None = None):
+    """Monthly (beat) and on demand: mirror the price sheets of the markets in use."""
+    from catalog.services import price_sheet_sync_markets
+
+    with contextlib.suppress(PortalError):
+        price_sheet_sync_markets(
+            markets=[market] if market else None, views=[view] if view else None
+        )
