@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from portal.errors import PortalError
 from portal.models import Customer
 from portal.roles import Role, role_required
 from portal.selectors import audit_search
@@ -50,9 +54,14 @@ def audit_log(request):
     return render(request, "portal/admin_tools/audit.html", {"form": form, "page_obj": page})
 
 
+SIGN_IN_FLOW_KEY = "pc_sign_in_flow"
+
+
 @role_required(Role.ADMIN)
 def connection(request):
     from django.conf import settings
+
+    from portal.connection import connection_status, warn_before
 
     return render(
         request,
@@ -60,7 +69,91 @@ def connection(request):
         {
             "api_url": settings.PARTNER_CENTER_API_URL,
             "authority": settings.PARTNER_CENTER_AUTHORITY,
+            "tenant_id": settings.PARTNER_CENTER_TENANT_ID,
             "client_id": settings.PARTNER_CENTER_CLIENT_ID,
             "cloud": settings.PARTNER_CENTER_CLOUD,
+            "secret_set": bool(settings.PARTNER_CENTER_CLIENT_SECRET),
+            "status": connection_status(),
+            "warn_days": warn_before().days,
         },
     )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def connection_sign_in(request):
+    """Start the App+User sign-in (MSAL authorization-code flow) and send the admin to it."""
+    from portal.connection import connection_begin
+
+    redirect_uri = request.build_absolute_uri(reverse("admin_tools:connection_callback"))
+    try:
+        flow = connection_begin(redirect_uri=redirect_uri)
+    except PortalError as exc:
+        messages.error(request, str(exc))
+        return redirect("admin_tools:connection")
+    request.session[SIGN_IN_FLOW_KEY] = flow
+    return redirect(flow["auth_uri"])
+
+
+@role_required(Role.ADMIN)
+def connection_callback(request):
+    """Where the sign-in page sends the admin back (GET: OAuth redirect, checked by ``state``)."""
+    from portal.connection import connection_complete
+
+    flow = request.session.pop(SIGN_IN_FLOW_KEY, None)
+    if not flow:
+        messages.error(
+            request, "No sign-in was in progress (or it was already completed): start it again."
+        )
+        return redirect("admin_tools:connection")
+    try:
+        conn = connection_complete(flow=flow, query_params=request.GET.dict(), actor=request.user)
+    except PortalError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Signed in to Partner Center as {conn.username}.")
+    return redirect("admin_tools:connection")
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def connection_sign_out(request):
+    from portal.connection import connection_sign_out as sign_out
+
+    sign_out(actor=request.user)
+    messages.success(request, "The partner account was signed out; App+User operations are off.")
+    return redirect("admin_tools:connection")
+
+
+class PortalSettingsForm(forms.Form):
+    perpetual_software_qualified = forms.BooleanField(
+        required=False,
+        label="Qualified to sell perpetual software",
+        help_text=(
+            "Microsoft requires partners to be qualified before they sell perpetual software. "
+            "While off, perpetual software cannot be added to carts."
+        ),
+    )
+
+
+@role_required(Role.ADMIN)
+def portal_settings(request):
+    from portal.models import PortalSetting
+    from portal.settings_store import portal_setting_get, portal_setting_set
+
+    current = {name: portal_setting_get(name) for name in PortalSettingsForm.base_fields}
+    if request.method == "POST":
+        form = PortalSettingsForm(request.POST)
+        if form.is_valid():
+            changed = [k for k, v in form.cleaned_data.items() if current.get(k) != v]
+            for key in changed:
+                portal_setting_set(key=key, value=form.cleaned_data[key], actor=request.user)
+            if changed:
+                messages.success(request, "Settings saved.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("admin_tools:settings")
+    else:
+        form = PortalSettingsForm(initial=current)
+    rows = {s.key: s for s in PortalSetting.objects.select_related("updated_by")}
+    return render(request, "portal/admin_tools/settings.html", {"form": form, "rows": rows})

@@ -12,3 +12,9 @@ class PortalConfig(AppConfig):
 
         # Runs after each app migrates, so permissions of apps later in the list are included.
         post_migrate.connect(sync_role_permissions, dispatch_uid="portal-role-permissions")
+
+        from portal import dashboard, panels
+        from portal.roles import Role
+
+        dashboard.register(Role.ADMIN, panels.connection_panel)
+        dashboard.register(Role.ADMIN, panels.registrations_panel)

@@ -1,15 +1,45 @@
-"""Customer pages (admins and sales)."""
+"""Customer pages (admins and sales): list with "Sync now", detail with Azure subscriptions and
+their reservation registration (live via HTMX polling), and the registrations list."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from portal.models import Customer
-from portal.roles import Role, role_required
-from portal.selectors import customer_search
-from portal.tables import paginate, parse_sort
+from portal.errors import PortalError
+from portal.models import Customer, SubscriptionRegistration
+from portal.progress import sync_state
+from portal.roles import Role, has_role, role_required
+from portal.selectors import (
+    customer_search,
+    customer_subscriptions,
+    registration_search,
+    subscription_with_registration,
+)
+from portal.services.customers import (
+    CUSTOMERS_KIND,
+    customer_sync_enqueue,
+    subscription_sync_enqueue,
+    subscriptions_kind,
+)
+from portal.services.registrations import registration_start
+from portal.tables import csv_response, paginate, parse_sort
 
 SORTS = {"name": "company_name", "country": "country", "domain": "domain", "synced": "synced_at"}
+REG_SORTS = {
+    "requested": "requested_at",
+    "customer": "subscription__customer__company_name",
+    "state": "state",
+    "finished": "finished_at",
+}
+
+
+def _state(kind: str):
+    from portal.models import SyncState
+
+    return sync_state(kind) or SyncState(kind=kind)
 
 
 @role_required(Role.ADMIN, Role.SALES)
@@ -18,22 +48,130 @@ def customer_list(request):
     sort = parse_sort(params, SORTS, "name")
     qs = customer_search(text=params.get("q", ""), include_inactive=params.get("inactive") == "1")
     page = paginate(params, qs.order_by(sort.field, "pk"))
-    context = {"page_obj": page, "sort": sort, "q": params.get("q", "")}
-    if request.htmx:
+    context = {
+        "page_obj": page,
+        "sort": sort,
+        "q": params.get("q", ""),
+        "state": _state(CUSTOMERS_KIND),
+    }
+    if request.htmx and request.htmx.target == "customer-table":
         return render(request, "portal/customers/list.html#table", context)
     return render(request, "portal/customers/list.html", context)
 
 
 @role_required(Role.ADMIN, Role.SALES)
+@require_POST
+def customer_sync(request):
+    customer_sync_enqueue(actor=request.user)
+    if request.htmx:
+        return render(request, "includes/sync_status.html", {"state": _state(CUSTOMERS_KIND)})
+    messages.info(request, "Customer sync started.")
+    return redirect("customers:list")
+
+
+@role_required(Role.ADMIN, Role.SALES)
 def customer_detail(request, pk: int):
     customer = get_object_or_404(Customer, pk=pk)
-    return render(request, "portal/customers/detail.html", {"customer": customer})
+    context = {
+        "customer": customer,
+        "subscriptions": customer_subscriptions(customer),
+        "state": _state(subscriptions_kind(customer)),
+        "can_register": has_role(request.user, Role.ADMIN),
+    }
+    if request.htmx and request.htmx.target == "subscriptions":
+        return render(request, "portal/customers/detail.html#subscriptions", context)
+    return render(request, "portal/customers/detail.html", context)
+
+
+@role_required(Role.ADMIN, Role.SALES)
+@require_POST
+def customer_sync_subscriptions(request, pk: int):
+    customer = get_object_or_404(Customer, pk=pk)
+    subscription_sync_enqueue(customer=customer, actor=request.user)
+    if request.htmx:
+        return render(
+            request,
+            "portal/customers/detail.html#sub_sync",
+            {"customer": customer, "state": _state(subscriptions_kind(customer))},
+        )
+    messages.info(request, "Subscription sync started.")
+    return redirect("customers:detail", pk=pk)
+
+
+def _row(request, sub, error: str = ""):
+    return render(
+        request,
+        "portal/customers/detail.html#sub_row",
+        {"sub": sub, "can_register": has_role(request.user, Role.ADMIN), "row_error": error},
+    )
 
 
 @role_required(Role.ADMIN)
+@require_POST
+def subscription_register(request, pk: int):
+    sub = subscription_with_registration(pk)
+    error = ""
+    try:
+        _registration, created = registration_start(subscription=sub, actor=request.user)
+        if not created:
+            error = "A registration of this subscription is already in progress."
+    except PortalError as exc:
+        error = str(exc)
+    if request.htmx:
+        return _row(request, subscription_with_registration(pk), error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Registration requested; the state updates on this page.")
+    return redirect("customers:detail", pk=sub.customer_id)
+
+
+@role_required(Role.ADMIN, Role.SALES)
+def subscription_row(request, pk: int):
+    """HTMX partial polled while a registration is in progress."""
+    sub = subscription_with_registration(pk)
+    if not request.htmx:
+        return redirect("customers:detail", pk=sub.customer_id)
+    return _row(request, sub)
+
+
+@role_required(Role.ADMIN, Role.SALES)
 def registrations(request):
-    return render(
-        request,
-        "portal/section_empty.html",
-        {"title": "Registrations", "empty_text": "No subscription registrations yet."},
-    )
+    params = request.GET
+    sort = parse_sort(params, REG_SORTS, "-requested")
+    qs = registration_search(text=params.get("q", ""), state=params.get("state", ""))
+    qs = qs.order_by(sort.field, "-pk")
+    if params.get("format") == "csv":
+        rows = (
+            (
+                r.requested_at.isoformat(),
+                r.subscription.customer.company_name,
+                str(r.subscription.subscription_id),
+                r.subscription.friendly_name,
+                r.state,
+                r.requested_by.get_username() if r.requested_by else "",
+                r.attempts,
+                r.finished_at.isoformat() if r.finished_at else "",
+                r.ms_request_id,
+                r.correlation_id,
+                r.last_error,
+            )
+            for r in qs.iterator(chunk_size=1000)
+        )
+        header = (
+            "requested_at_utc", "customer", "subscription_id", "subscription", "state",
+            "requested_by", "polls", "finished_at_utc", "ms_request_id", "correlation_id", "error",
+        )  # fmt: skip
+        return csv_response(f"registrations-{timezone.now():%Y%m%d-%H%M}.csv", header, rows)
+    page = paginate(params, qs)
+    context = {
+        "page_obj": page,
+        "sort": sort,
+        "q": params.get("q", ""),
+        "state_filter": params.get("state", ""),
+        "states": SubscriptionRegistration.State.choices,
+        "any_active": any(r.state in SubscriptionRegistration.ACTIVE_STATES for r in page),
+    }
+    if request.htmx and request.htmx.target == "registration-table":
+        return render(request, "portal/customers/registrations.html#table", context)
+    return render(request, "portal/customers/registrations.html", context)

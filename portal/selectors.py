@@ -39,3 +39,61 @@ def audit_search(
     if until:
         qs = qs.filter(created_at__date__lte=until)
     return qs
+
+
+def customer_subscriptions(customer) -> list:
+    """The customer's subscriptions (active first), each with ``latest_registration`` attached."""
+    from django.db.models import Prefetch
+
+    from portal.models import AzureSubscription, SubscriptionRegistration
+
+    subs = list(
+        AzureSubscription.objects.filter(customer=customer)
+        .order_by("-is_active", "-is_reservation_eligible", "friendly_name")
+        .prefetch_related(
+            Prefetch(
+                "registrations",
+                queryset=SubscriptionRegistration.objects.select_related("requested_by").order_by(
+                    "-requested_at", "-pk"
+                ),
+            )
+        )
+    )
+    for sub in subs:
+        regs = list(sub.registrations.all())
+        sub.latest_registration = regs[0] if regs else None
+    return subs
+
+
+def subscription_with_registration(pk: int):
+    from django.shortcuts import get_object_or_404
+
+    from portal.models import AzureSubscription
+
+    sub = get_object_or_404(AzureSubscription.objects.select_related("customer"), pk=pk)
+    sub.latest_registration = (
+        sub.registrations.select_related("requested_by").order_by("-requested_at", "-pk").first()
+    )
+    return sub
+
+
+def registration_search(*, text: str = "", state: str = "") -> QuerySet:
+    from portal.models import SubscriptionRegistration
+
+    qs = SubscriptionRegistration.objects.select_related(
+        "subscription__customer", "requested_by"
+    )
+    if state:
+        qs = qs.filter(state=state)
+    text = text.strip()
+    if text:
+        cond = (
+            Q(subscription__customer__company_name__icontains=text)
+            | Q(subscription__friendly_name__icontains=text)
+            | Q(correlation_id__icontains=text)
+            | Q(ms_request_id__icontains=text)
+        )
+        with contextlib.suppress(ValueError):
+            cond |= Q(subscription__subscription_id=uuid.UUID(text))
+        qs = qs.filter(cond)
+    return qs

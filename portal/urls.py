@@ -10,9 +10,37 @@ customer_patterns = [
     path("", customers_views.customer_list, name="list"),
     path("<int:pk>/", customers_views.customer_detail, name="detail"),
     path("registrations/", customers_views.registrations, name="registrations"),
+    path("sync/", customers_views.customer_sync, name="sync"),
+    path(
+        "<int:pk>/sync-subscriptions/",
+        customers_views.customer_sync_subscriptions,
+        name="sync_subscriptions",
+    ),
+    path(
+        "subscriptions/<int:pk>/register/",
+        customers_views.subscription_register,
+        name="subscription_register",
+    ),
+    path("subscriptions/<int:pk>/row/", customers_views.subscription_row, name="subscription_row"),
 ]
 admin_tools_patterns = [
     path("admin-tools/connection/", admin_tools_views.connection, name="connection"),
+    path(
+        "admin-tools/connection/sign-in/",
+        admin_tools_views.connection_sign_in,
+        name="connection_sign_in",
+    ),
+    path(
+        "admin-tools/connection/callback/",
+        admin_tools_views.connection_callback,
+        name="connection_callback",
+    ),
+    path(
+        "admin-tools/connection/sign-out/",
+        admin_tools_views.connection_sign_out,
+        name="connection_sign_out",
+    ),
+    path("admin-tools/settings/", admin_tools_views.portal_settings, name="settings"),
     path("audit/", admin_tools_views.audit_log, name="audit"),
 ]
 

@@ -18,7 +18,7 @@ from portal.audit import audit_record
 from portal.errors import PartnerCenterUnavailable, PortalError
 from portal.models import AzureSubscription, Customer
 from portal.partner_center import get_client
-from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+from portal.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +218,8 @@ def _subscription_fields(pc) -> dict:
 def subscription_sync_customer(*, customer: Customer, actor=None) -> SyncResult:
     """Mirror one customer's subscriptions; eligible ones get their registration state refreshed."""
     client = get_client()
-    kind = f"subscriptions:{customer.tenant_id}"
+    kind = subscriptions_kind(customer)
+    sync_begin(kind=kind, message=f"Reading the subscriptions of {customer.company_name}")
     try:
         pcs = list(client.list_subscriptions(str(customer.tenant_id)))
     except PartnerCenterError as exc:
@@ -328,3 +329,33 @@ def _map_registration_state(value) -> str:
         "registering": AzureSubscription.RegistrationState.REGISTERING,
         "notregistered": AzureSubscription.RegistrationState.NOT_REGISTERED,
     }.get(text, AzureSubscription.RegistrationState.UNKNOWN)
+
+
+def subscriptions_kind(customer: Customer) -> str:
+    return f"subscriptions:{customer.tenant_id}"
+
+
+def customer_sync_enqueue(*, actor) -> None:
+    """ "Sync now": mark the job running (the progress bar shows at once) and queue it."""
+    from portal.tasks import sync_customers
+
+    state = sync_state(CUSTOMERS_KIND)
+    if (
+        state
+        and state.running
+        and state.heartbeat_at
+        and (timezone.now() - state.heartbeat_at).total_seconds() < 120
+    ):
+        return  # already running: one sync at a time
+    sync_begin(kind=CUSTOMERS_KIND, message="Queued")
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    transaction.on_commit(lambda: sync_customers.delay(actor_id))
+
+
+def subscription_sync_enqueue(*, customer: Customer, actor) -> None:
+    from portal.tasks import sync_subscriptions
+
+    sync_begin(kind=subscriptions_kind(customer), message="Queued")
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    tenant = str(customer.tenant_id)
+    transaction.on_commit(lambda: sync_subscriptions.delay(tenant, actor_id))

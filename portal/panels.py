@@ -1,0 +1,50 @@
+"""Admin dashboard panels of the customers issue: the App+User sign-in and stuck registrations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+
+def connection_panel(request) -> dict | None:
+    """Warns before the partner sign-in expires, when it was revoked, or when there is none."""
+    from portal.connection import connection_status
+
+    status = connection_status()
+    if not status["warning"]:
+        return None
+    return {
+        "title": "Partner Center sign-in",
+        "template": "portal/dashboard/_connection_panel.html",
+        "warning": status["warning"],
+    }
+
+
+def registrations_panel(request) -> dict | None:
+    """Registrations that failed or timed out in the last 7 days, and ones overdue for a poll."""
+    from django.db.models import Q
+
+    from portal.models import SubscriptionRegistration
+
+    now = timezone.now()
+    overdue = Q(
+        state__in=SubscriptionRegistration.ACTIVE_STATES,
+        next_poll_at__lt=now - timedelta(minutes=5),
+    )
+    recent_failure = Q(
+        state__in=[SubscriptionRegistration.State.FAILED, SubscriptionRegistration.State.TIMED_OUT],
+        finished_at__gte=now - timedelta(days=7),
+    )
+    regs = list(
+        SubscriptionRegistration.objects.filter(overdue | recent_failure)
+        .select_related("subscription__customer")
+        .order_by("-requested_at")[:10]
+    )
+    if not regs:
+        return None
+    return {
+        "title": "Registrations needing attention",
+        "template": "portal/dashboard/_registrations_panel.html",
+        "registrations": regs,
+    }
