@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "purchasing.context_processors.cart",
             ],
         },
     }
@@ -195,6 +196,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "connection-check": {"task": "portal.tasks.connection_check", "schedule": 6 * 3600.0},
     "catalog-sync": {"task": "catalog.tasks.catalog_sync_markets", "schedule": 24 * 3600.0},
     "price-sheets": {"task": "catalog.tasks.price_sheets_sync_task", "schedule": 7 * 24 * 3600.0},
+    "checkout-sweep": {"task": "purchasing.tasks.checkout_sweep", "schedule": 30.0},
+    "orders-sync": {"task": "purchasing.tasks.orders_sync_task", "schedule": 300.0},
+    "entitlements-sync": {"task": "purchasing.tasks.entitlements_sync_task", "schedule": 6 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

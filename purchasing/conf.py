@@ -1,0 +1,42 @@
+"""Purchasing settings: Django settings (``PURCHASING_*``) overridable by admins through
+``PortalSetting`` rows of the same lower-case name."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Same customer + SKU + term ordered within this many days -> confirm before buying again.
+    "PURCHASING_DUPLICATE_WINDOW_DAYS": 30,
+    # Checkouts whose estimated total reaches the threshold of their currency need approval.
+    "PURCHASING_APPROVAL_THRESHOLDS": {},
+    "PURCHASING_APPROVAL_RESERVATIONS": False,  # any Azure reservation needs approval
+    "PURCHASING_APPROVAL_MULTI_YEAR": False,  # any term longer than one year needs approval
+    # Delayed order sync: PC lists show new orders up to 15 minutes after checkout.
+    "PURCHASING_ORDER_LIST_WINDOW_SECONDS": 15 * 60,
+    "PURCHASING_ORDER_LIST_MARGIN_SECONDS": 5 * 60,
+    "PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN": 60,
+    # outcome_unknown checkouts: reconcile attempts before asking a person to look.
+    "PURCHASING_RECONCILE_MAX_ATTEMPTS": 40,
+    "PURCHASING_RECONCILE_BACKOFF_SECONDS": 5,
+}
+
+
+def conf(name: str) -> Any:
+    try:
+        from portal.settings_store import portal_setting_get
+
+        stored = portal_setting_get(name.lower(), None)
+    except Exception:  # settings store not available (e.g. no DB in a pure unit test)
+        stored = None
+    if stored is not None:
+        return stored
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def approval_thresholds() -> dict[str, Decimal]:
+    raw = conf("PURCHASING_APPROVAL_THRESHOLDS") or {}
+    return {str(k).upper(): Decimal(str(v)) for k, v in raw.items()}

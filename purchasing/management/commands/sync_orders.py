@@ -1,0 +1,52 @@
+"""``manage.py sync_orders [--customer ID] [--billing-cycle one_time|monthly|annual]``."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.models import Customer
+
+
+def find_customer(value: str) -> Customer:
+    query = Customer.objects.all()
+    found = (
+        query.filter(pk=int(value)).first()
+        if value.isdigit()
+        else query.filter(tenant_id=value).first()
+        if len(value) == 36
+        else None
+    )
+    if found is None:
+        raise CommandError(f"No customer {value!r}: pass the portal id or the Partner Center id.")
+    return found
+
+
+class Command(BaseCommand):
+    help = (
+        "Mirror Partner Center orders: confirm portal orders, import external ones, flag late ones."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customer", help="portal customer id or Partner Center tenant id")
+        parser.add_argument("--billing-cycle", choices=["one_time", "monthly", "annual"])
+
+    def handle(self, *args, **options):
+        from partnercenter.errors import PartnerCenterError
+        from purchasing.services.orders import orders_sync
+
+        customer = find_customer(options["customer"]) if options.get("customer") else None
+        started = time.monotonic()
+
+        def progress(done, total, result):
+            self.stdout.write(f"  {done}/{total} customers: {result}")
+
+        try:
+            result = orders_sync(
+                customer=customer, billing_cycle=options.get("billing_cycle"), progress=progress
+            )
+        except PartnerCenterError as exc:
+            raise CommandError(f"Order sync failed: {exc}") from exc
+        elapsed = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"Orders synced in {elapsed:.1f}s: {result}"))

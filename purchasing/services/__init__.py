@@ -1,0 +1,1 @@
+"""Purchasing write services: ``cart``, ``checkout``, ``orders``, ``entitlements``."""

@@ -1,0 +1,451 @@
+"""Cart services: add/edit/remove lines with validation, and keep the Partner Center cart in step.
+
+Every write commits locally first (bumping ``Cart.version``), then pushes the whole cart to
+Partner Center outside any transaction (create, update, or re-create after expiry), then records
+what Partner Center said (line ids, order groups, per-line errors, expiry).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from portal.audit import audit_record
+from portal.errors import PortalError
+from portal.models import AzureSubscription, Customer
+from portal.partner_center import get_client, new_operation_id
+from purchasing.models import Cart, CartLine
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("single", "shared")
+DURATIONS = ("1year", "3year", "3years")
+
+
+class CartValidationError(PortalError):
+    """Input a salesperson must fix; ``errors`` maps field name -> list of sentences."""
+
+    code = "cart_invalid"
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        first = next((m for msgs in errors.values() for m in msgs), "The line is not valid.")
+        super().__init__(first, details={"errors": errors})
+
+
+@dataclass
+class LineInput:
+    quantity: int
+    billing_cycle: str = ""
+    term_duration: str = ""
+    provisioning_context: dict[str, str] = field(default_factory=dict)
+
+
+# -- validation ----------------------------------------------------------------------------------
+
+
+def _ctx_get(context: dict, key: str) -> str:
+    lowered = {str(k).lower(): v for k, v in (context or {}).items()}
+    return str(lowered.get(key.lower(), "") or "").strip()
+
+
+def _inventory_passed(*, customer: Customer, sku, context: dict) -> bool:
+    """True when the latest inventory check for this customer/SKU/context passed."""
+    try:
+        from catalog.services import inventory_check_latest_passing
+    except ImportError:
+        inventory_check_latest_passing = None
+    if inventory_check_latest_passing is not None:
+        subscription_id = _ctx_get(context, "subscriptionId")
+        for kwargs in (
+            {"customer": customer, "sku": sku, "subscription_id": subscription_id},
+            {"customer": customer, "sku": sku, "context": context},
+            {"customer": customer, "sku": sku},
+        ):
+            try:
+                return bool(inventory_check_latest_passing(**kwargs))
+            except TypeError:
+                continue
+    from catalog.models import InventoryCheck
+
+    latest = (
+        InventoryCheck.objects.filter(customer=customer, sku=sku)
+        .exclude(state=InventoryCheck.State.PENDING)
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+    return bool(latest and latest.passed)
+
+
+def line_problems(
+    *, customer: Customer, availability, data: LineInput, check_inventory: bool = True
+) -> dict[str, list[str]]:
+    """Everything wrong with buying ``data`` of ``availability`` for ``customer``, by field."""
+    from catalog.rules import purchase_blockers
+
+    errors: dict[str, list[str]] = {}
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    sku = availability.sku
+    for reason in purchase_blockers(availability=availability, customer=customer):
+        add("__all__", reason)
+    low, high = sku.min_quantity or 1, sku.max_quantity
+    if data.quantity is None or data.quantity < low or (high and data.quantity > high):
+        limit = f"between {low} and {high}" if high else f"at least {low}"
+        add("quantity", f"Quantity must be {limit} for {sku.title}.")
+    cycles = [str(c).lower() for c in (sku.billing_cycles or [])]
+    if cycles and data.billing_cycle not in cycles:
+        add("billing_cycle", f"This SKU is billed {', '.join(cycles)}; pick one of those.")
+    terms = [str(t.get("duration", "")) for t in (availability.terms or []) if isinstance(t, dict)]
+    terms = [t for t in terms if t]
+    if terms and data.term_duration.upper() not in {t.upper() for t in terms}:
+        add("term_duration", f"Pick a term: {', '.join(terms)}.")
+    context = data.provisioning_context or {}
+    required = [str(v) for v in (sku.provisioning_variables or [])]
+    for var in required:
+        key = var.lower()
+        value = _ctx_get(context, var)
+        if not value:
+            label = {"subscriptionid": "Azure subscription", "scope": "Scope"}.get(key, var)
+            add(f"ctx_{key}", f"{label} is required for {sku.title}.")
+            continue
+        if key == "scope" and value.lower() not in SCOPES:
+            add("ctx_scope", "Scope must be Single or Shared.")
+        if key == "duration" and value.lower() not in DURATIONS:
+            add("ctx_duration", "Duration must be 1Year or 3Year.")
+    subscription_id = _ctx_get(context, "subscriptionId")
+    if subscription_id or sku.needs_registration:
+        subscription = (
+            AzureSubscription.objects.filter(customer=customer, subscription_id=subscription_id)
+            .only("registration_state", "friendly_name", "is_active")
+            .first()
+            if _is_uuid(subscription_id)
+            else None
+        )
+        if subscription_id and subscription is None:
+            add("ctx_subscriptionid", f"{customer.company_name} has no Azure subscription "
+                                      f"{subscription_id}; pick one of theirs.")  # fmt: skip
+        elif (
+            sku.needs_registration
+            and subscription is not None
+            and (subscription.registration_state != AzureSubscription.RegistrationState.REGISTERED)
+        ):
+            add(
+                "ctx_subscriptionid",
+                f"Subscription {subscription} is not registered for Azure reservations yet; an "
+                "administrator registers it on the customer's page (Registrations).",
+            )
+    if (
+        check_inventory
+        and sku.needs_inventory_check
+        and "ctx_subscriptionid" not in errors
+        and not _inventory_passed(customer=customer, sku=sku, context=context)
+    ):
+        add(
+            "__all__",
+            "Run an inventory check for this SKU and subscription on the catalog page first: "
+            "Partner Center requires a passing check before this item can be bought.",
+        )
+    return errors
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _price_for(*, customer: Customer, availability, term: str) -> tuple[Decimal | None, str]:
+    """Unit price from the current price sheet (None when the sheet has no row)."""
+    from catalog.models import PriceSheetEntry
+
+    sku = availability.sku
+    rows = PriceSheetEntry.objects.filter(
+        market=customer.country.upper(),
+        product_id=sku.product.product_id,
+        sku_id=sku.sku_id,
+        is_current=True,
+    )
+    if term:
+        rows = rows.filter(term_duration__iexact=term)
+    row = rows.order_by("-effective_start").first()
+    if row is None or row.unit_price is None:
+        return None, availability.currency or customer.currency
+    return row.unit_price, row.currency
+
+
+# -- local writes ----------------------------------------------------------------------------------
+
+
+def cart_get_or_create_open(*, customer: Customer, user) -> Cart:
+    """The customer's open cart, created on first use (one per customer, DB-guarded)."""
+    cart = Cart.objects.filter(customer=customer, state=Cart.State.OPEN).first()
+    if cart:
+        return cart
+    try:
+        with transaction.atomic():
+            cart = Cart.objects.create(customer=customer, created_by=user)
+    except IntegrityError:  # another request created it first
+        cart = Cart.objects.get(customer=customer, state=Cart.State.OPEN)
+    return cart
+
+
+def _bump(cart: Cart) -> None:
+    Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1, updated_at=timezone.now())
+
+
+def _assert_editable(cart: Cart) -> None:
+    if cart.state != Cart.State.OPEN or (
+        hasattr(cart, "checkout")
+        and cart.checkout.state
+        not in (
+            "draft",
+            "rejected",
+            "failed",
+        )
+    ):
+        raise PortalError(
+            "This cart has been submitted and can no longer be changed; start a new cart.",
+            code="cart_closed",
+        )
+
+
+def cart_add_line(*, customer: Customer, availability, user, data: LineInput) -> CartLine:
+    """Validate and add a line to the customer's open cart, then update Partner Center.
+
+    Raises ``CartValidationError`` (by field) when the input can't be bought as entered.
+    """
+    if not data.billing_cycle:
+        cycles = availability.sku.billing_cycles or []
+        data.billing_cycle = str(cycles[0]).lower() if len(cycles) == 1 else ""
+    errors = line_problems(customer=customer, availability=availability, data=data)
+    if errors:
+        raise CartValidationError(errors)
+    cart = cart_get_or_create_open(customer=customer, user=user)
+    _assert_editable(cart)
+    sku = availability.sku
+    price, currency = _price_for(
+        customer=customer, availability=availability, term=data.term_duration
+    )
+    with transaction.atomic():
+        line = CartLine.objects.create(
+            cart=cart,
+            availability=availability,
+            catalog_item_id=availability.catalog_item_id,
+            product_id=sku.product.product_id,
+            sku_id=sku.sku_id,
+            pc_availability_id=availability.availability_id,
+            title=sku.title,
+            product_type=sku.product.product_type,
+            quantity=data.quantity,
+            billing_cycle=data.billing_cycle,
+            term_duration=data.term_duration,
+            provisioning_context=_clean_context(data.provisioning_context),
+            unit_price=price,
+            currency=currency,
+        )
+        _bump(cart)
+        audit_record(
+            actor=user,
+            action="cart.line_added",
+            obj=cart,
+            customer=customer,
+            summary=f"Added {line.quantity} x {line.title} to the cart of {customer.company_name}",
+            catalog_item_id=line.catalog_item_id,
+            quantity=line.quantity,
+            term=line.term_duration,
+            unit_price=price,
+            currency=currency,
+        )
+    cart_push(cart_id=cart.pk)
+    line.refresh_from_db()
+    return line
+
+
+def _clean_context(context: dict) -> dict:
+    return {str(k): str(v).strip() for k, v in (context or {}).items() if str(v or "").strip()}
+
+
+def cart_update_line(*, line: CartLine, user, quantity: int) -> CartLine:
+    cart = line.cart
+    _assert_editable(cart)
+    data = LineInput(
+        quantity=quantity,
+        billing_cycle=line.billing_cycle,
+        term_duration=line.term_duration,
+        provisioning_context=line.provisioning_context,
+    )
+    if line.availability is not None:
+        errors = line_problems(
+            customer=cart.customer, availability=line.availability, data=data, check_inventory=False
+        )
+        if errors.get("quantity"):
+            raise CartValidationError({"quantity": errors["quantity"]})
+    old = line.quantity
+    with transaction.atomic():
+        CartLine.objects.filter(pk=line.pk).update(quantity=quantity, updated_at=timezone.now())
+        _bump(cart)
+        audit_record(
+            actor=user,
+            action="cart.line_changed",
+            obj=cart,
+            customer=cart.customer,
+            summary=f"Quantity of {line.title} changed from {old} to {quantity}",
+            catalog_item_id=line.catalog_item_id,
+            old_quantity=old,
+            quantity=quantity,
+        )
+    cart_push(cart_id=cart.pk)
+    line.refresh_from_db()
+    return line
+
+
+def cart_remove_line(*, line: CartLine, user) -> Cart:
+    cart = line.cart
+    _assert_editable(cart)
+    with transaction.atomic():
+        line.delete()
+        _bump(cart)
+        audit_record(
+            actor=user,
+            action="cart.line_removed",
+            obj=cart,
+            customer=cart.customer,
+            summary=f"Removed {line.title} from the cart of {cart.customer.company_name}",
+            catalog_item_id=line.catalog_item_id,
+            quantity=line.quantity,
+        )
+    cart_push(cart_id=cart.pk)
+    cart.refresh_from_db()
+    return cart
+
+
+# -- Partner Center ------------------------------------------------------------------------------
+
+
+def _pc_lines(lines: list[CartLine]) -> list[dict]:
+    out = []
+    for index, line in enumerate(lines):
+        body = {
+            "id": index,
+            "catalogItemId": line.catalog_item_id,
+            "quantity": line.quantity,
+            "billingCycle": line.billing_cycle,
+            "friendlyName": line.title[:100] if line.title else None,
+        }
+        if line.term_duration:
+            body["termDuration"] = line.term_duration
+        if line.provisioning_context:
+            body["provisioningContext"] = dict(line.provisioning_context)
+        out.append({k: v for k, v in body.items() if v is not None})
+    return out
+
+
+def cart_push(*, cart_id: int, force_new: bool = False) -> Cart:
+    """Send the cart's lines to Partner Center (create, update, or re-create when expired).
+
+    Partner Center problems don't raise: they are stored on the cart (``last_error``) and its
+    lines (``error_code``/``error_description``) for the page to show.
+    """
+    from partnercenter import errors as pc_errors
+
+    cart = Cart.objects.select_related("customer").get(pk=cart_id)
+    lines = list(cart.lines.order_by("id"))
+    version = cart.version
+    if not lines:
+        Cart.objects.filter(pk=cart.pk).update(pc_version=version, last_error="")
+        cart.refresh_from_db()
+        return cart
+    client = get_client()
+    customer_id = str(cart.customer.tenant_id)
+    body = _pc_lines(lines)
+    correlation_id = new_operation_id()
+    recreated = False
+    try:
+        try:
+            if cart.pc_cart_id and not force_new:
+                pc_cart = client.update_cart(
+                    customer_id, cart.pc_cart_id, body, correlation_id=correlation_id
+                )
+            else:
+                recreated = bool(cart.pc_cart_id)
+                pc_cart = client.create_cart(customer_id, body, correlation_id=correlation_id)
+        except pc_errors.NotFound:
+            # The Partner Center cart expired (800008): recreate it from the local lines.
+            recreated = True
+            pc_cart = client.create_cart(customer_id, body, correlation_id=correlation_id)
+    except pc_errors.PartnerCenterError as exc:
+        log.warning("cart %s push failed: %s", cart.pk, exc)
+        Cart.objects.filter(pk=cart.pk).update(last_error=str(exc))
+        _apply_request_errors(lines, exc)
+        cart.refresh_from_db()
+        return cart
+    now = timezone.now()
+    with transaction.atomic():
+        by_index = {item.id: item for item in pc_cart.line_items}
+        for index, line in enumerate(lines):
+            item = by_index.get(index)
+            error = getattr(item, "error", None) if item else None
+            CartLine.objects.filter(pk=line.pk).update(
+                pc_line_id=index,
+                order_group=(item.order_group or "") if item else "",
+                error_code=str(error.error_code) if error else "",
+                error_description=(error.error_description or "") if error else "",
+            )
+        # Only mark in step if nobody changed the cart while we were talking to PC.
+        Cart.objects.filter(pk=cart.pk).update(
+            pc_cart_id=pc_cart.id or cart.pc_cart_id,
+            pc_status=str(pc_cart.status or ""),
+            pc_expires_at=pc_cart.expiration_timestamp,
+            pc_modified_at=pc_cart.last_modified_timestamp,
+            pc_synced_at=now,
+            last_error="",
+        )
+        Cart.objects.filter(pk=cart.pk, version=version).update(pc_version=version)
+        if recreated:
+            audit_record(
+                actor=None,
+                action="cart.recreated",
+                obj=cart,
+                customer=cart.customer,
+                summary="The Partner Center cart had expired; it was recreated from the portal's "
+                "lines",
+                old_pc_cart_id=cart.pc_cart_id,
+                pc_cart_id=pc_cart.id,
+                correlation_id=correlation_id,
+            )
+    cart.refresh_from_db()
+    return cart
+
+
+def _apply_request_errors(lines: list[CartLine], exc) -> None:
+    """A request-level rejection (e.g. 800070 not offered in country) names catalog items."""
+    data = getattr(exc, "data", None) or []
+    named = {str(x) for x in data if isinstance(x, str)}
+    for line in lines:
+        if line.catalog_item_id in named:
+            CartLine.objects.filter(pk=line.pk).update(
+                error_code=str(getattr(exc, "code", "") or ""),
+                error_description=getattr(exc, "description", None) or str(exc),
+            )
+
+
+def cart_ensure_in_step(*, cart: Cart) -> Cart:
+    """Before review/checkout: push when local changes are unsent, or the PC cart expired."""
+    if not cart.in_step or (cart.pc_expires_at and cart.pc_expires_at <= timezone.now()):
+        return cart_push(
+            cart_id=cart.pk,
+            force_new=bool(cart.pc_expires_at and cart.pc_expires_at <= timezone.now()),
+        )
+    return cart

@@ -1,0 +1,788 @@
+"""Checkout: review (re-validation, duplicates, approval rules), submit, reconcile, group retry.
+
+The state machine (``Checkout.State``)::
+
+    draft ─┬─> awaiting_approval ─> (approved) draft ─> submitting | rejected
+           └─> submitting ─┬─> submitted | partially_submitted | failed
+                           └─> outcome_unknown ─(reconcile, same MS-RequestId)─> submitted | ...
+
+Why it cannot buy twice:
+- one ``Checkout`` row per cart (``OneToOneField``): concurrent submits of a cart meet on it;
+- work is claimed with a conditional ``UPDATE ... WHERE state IN (...) AND claim expired``, so only
+  one process talks to Partner Center for a checkout at a time;
+- the ``MS-RequestId`` is stored with the row before the first call and every retry (including a
+  reconcile after a crash) reuses it, so Partner Center replays instead of buying again;
+- a checkout whose outcome is unknown is never retried with a new id: it is reconciled.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from portal.audit import audit_record
+from portal.errors import NotAllowed, PortalError
+from portal.partner_center import get_client, new_operation_id
+from portal.roles import Role, has_role
+from purchasing.conf import approval_thresholds, conf
+from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order, OrderLine
+from purchasing.services.cart import LineInput, cart_ensure_in_step, cart_push, line_problems
+
+log = logging.getLogger(__name__)
+
+State = Checkout.State
+CLAIM_SECONDS = 90  # longer than the client's worst case (timeouts x retries)
+# Partner Center error codes that mean "this cart was (already) checked out".
+ALREADY_SUBMITTED = {"800065"}
+IN_PROGRESS = {"800064"}
+
+
+# -- review --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Review:
+    cart: Cart
+    lines: list[CartLine]
+    groups: dict[str, list[CartLine]]
+    problems: dict[int, list[str]] = field(default_factory=dict)  # line pk -> sentences
+    duplicates: dict[int, list[Order]] = field(default_factory=dict)
+    approval_reasons: list[str] = field(default_factory=list)
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    cart_error: str = ""
+
+    @property
+    def needs_confirmation(self) -> list[CartLine]:
+        return [line for line in self.lines if line.needs_confirmation]
+
+    @property
+    def can_place(self) -> bool:
+        return bool(self.lines) and not self.problems and not self.needs_confirmation
+
+
+def _line_input(line: CartLine) -> LineInput:
+    return LineInput(
+        quantity=line.quantity,
+        billing_cycle=line.billing_cycle,
+        term_duration=line.term_duration,
+        provisioning_context=line.provisioning_context,
+    )
+
+
+def _revalidate_with_partner_center(cart: Cart, lines: list[CartLine]) -> None:
+    """Read each line's availability again: ids are reissued and terms change.
+
+    A changed id or term is written to the line with a ``change_note`` that the salesperson must
+    confirm before the order can be placed.
+    """
+    from partnercenter import errors as pc_errors
+
+    client = get_client()
+    country = cart.customer.country
+    changed = False
+    for line in lines:
+        if not line.product_id or not line.sku_id:
+            continue
+        availability_id = line.catalog_item_id.split(":")[-1]
+        notes = []
+        new_id = line.catalog_item_id
+        terms: list[str] = []
+        try:
+            fresh = client.get_availability(line.product_id, line.sku_id, availability_id, country)
+            terms = [t.duration for t in (fresh.terms or []) if getattr(t, "duration", None)]
+        except pc_errors.NotFound:
+            candidates = list(client.list_availabilities(line.product_id, line.sku_id, country))
+            match = _best_replacement(candidates, line)
+            if match is None:
+                notes.append("Partner Center no longer offers this item; remove the line.")
+            else:
+                new_id = match.catalog_item_id
+                terms = [t.duration for t in (match.terms or []) if getattr(t, "duration", None)]
+                notes.append(
+                    f"Changed since added: Partner Center reissued the catalog item id "
+                    f"({line.catalog_item_id} is now {new_id})."
+                )
+        except pc_errors.PartnerCenterError as exc:
+            log.warning("availability re-check failed for line %s: %s", line.pk, exc)
+            continue
+        if (
+            terms
+            and line.term_duration
+            and line.term_duration.upper() not in {t.upper() for t in terms}
+        ):
+            notes.append(
+                f"Changed since added: the term {line.term_duration} is no longer offered "
+                f"(now {', '.join(terms)}); change the line."
+            )
+        if notes and "\n".join(notes) != line.change_note:
+            CartLine.objects.filter(pk=line.pk).update(
+                catalog_item_id=new_id,
+                pc_availability_id=new_id.split(":")[-1],
+                change_note="\n".join(notes),
+                change_confirmed=False,
+            )
+            changed = changed or new_id != line.catalog_item_id
+    if changed:
+        Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
+        cart_push(cart_id=cart.pk)
+
+
+def _best_replacement(candidates, line: CartLine):
+    usable = [a for a in candidates if getattr(a, "is_purchasable", True) is not False]
+    for availability in usable:
+        durations = {str(t.duration).upper() for t in (availability.terms or [])}
+        if not line.term_duration or line.term_duration.upper() in durations:
+            return availability
+    return usable[0] if usable else None
+
+
+def duplicate_orders(*, cart: Cart, lines: list[CartLine]) -> dict[int, list[Order]]:
+    """Orders of the same customer with the same SKU and term within the window, or awaiting PC."""
+    days = int(conf("PURCHASING_DUPLICATE_WINDOW_DAYS"))
+    since = timezone.now() - timedelta(days=days)
+    keys = {(line.product_id, line.sku_id, line.term_duration) for line in lines}
+    if not keys:
+        return {}
+    query = Q()
+    for product_id, sku_id, term in keys:
+        query |= Q(product_id=product_id, sku_id=sku_id, term_duration=term)
+    matches = (
+        OrderLine.objects.filter(query, order__customer_id=cart.customer_id)
+        .filter(Q(order__created_at__gte=since) | Q(order__sync_state=Order.SyncState.AWAITING))
+        .exclude(order__status="cancelled")
+        .exclude(order__checkout__cart=cart)
+        .select_related("order")
+    )
+    found: dict[tuple, list[Order]] = {}
+    for order_line in matches:
+        key = (order_line.product_id, order_line.sku_id, order_line.term_duration)
+        orders = found.setdefault(key, [])
+        if order_line.order not in orders:
+            orders.append(order_line.order)
+    return {
+        line.pk: found[(line.product_id, line.sku_id, line.term_duration)]
+        for line in lines
+        if (line.product_id, line.sku_id, line.term_duration) in found
+    }
+
+
+def _is_reservation(line: CartLine) -> bool:
+    context = {k.lower() for k in (line.provisioning_context or {})}
+    return "scope" in context or (line.product_type or "").lower() == "azure"
+
+
+def _is_multi_year(line: CartLine) -> bool:
+    term = (line.term_duration or "").upper()
+    duration = {k.lower(): v for k, v in (line.provisioning_context or {}).items()}.get(
+        "duration", ""
+    )
+    return term in ("P2Y", "P3Y", "P5Y") or str(duration).lower().startswith("3year")
+
+
+def approval_reasons(*, lines: list[CartLine], totals: dict[str, Decimal]) -> list[str]:
+    reasons = []
+    for currency, threshold in approval_thresholds().items():
+        if currency in totals and totals[currency] >= threshold:
+            reasons.append(
+                f"The order totals {totals[currency]:,.2f} {currency}, at or above the approval "
+                f"threshold of {threshold:,.2f} {currency}."
+            )
+    if conf("PURCHASING_APPROVAL_RESERVATIONS") and any(_is_reservation(ln) for ln in lines):
+        reasons.append("The cart contains an Azure reservation.")
+    if conf("PURCHASING_APPROVAL_MULTI_YEAR") and any(_is_multi_year(ln) for ln in lines):
+        reasons.append("The cart contains a multi-year term.")
+    return reasons
+
+
+def _totals(lines: list[CartLine]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for line in lines:
+        if line.unit_price is not None and line.currency:
+            totals[line.currency] = totals.get(line.currency, Decimal(0)) + (
+                line.unit_price * line.quantity
+            )
+    return totals
+
+
+def checkout_review(*, cart: Cart, recheck: bool = True) -> Review:
+    """Everything the review page shows; re-reads availabilities from Partner Center."""
+    if recheck and cart.state == Cart.State.OPEN and not _has_started(cart):
+        cart = cart_ensure_in_step(cart=cart)
+        lines = list(cart.lines.select_related("availability__sku__product").order_by("id"))
+        _revalidate_with_partner_center(cart, lines)
+        cart.refresh_from_db()
+    lines = list(cart.lines.select_related("availability__sku__product").order_by("id"))
+    review = Review(cart=cart, lines=lines, groups={}, cart_error=cart.last_error)
+    for line in lines:
+        review.groups.setdefault(line.order_group or "?", []).append(line)
+        problems: list[str] = []
+        if line.availability is not None:
+            errors = line_problems(
+                customer=cart.customer, availability=line.availability, data=_line_input(line)
+            )
+            problems = [m for msgs in errors.values() for m in msgs]
+        if line.error_description:
+            problems.append(f"Partner Center: {line.error_description}")
+        if problems:
+            review.problems[line.pk] = problems
+    review.duplicates = duplicate_orders(cart=cart, lines=lines)
+    review.totals = _totals(lines)
+    review.approval_reasons = approval_reasons(lines=lines, totals=review.totals)
+    return review
+
+
+def _has_started(cart: Cart) -> bool:
+    checkout = Checkout.objects.filter(cart=cart).first()
+    return bool(checkout and (checkout.attempts or checkout.state not in (State.DRAFT,)))
+
+
+def checkout_confirm_changes(*, cart: Cart, user) -> int:
+    """The salesperson accepts the changes found at review (audited)."""
+    lines = [line for line in cart.lines.all() if line.needs_confirmation]
+    with transaction.atomic():
+        CartLine.objects.filter(pk__in=[ln.pk for ln in lines]).update(change_confirmed=True)
+        for line in lines:
+            audit_record(
+                actor=user,
+                action="cart.change_confirmed",
+                obj=cart,
+                customer=cart.customer,
+                summary=f"Accepted change to {line.title}",
+                note=line.change_note,
+                catalog_item_id=line.catalog_item_id,
+            )
+    return len(lines)
+
+
+# -- submit --------------------------------------------------------------------------------------
+
+
+def checkout_submit(*, cart_id: int, user, confirm_duplicates: bool = False) -> Checkout:
+    """Place the order for a cart; safe against double clicks, two tabs and two users.
+
+    Steps: validate (review without PC calls) -> get-or-create the cart's single ``Checkout`` row
+    (its MS-RequestId is stored now) -> approval gate -> ``checkout_execute``.
+    Raises ``PortalError`` with a sentence when the cart cannot be placed as it is.
+    """
+    cart = Cart.objects.select_related("customer").get(pk=cart_id)
+    existing = Checkout.objects.filter(cart=cart).first()
+    if existing and existing.state not in (State.DRAFT, State.FAILED, State.REJECTED):
+        return existing  # a second click/tab/user: the first submit owns it
+    if existing and existing.state == State.FAILED and cart.state != Cart.State.OPEN:
+        return existing
+    review = checkout_review(cart=cart, recheck=False)
+    if not review.lines:
+        raise PortalError("The cart is empty.", code="cart_empty")
+    if review.needs_confirmation:
+        raise PortalError(
+            "Some lines changed since they were added; review and accept the changes first.",
+            code="changes_unconfirmed",
+        )
+    if review.problems:
+        raise PortalError(
+            "Fix the problems shown on the cart lines before placing the order.",
+            code="cart_invalid",
+        )
+    if review.duplicates and not confirm_duplicates:
+        raise PortalError(
+            "This customer already ordered some of these items recently; confirm that you want "
+            "to buy them again.",
+            code="duplicate_unconfirmed",
+        )
+    currency = next(iter(review.totals), cart.customer.currency or "")
+    try:
+        with transaction.atomic():
+            checkout, created = Checkout.objects.select_for_update().get_or_create(
+                cart=cart,
+                defaults={
+                    "customer": cart.customer,
+                    "requested_by": user,
+                    "requested_at": timezone.now(),
+                    "correlation_id": new_operation_id(),
+                    "currency": currency,
+                    "estimated_total": review.totals.get(currency),
+                },
+            )
+            if not created:
+                if checkout.state not in (State.DRAFT, State.FAILED, State.REJECTED):
+                    return checkout
+                if checkout.state in (State.FAILED, State.REJECTED):
+                    # Nothing was bought (Partner Center rejected the cart before ordering):
+                    # a fresh attempt gets a fresh idempotency key.
+                    Checkout.objects.filter(pk=checkout.pk).update(
+                        state=State.DRAFT,
+                        ms_request_id=uuid.uuid4(),
+                        requested_by=user,
+                        requested_at=timezone.now(),
+                        error_code="",
+                        last_error="",
+                        order_errors=[],
+                        attempts=0,
+                    )
+                    Approval.objects.filter(checkout=checkout).delete()
+                    checkout.refresh_from_db()
+            if review.duplicates:
+                Checkout.objects.filter(pk=checkout.pk).update(duplicate_confirmed_by=user)
+                audit_record(
+                    actor=user,
+                    action="checkout.duplicate_confirmed",
+                    obj=checkout,
+                    customer=cart.customer,
+                    summary="Confirmed buying items the customer ordered recently",
+                    orders=[o.pc_order_id for orders in review.duplicates.values() for o in orders],
+                )
+            if review.approval_reasons and not _approved(checkout):
+                Checkout.objects.filter(pk=checkout.pk).update(state=State.AWAITING_APPROVAL)
+                Approval.objects.update_or_create(
+                    checkout=checkout,
+                    defaults={
+                        "state": Approval.State.PENDING,
+                        "reasons": review.approval_reasons,
+                        "requested_by": user,
+                    },
+                )
+                audit_record(
+                    actor=user,
+                    action="checkout.approval_requested",
+                    obj=checkout,
+                    customer=cart.customer,
+                    summary="Checkout waits for approval",
+                    reasons=review.approval_reasons,
+                    totals=review.totals,
+                )
+                checkout.refresh_from_db()
+                return checkout
+    except IntegrityError:
+        return Checkout.objects.get(cart=cart)
+    return checkout_execute(checkout_id=checkout.pk)
+
+
+def _approved(checkout: Checkout) -> bool:
+    return Approval.objects.filter(checkout=checkout, state=Approval.State.APPROVED).exists()
+
+
+def _claim(checkout_id: int, from_states, *, to_state: str, count_attempt: bool) -> bool:
+    """Conditional UPDATE: only one process works on a checkout at a time."""
+    now = timezone.now()
+    updates = {
+        "state": to_state,
+        "claimed_until": now + timedelta(seconds=CLAIM_SECONDS),
+        "updated_at": now,
+    }
+    if count_attempt:
+        updates["attempts"] = F("attempts") + 1
+        updates["submitted_at"] = now
+    else:
+        updates["reconcile_attempts"] = F("reconcile_attempts") + 1
+    claimed = (
+        Checkout.objects.filter(pk=checkout_id, state__in=list(from_states))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(**updates)
+    )
+    return claimed == 1
+
+
+def checkout_execute(*, checkout_id: int) -> Checkout:
+    """First attempt of a draft checkout: sync the PC cart, claim, call, record."""
+    checkout = Checkout.objects.select_related("cart", "customer").get(pk=checkout_id)
+    if checkout.state != State.DRAFT:
+        return checkout
+    cart = cart_ensure_in_step(cart=checkout.cart)
+    if not cart.pc_cart_id or not cart.in_step or cart.lines.exclude(error_code="").exists():
+        message = cart.last_error or "Partner Center reported problems on the cart lines."
+        Checkout.objects.filter(pk=checkout.pk, state=State.DRAFT).update(
+            state=State.FAILED, last_error=message, finished_at=timezone.now()
+        )
+        checkout.refresh_from_db()
+        return checkout
+    if not _claim(checkout.pk, [State.DRAFT], to_state=State.SUBMITTING, count_attempt=True):
+        return Checkout.objects.get(pk=checkout.pk)
+    checkout.refresh_from_db()
+    audit_record(
+        actor=checkout.requested_by,
+        action="checkout.attempted",
+        obj=checkout,
+        customer=checkout.customer,
+        summary=f"Checkout of cart {cart.pc_cart_id} sent to Partner Center",
+        pc_cart_id=cart.pc_cart_id,
+        ms_request_id=checkout.ms_request_id,
+        correlation_id=checkout.correlation_id,
+        estimated_total=checkout.estimated_total,
+        currency=checkout.currency,
+    )
+    return _call_checkout(checkout)
+
+
+def _call_checkout(checkout: Checkout) -> Checkout:
+    """Send the checkout with its stored MS-RequestId and record whatever is learnt."""
+    from partnercenter import errors as pc_errors
+
+    cart = checkout.cart
+    try:
+        result = get_client().checkout_cart(
+            str(checkout.customer.tenant_id),
+            cart.pc_cart_id,
+            request_id=str(checkout.ms_request_id),
+            correlation_id=checkout.correlation_id or None,
+        )
+    except pc_errors.ValidationError as exc:
+        code = str(exc.code or "")
+        if code in ALREADY_SUBMITTED or code in IN_PROGRESS or exc.should_retry:
+            return _mark_unknown(checkout, exc, ordered=code in ALREADY_SUBMITTED)
+        return _mark_failed(checkout, exc)
+    except (pc_errors.NotFound, pc_errors.AuthenticationError, pc_errors.PermissionDenied) as exc:
+        # Rejected before anything was bought (expired cart, no access): safe to try again.
+        return _mark_failed(checkout, exc)
+    except pc_errors.PartnerCenterError as exc:
+        # Timeout, reset, 5xx, 429 after retries, unreadable body: the outcome is unknown.
+        return _mark_unknown(checkout, exc)
+    except Exception as exc:
+        log.exception("checkout %s: unexpected error", checkout.pk)
+        return _mark_unknown(checkout, exc)
+    return _record_result(checkout.pk, result)
+
+
+def _mark_failed(checkout: Checkout, exc) -> Checkout:
+    data = getattr(exc, "data", None) or []
+    with transaction.atomic():
+        Checkout.objects.filter(pk=checkout.pk).update(
+            state=State.FAILED,
+            error_code=str(getattr(exc, "code", "") or ""),
+            last_error=str(exc),
+            finished_at=timezone.now(),
+            claimed_until=None,
+        )
+        for problem in data if isinstance(data, list) else []:
+            if isinstance(problem, dict) and "lineItemId" in problem:
+                CartLine.objects.filter(
+                    cart=checkout.cart, pc_line_id=problem["lineItemId"]
+                ).update(
+                    error_code=str(problem.get("errorCode", "")),
+                    error_description=str(problem.get("errorDescription", "")),
+                )
+        # The PC cart must be resent after a rejection (lines may have changed state).
+        Cart.objects.filter(pk=checkout.cart_id).update(version=F("version") + 1)
+        audit_record(
+            actor=checkout.requested_by,
+            action="checkout.failed",
+            obj=checkout,
+            customer=checkout.customer,
+            summary="Partner Center rejected the checkout; nothing was bought",
+            error=str(exc),
+            ms_request_id=checkout.ms_request_id,
+        )
+    checkout.refresh_from_db()
+    return checkout
+
+
+def _mark_unknown(checkout: Checkout, exc, *, ordered: bool = False) -> Checkout:
+    from purchasing import tasks
+
+    message = (
+        "Partner Center says this cart was already checked out; the portal is fetching the "
+        "resulting orders."
+        if ordered
+        else f"Partner Center's answer was lost ({exc}); the portal is checking whether the "
+        "order was placed. Do not place it again."
+    )
+    with transaction.atomic():
+        Checkout.objects.filter(pk=checkout.pk).update(
+            state=State.OUTCOME_UNKNOWN,
+            last_error=message,
+            error_code=str(getattr(exc, "code", "") or ""),
+            claimed_until=None,
+            next_attempt_at=timezone.now(),
+        )
+        audit_record(
+            actor=checkout.requested_by,
+            action="checkout.outcome_unknown",
+            obj=checkout,
+            customer=checkout.customer,
+            summary="Checkout outcome unknown; reconciling with the same MS-RequestId",
+            error=str(exc),
+            ms_request_id=checkout.ms_request_id,
+        )
+        transaction.on_commit(lambda: tasks.checkout_reconcile_task.delay(checkout.pk))
+    checkout.refresh_from_db()
+    return checkout
+
+
+def _order_group_for(pc_order, lines: list[CartLine]) -> str:
+    offers = {line.offer_id for line in pc_order.line_items}
+    for line in lines:
+        if line.catalog_item_id in offers and line.order_group:
+            return line.order_group
+    return ""
+
+
+def _record_result(checkout_id: int, result) -> Checkout:
+    """Create the local orders and the final state in one transaction (idempotent)."""
+    from purchasing import tasks
+    from purchasing.services.orders import order_record
+
+    with transaction.atomic():
+        checkout = (
+            Checkout.objects.select_for_update()
+            .select_related("cart", "customer")
+            .get(pk=checkout_id)
+        )
+        if checkout.is_final:
+            return checkout
+        lines = list(checkout.cart.lines.all())
+        orders = []
+        for pc_order in result.orders:
+            order, _ = order_record(
+                customer=checkout.customer,
+                pc_order=pc_order,
+                checkout=checkout,
+                placed_by=checkout.requested_by,
+                order_group=_order_group_for(pc_order, lines),
+                source=Order.Source.PORTAL,
+            )
+            orders.append(order)
+        errors = [
+            {"order_group": e.order_group_id, "code": e.code, "description": e.description}
+            for e in result.order_errors
+        ]
+        state = (
+            State.SUBMITTED
+            if orders and not errors
+            else State.PARTIALLY_SUBMITTED
+            if orders
+            else State.FAILED
+        )
+        Checkout.objects.filter(pk=checkout.pk).update(
+            state=state,
+            order_errors=errors,
+            finished_at=timezone.now(),
+            claimed_until=None,
+            last_error="; ".join(f"group {e['order_group']}: {e['description']}" for e in errors),
+        )
+        Cart.objects.filter(pk=checkout.cart_id).update(state=Cart.State.CHECKED_OUT)
+        audit_record(
+            actor=checkout.requested_by,
+            action=f"checkout.{state}",
+            obj=checkout,
+            customer=checkout.customer,
+            summary=f"Checkout {state.replace('_', ' ')}: {len(orders)} order(s), "
+            f"{len(errors)} failed group(s)",
+            orders=[o.pc_order_id for o in orders],
+            order_errors=errors,
+            ms_request_id=checkout.ms_request_id,
+            pc_cart_id=checkout.cart.pc_cart_id,
+            estimated_total=checkout.estimated_total,
+            currency=checkout.currency,
+        )
+        order_ids = [o.pk for o in orders]
+        countdown = int(conf("PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN"))
+        transaction.on_commit(
+            lambda: [
+                tasks.order_confirm_task.apply_async((pk,), countdown=countdown) for pk in order_ids
+            ]
+        )
+    checkout.refresh_from_db()
+    return checkout
+
+
+# -- reconcile -----------------------------------------------------------------------------------
+
+
+def checkout_reconcile(*, checkout_id: int) -> Checkout:
+    """Find out what happened to a checkout whose answer was lost, without buying twice.
+
+    1. retry the checkout with the same MS-RequestId (Partner Center replays a processed request
+       and processes an unprocessed one exactly once);
+    2. if Partner Center answers "already submitted", read the cart (status Ordered) and look for
+       the resulting orders in the customer's orders (lists are delayed: stay unknown until found).
+    """
+    from partnercenter import errors as pc_errors
+
+    if not _claim(
+        checkout_id,
+        [State.OUTCOME_UNKNOWN, State.SUBMITTING],
+        to_state=State.OUTCOME_UNKNOWN,
+        count_attempt=False,
+    ):
+        return Checkout.objects.get(pk=checkout_id)
+    checkout = Checkout.objects.select_related("cart", "customer").get(pk=checkout_id)
+    client = get_client()
+    try:
+        result = client.checkout_cart(
+            str(checkout.customer.tenant_id),
+            checkout.cart.pc_cart_id,
+            request_id=str(checkout.ms_request_id),
+            correlation_id=checkout.correlation_id or None,
+        )
+        return _record_result(checkout.pk, result)
+    except pc_errors.ValidationError as exc:
+        code = str(exc.code or "")
+        if code not in ALREADY_SUBMITTED and code not in IN_PROGRESS and not exc.should_retry:
+            return _mark_failed(checkout, exc)
+        if code in ALREADY_SUBMITTED:
+            found = _find_orders_of(checkout)
+            if found is not None:
+                return _record_result(checkout.pk, found)
+        _release(checkout, f"Still checking with Partner Center ({exc}).")
+    except pc_errors.NotFound as exc:
+        # The cart is gone without having been ordered (expired): nothing was bought.
+        return _mark_failed(checkout, exc)
+    except pc_errors.PartnerCenterError as exc:
+        _release(checkout, f"Partner Center did not answer yet ({exc}); checking again shortly.")
+    checkout.refresh_from_db()
+    return checkout
+
+
+def _release(checkout: Checkout, message: str) -> None:
+    backoff = int(conf("PURCHASING_RECONCILE_BACKOFF_SECONDS"))
+    delay = min(300, backoff * max(1, checkout.reconcile_attempts))
+    Checkout.objects.filter(pk=checkout.pk).update(
+        claimed_until=None,
+        last_error=message[:2000],
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+
+
+@dataclass
+class _FoundResult:
+    orders: list
+    order_errors: list
+
+
+def _find_orders_of(checkout: Checkout) -> _FoundResult | None:
+    """The cart was ordered but the answer is lost: match the customer's orders by line items.
+
+    Returns None while the orders have not appeared in Partner Center's lists yet.
+    """
+    from partnercenter import errors as pc_errors
+
+    client = get_client()
+    customer_id = str(checkout.customer.tenant_id)
+    try:
+        cart = client.get_cart(customer_id, checkout.cart.pc_cart_id)
+    except pc_errors.PartnerCenterError:
+        return None
+    if str(cart.status or "").lower() != "ordered":
+        return None
+    known = set(
+        Order.objects.filter(customer=checkout.customer).values_list("pc_order_id", flat=True)
+    )
+    since = (checkout.submitted_at or checkout.created_at) - timedelta(minutes=5)
+    wanted = {(line.catalog_item_id, line.quantity) for line in checkout.cart.lines.all()}
+    groups = {line.order_group for line in checkout.cart.lines.all()}
+    found = []
+    for pc_order in client.list_orders(customer_id):
+        if pc_order.id in known or (pc_order.creation_date and pc_order.creation_date < since):
+            continue
+        items = {(li.offer_id, li.quantity) for li in pc_order.line_items}
+        if items and items <= wanted:
+            found.append(pc_order)
+            wanted -= items
+    if not found or (wanted and len(found) < len(groups)):
+        return None
+    return _FoundResult(orders=found, order_errors=[])
+
+
+def checkouts_due_for_reconcile(limit: int = 100) -> list[int]:
+    """Unknown outcomes whose backoff passed, and submits whose worker died (stale claim)."""
+    now = timezone.now()
+    return list(
+        Checkout.objects.filter(
+            Q(state=State.OUTCOME_UNKNOWN, next_attempt_at__lte=now)
+            | Q(state=State.OUTCOME_UNKNOWN, next_attempt_at__isnull=True)
+            | Q(state=State.SUBMITTING, claimed_until__lt=now)
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# -- approvals -----------------------------------------------------------------------------------
+
+
+def approval_decide(*, approval_id: int, user, approve: bool, comment: str = "") -> Approval:
+    """A finance or admin user approves (and the checkout is placed) or rejects."""
+    if not has_role(user, Role.FINANCE, Role.ADMIN):
+        raise NotAllowed("Only finance or admin users can approve purchases.")
+    with transaction.atomic():
+        approval = (
+            Approval.objects.select_for_update()
+            .select_related("checkout__customer")
+            .get(pk=approval_id)
+        )
+        if approval.state != Approval.State.PENDING:
+            raise PortalError("This approval has already been decided.", code="decided")
+        if approval.requested_by_id == user.pk and not user.is_superuser:
+            raise NotAllowed("You cannot approve your own purchase.")
+        checkout = approval.checkout
+        approval.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
+        approval.decided_by = user
+        approval.decided_at = timezone.now()
+        approval.comment = comment[:2000]
+        approval.save()
+        Checkout.objects.filter(pk=checkout.pk, state=State.AWAITING_APPROVAL).update(
+            state=State.DRAFT if approve else State.REJECTED
+        )
+        verb = "approved" if approve else "rejected"
+        audit_record(
+            actor=user,
+            action=f"checkout.{verb}",
+            obj=checkout,
+            customer=checkout.customer,
+            summary=f"Purchase for {checkout.customer.company_name} {verb}",
+            comment=comment,
+            estimated_total=checkout.estimated_total,
+            currency=checkout.currency,
+        )
+        if approval.requested_by_id:
+            Notification.objects.create(
+                recipient_id=approval.requested_by_id,
+                message=f"{user.get_username()} {verb} your purchase for "
+                f"{checkout.customer.company_name}" + (f": {comment}" if comment else "."),
+                url=f"/cart/{checkout.customer_id}/review/",
+            )
+    if approve:
+        checkout_execute(checkout_id=approval.checkout_id)
+    return approval
+
+
+# -- group retry ---------------------------------------------------------------------------------
+
+
+def checkout_retry_failed_groups(*, checkout_id: int, user) -> Cart:
+    """Put the lines of the order groups that failed into a new cart, leaving bought ones alone."""
+    checkout = Checkout.objects.select_related("cart", "customer").get(pk=checkout_id)
+    failed = {str(e.get("order_group")) for e in checkout.order_errors or []}
+    if checkout.state not in (State.PARTIALLY_SUBMITTED, State.FAILED) or not failed:
+        raise PortalError("This checkout has no failed order groups to retry.", code="no_failed")
+    if Cart.objects.filter(customer=checkout.customer, state=Cart.State.OPEN).exists():
+        raise PortalError(
+            "The customer already has an open cart; place or empty it before retrying.",
+            code="cart_open",
+        )
+    with transaction.atomic():
+        new_cart = Cart.objects.create(
+            customer=checkout.customer, created_by=user, retry_of=checkout.cart, version=1
+        )
+        for line in checkout.cart.lines.filter(order_group__in=failed):
+            line.pk = None
+            line.cart = new_cart
+            line.error_code = line.error_description = ""
+            line.pc_line_id = None
+            line.save()
+        audit_record(
+            actor=user,
+            action="checkout.retry_groups",
+            obj=new_cart,
+            customer=checkout.customer,
+            summary=f"Retrying failed order group(s) {', '.join(sorted(failed))} in a new cart",
+            from_checkout=checkout.pk,
+        )
+    cart_push(cart_id=new_cart.pk)
+    return new_cart

@@ -1,0 +1,195 @@
+"""Entitlements (App+User): mirror per customer, with Azure reservation details."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.errors import PartnerCenterUnavailable
+from portal.models import Customer
+from portal.partner_center import get_client
+from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+from purchasing.models import Entitlement, Order, OrderLine, Reservation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EntitlementSyncResult:
+    customers: int = 0
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    reservations: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.customers} customer(s), {self.seen} entitlement(s) seen, {self.created} new, "
+            f"{self.updated} updated, {self.deactivated} gone, {self.reservations} reservation(s)"
+        )
+
+
+def _sku_info(product_id: str, sku_id: str) -> tuple[str, dict]:
+    from catalog.models import Sku
+
+    sku = (
+        Sku.objects.filter(product__product_id=product_id, sku_id=sku_id)
+        .only("title", "dynamic_attributes")
+        .first()
+    )
+    return (sku.title, sku.dynamic_attributes or {}) if sku else ("", {})
+
+
+def entitlements_sync(*, customer: Customer | None = None) -> EntitlementSyncResult:
+    """Mirror entitlements of one or all active customers; needs the App+User connection.
+
+    Raises ``PartnerCenterUnavailable`` with what to do when nobody is signed in.
+    """
+    from partnercenter import errors as pc_errors
+
+    customers = (
+        [customer] if customer else list(Customer.objects.filter(is_active=True).order_by("pk"))
+    )
+    kind = "entitlements" + (f":{customer.pk}" if customer else "")
+    sync_begin(kind=kind, total=len(customers), message="Reading entitlements")
+    result = EntitlementSyncResult()
+    client = get_client()
+    try:
+        for index, cust in enumerate(customers, 1):
+            items = list(client.list_entitlements(str(cust.tenant_id), show_expiry=True))
+            details = {}
+            for item in items:
+                for artifact in item.entitled_artifacts:
+                    if artifact.link and str(artifact.artifact_type or "").lower() in (
+                        "reservedinstance",
+                        "virtualmachinereservedinstance",
+                        "virtual_machine_reserved_instance",
+                    ):
+                        details[artifact.resource_id] = client.get_reservation_details(
+                            artifact.link
+                        )
+            _apply(cust, items, details, result)
+            result.customers += 1
+            sync_progress(kind=kind, done=index, message=str(result))
+    except pc_errors.UserSignInRequired as exc:
+        sync_fail(kind=kind, error=str(exc))
+        raise PartnerCenterUnavailable(
+            "Entitlements need the Partner Center App+User connection: an administrator signs "
+            "in on the Connection page, then run the sync again."
+        ) from exc
+    except Exception as exc:
+        sync_fail(kind=kind, error=str(exc))
+        raise
+    sync_succeed(kind=kind, message=str(result))
+    return result
+
+
+def _apply(customer: Customer, items: list, details: dict, result: EntitlementSyncResult) -> None:
+    now = timezone.now()
+    result.seen += len(items)
+    with transaction.atomic():
+        orders = {
+            o.pc_order_id: o
+            for o in Order.objects.filter(
+                customer=customer,
+                pc_order_id__in=[i.reference_order.id for i in items if i.reference_order],
+            )
+        }
+        seen_keys = set()
+        for item in items:
+            ref = item.reference_order
+            pc_order_id = ref.id if ref else ""
+            line_id = str(ref.line_item_id) if ref and ref.line_item_id is not None else ""
+            etype = str(item.entitlement_type or "").lower()
+            key = (pc_order_id, line_id, etype)
+            seen_keys.add(key)
+            title, attrs = _sku_info(item.product_id or "", item.sku_id or "")
+            order = orders.get(pc_order_id)
+            if not title and order:
+                line = OrderLine.objects.filter(order=order, line_number=int(line_id or 0)).first()
+                title = line.friendly_name if line else ""
+            values = {
+                "order": order,
+                "product_id": item.product_id or "",
+                "sku_id": item.sku_id or "",
+                "title": title[:255],
+                "quantity": item.quantity or 0,
+                "fulfillment_state": item.fulfillment_state or "",
+                "expiry_date": item.expiry_date,
+                "is_active": True,
+                "raw": item.raw if isinstance(getattr(item, "raw", None), dict) else {},
+            }
+            entitlement = Entitlement.objects.filter(
+                customer=customer,
+                pc_order_id=pc_order_id,
+                order_line_id=line_id,
+                entitlement_type=etype,
+            ).first()
+            if entitlement is None:
+                entitlement = Entitlement.objects.create(
+                    customer=customer,
+                    pc_order_id=pc_order_id,
+                    order_line_id=line_id,
+                    entitlement_type=etype,
+                    synced_at=now,
+                    **values,
+                )
+                result.created += 1
+            else:
+                changed = {k: v for k, v in values.items() if getattr(entitlement, k) != v}
+                if changed:
+                    for k, v in changed.items():
+                        setattr(entitlement, k, v)
+                    entitlement.synced_at = now
+                    entitlement.save()
+                    result.updated += 1
+            for artifact in item.entitled_artifacts:
+                detail = details.get(artifact.resource_id)
+                if detail is None:
+                    continue
+                rtype = str((artifact.dynamic_attributes or {}).get("reservationType", ""))
+                order_line = None
+                if order:
+                    order_line = OrderLine.objects.filter(
+                        order=order, line_number=int(line_id or 0)
+                    ).first()
+                for reservation in detail.reservations:
+                    defaults = {
+                        "entitlement": entitlement,
+                        "reservation_order_id": artifact.resource_id or "",
+                        "display_name": (reservation.display_name or "")[:255],
+                        "reservation_type": rtype,
+                        "scope_type": str(reservation.scope_type or ""),
+                        "applied_scopes": list(reservation.applied_scopes or []),
+                        "region": str(attrs.get("region") or attrs.get("armRegionName") or ""),
+                        "term": (order_line.term_duration if order_line else "")
+                        or str(attrs.get("duration") or ""),
+                        "quantity": reservation.quantity or 0,
+                        "effective_at": reservation.effective_date_time,
+                        "expires_at": reservation.expiry_date_time,
+                        "provisioning_state": reservation.provisioning_state or "",
+                    }
+                    current = Reservation.objects.filter(
+                        reservation_id=reservation.reservation_id
+                    ).first()
+                    if current is None:
+                        Reservation.objects.create(
+                            reservation_id=reservation.reservation_id, synced_at=now, **defaults
+                        )
+                        result.reservations += 1
+                    elif any(getattr(current, k) != v for k, v in defaults.items()):
+                        for k, v in defaults.items():
+                            setattr(current, k, v)
+                        current.synced_at = now
+                        current.save()
+        gone = [
+            e.pk
+            for e in Entitlement.objects.filter(customer=customer, is_active=True)
+            if (e.pc_order_id, e.order_line_id, e.entitlement_type) not in seen_keys
+        ]
+        if gone:
+            result.deactivated += Entitlement.objects.filter(pk__in=gone).update(is_active=False)

@@ -1,0 +1,73 @@
+"""Purchasing Celery tasks: ids in, a service call, safe to run twice (services claim work)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def checkout_reconcile_task(checkout_id: int) -> str:
+    """Reconcile an outcome_unknown checkout; re-queue itself with backoff until known."""
+    from purchasing.conf import conf
+    from purchasing.models import Checkout
+    from purchasing.services.checkout import checkout_reconcile
+
+    checkout = checkout_reconcile(checkout_id=checkout_id)
+    limit = int(conf("PURCHASING_RECONCILE_MAX_ATTEMPTS"))
+    if checkout.state == Checkout.State.OUTCOME_UNKNOWN and checkout.reconcile_attempts < limit:
+        delay = 1
+        if checkout.next_attempt_at:
+            delay = max(1, int((checkout.next_attempt_at - timezone.now()).total_seconds()))
+        checkout_reconcile_task.apply_async((checkout_id,), countdown=delay)
+    return checkout.state
+
+
+@shared_task(ignore_result=True)
+def checkout_sweep() -> int:
+    """Beat: reconcile checkouts left unknown, or whose worker died mid-submit."""
+    from purchasing.services.checkout import checkout_reconcile, checkouts_due_for_reconcile
+
+    ids = checkouts_due_for_reconcile()
+    for checkout_id in ids:
+        checkout_reconcile(checkout_id=checkout_id)
+    return len(ids)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def order_confirm_task(order_id: int) -> str:
+    """After checkout: check until the order shows in PC's list (backoff up to the window)."""
+    from purchasing.models import Order
+    from purchasing.services.orders import order_confirm
+
+    order = order_confirm(order_id=order_id)
+    if order.sync_state == Order.SyncState.AWAITING:
+        delay = min(300, 30 * (2 ** min(order.sync_attempts, 4)))
+        if order.confirm_deadline:
+            remaining = (order.confirm_deadline - timezone.now()).total_seconds()
+            delay = max(1, min(delay, int(remaining) + 1))
+        order_confirm_task.apply_async((order_id,), countdown=delay)
+    return order.sync_state
+
+
+@shared_task(ignore_result=True)
+def orders_sync_task() -> str:
+    """Beat: mirror every customer's order lists (confirm, import, flag)."""
+    from purchasing.services.orders import orders_sync
+
+    return str(orders_sync())
+
+
+@shared_task(ignore_result=True)
+def entitlements_sync_task() -> str:
+    from portal.errors import PortalError
+    from purchasing.services.entitlements import entitlements_sync
+
+    try:
+        return str(entitlements_sync())
+    except PortalError as exc:  # no App+User sign-in: recorded in SyncState, shown on the page
+        return str(exc)
