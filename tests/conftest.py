@@ -107,6 +107,50 @@ def sandbox(sandbox_server, settings):
     return sandbox_server
 
 
+def sandbox_sign_in(flow: dict, username: str = "partner.admin@contoso-partner.example") -> dict:
+    """Fill the sandbox's sign-in form for ``flow`` (from ``begin_user_sign_in``) with ``requests``;
+    returns the query parameters the authority redirects back with (code, state, ...)."""
+    from html.parser import HTMLParser
+    from urllib.parse import parse_qsl, urlsplit
+
+    import requests
+
+    class _Form(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.fields: dict[str, str] = {}
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("type") == "hidden" and a.get("name"):
+                self.fields[a["name"]] = a.get("value") or ""
+
+    http = requests.Session()
+    http.trust_env = False
+    page = http.get(flow["auth_uri"], timeout=10)
+    page.raise_for_status()
+    form = _Form()
+    form.feed(page.text)
+    answer = http.post(
+        flow["auth_uri"].split("?")[0],
+        data={**form.fields, "username": username},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code in (302, 303), answer.text[:300]
+    return dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
+
+
+@pytest.fixture
+def pc_user_connection(sandbox, db):
+    """A partner admin signed in (App+User) against the sandbox through ``portal.connection``:
+    ``get_client()`` afterwards makes App+User calls; returns the ``PartnerCenterConnection``."""
+    from portal.connection import connection_begin, connection_complete
+
+    flow = connection_begin(redirect_uri="http://testserver/admin-tools/connection/callback/")
+    return connection_complete(flow=flow, query_params=sandbox_sign_in(flow), actor=None)
+
+
 # --- Celery -----------------------------------------------------------------------------------
 
 
