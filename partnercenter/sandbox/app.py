@@ -72,6 +72,8 @@ def _before():
     sb = sandbox()
     rule = request.url_rule.rule if request.url_rule else request.path
     sb.count(sb.calls, f"{request.method} {rule}")
+    if request.endpoint == "carts.cart_checkout":
+        sb.count(sb.checkout_attempts, request.view_args["cart_id"].lower())
     response = _inject_faults(sb)
     if response is not None:
         return response

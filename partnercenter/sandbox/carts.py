@@ -241,7 +241,6 @@ def cart_get(customer_id, cart_id):
 def cart_checkout(customer_id, cart_id):
     sb = sandbox()
     customer = customer_or_403(customer_id)
-    sb.count(sb.checkout_attempts, cart_id.lower())
     with sb.lock:
         cart = cart_or_404(customer, cart_id)
         if cart["status"] == "Ordered":
