@@ -19,7 +19,7 @@ from portal.models import Customer
 
 class CatalogFilterForm(forms.Form):
     customer = forms.IntegerField(required=False)
-    country = forms.CharField(required=False, max_length=2)
+    country = forms.CharField(required=False, max_length=40)
     segment = forms.ChoiceField(required=False, choices=[("", "Any")] + [(s, s) for s in SEGMENTS])
     view = forms.ChoiceField(required=False, choices=VIEW_TABS)
     q = forms.CharField(required=False, max_length=200)
