@@ -3,3 +3,15 @@ from django.apps import AppConfig
 
 class PurchasingConfig(AppConfig):
     name = "purchasing"
+
+    def ready(self) -> None:
+        from portal.dashboard import register
+        from portal.roles import Role
+        from purchasing import panels
+
+        register(Role.SALES, panels.recent_orders)
+        register(Role.SALES, panels.awaiting_orders)
+        register(Role.SALES, panels.expiring_reservations)
+        register(Role.SALES, panels.notifications)
+        register(Role.FINANCE, panels.pending_approvals)
+        register(Role.ADMIN, panels.pending_approvals)

@@ -5,6 +5,31 @@ from purchasing import views
 app_name = "purchasing"
 urlpatterns = [
     path("cart/", views.carts, name="carts"),
+    path("cart/add/", views.cart_add, name="cart_add"),
+    path("cart/<int:customer_pk>/", views.cart_detail, name="cart"),
+    path(
+        "cart/<int:customer_pk>/lines/<int:line_pk>/",
+        views.cart_line_update,
+        name="cart_line_update",
+    ),
+    path(
+        "cart/<int:customer_pk>/lines/<int:line_pk>/remove/",
+        views.cart_line_remove,
+        name="cart_line_remove",
+    ),
+    path("cart/<int:customer_pk>/review/", views.cart_review, name="review"),
+    path(
+        "cart/<int:customer_pk>/review/confirm-changes/",
+        views.cart_confirm_changes,
+        name="confirm_changes",
+    ),
+    path("cart/<int:customer_pk>/place/", views.checkout_place, name="place"),
+    path("checkouts/<int:pk>/", views.checkout_detail, name="checkout"),
+    path("checkouts/<int:pk>/retry-groups/", views.checkout_retry_groups, name="retry_groups"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("orders/", views.orders, name="orders"),
+    path("orders/<int:pk>/", views.order_detail, name="order"),
     path("entitlements/", views.entitlements, name="entitlements"),
 ]

@@ -1,26 +1,411 @@
-from django.shortcuts import render
+"""Purchasing pages: carts, review and checkout, approvals, orders, entitlements."""
 
-from portal.roles import Role, role_required
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from portal.errors import PortalError
+from portal.models import Customer
+from portal.roles import Role, has_role, role_required
+from portal.tables import csv_response, paginate, parse_sort
+from purchasing import selectors
+from purchasing.forms import CartLineForm, QuantityForm
+from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order
+from purchasing.services import cart as cart_services
+from purchasing.services import checkout as checkout_services
+
+
+def _customer(pk) -> Customer:
+    return get_object_or_404(Customer, pk=pk)
+
+
+def _redirect(request, url: str):
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+# -- carts ---------------------------------------------------------------------------------------
 
 
 @role_required(Role.SALES)
 def carts(request):
+    customer_pk = request.GET.get("customer", "")
+    if customer_pk.isdigit():
+        return redirect("purchasing:cart", customer_pk=int(customer_pk))
+    rows = selectors.open_carts()
+    recent = Checkout.objects.select_related("customer", "requested_by").order_by("-created_at")[
+        :20
+    ]
     return render(
-        request, "portal/section_empty.html", {"title": "Carts", "empty_text": "No carts yet."}
-    )
-
-
-@role_required(Role.SALES, Role.FINANCE)
-def orders(request):
-    return render(
-        request, "portal/section_empty.html", {"title": "Orders", "empty_text": "No orders yet."}
+        request,
+        "purchasing/carts.html",
+        {
+            "carts": rows,
+            "checkouts": recent,
+            "customers": Customer.objects.filter(is_active=True).only("company_name", "country"),
+        },
     )
 
 
 @role_required(Role.SALES)
-def entitlements(request):
+def cart_add(request):
+    """GET ``?availability=<pk>&customer=<pk>`` shows the line form; POST adds the line."""
+    from catalog.models import Availability
+
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        availability = Availability.objects.select_related("sku__product").get(
+            pk=int(params.get("availability", ""))
+        )
+        customer = Customer.objects.get(pk=int(params.get("customer", "")))
+    except (ValueError, Availability.DoesNotExist, Customer.DoesNotExist):
+        return render(
+            request,
+            "purchasing/cart_add.html",
+            {"missing": "Pick a catalog item and a customer on the catalog page first."},
+            status=400,
+        )
+    form = CartLineForm(
+        request.POST if request.method == "POST" else None,
+        availability=availability,
+        customer=customer,
+    )
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST" and form.is_valid():
+        data = cart_services.LineInput(
+            quantity=form.cleaned_data["quantity"],
+            billing_cycle=form.cleaned_data["billing_cycle"],
+            term_duration=form.cleaned_data.get("term_duration") or "",
+            provisioning_context=form.provisioning_context(),
+        )
+        try:
+            line = cart_services.cart_add_line(
+                customer=customer, availability=availability, user=request.user, data=data
+            )
+        except cart_services.CartValidationError as exc:
+            errors = exc.errors
+        except PortalError as exc:
+            errors = {"__all__": [exc.message]}
+        else:
+            messages.success(request, f"Added {line.quantity} x {line.title} to the cart.")
+            return _redirect(request, reverse("purchasing:cart", args=[customer.pk]))
+    field_errors = {
+        "quantity": errors.get("quantity", []),
+        "billing_cycle": errors.get("billing_cycle", []),
+        "term_duration": errors.get("term_duration", []),
+        "subscription_id": errors.get("ctx_subscriptionid", []),
+        "scope": errors.get("ctx_scope", []),
+    }
+    general = errors.get("__all__", []) + [
+        m for k, msgs in errors.items() if k.startswith("ctx_") and k not in (
+            "ctx_subscriptionid", "ctx_scope") for m in msgs
+    ]  # fmt: skip
     return render(
         request,
-        "portal/section_empty.html",
-        {"title": "Entitlements", "empty_text": "No entitlements yet."},
+        "purchasing/cart_add.html",
+        {
+            "form": form,
+            "availability": availability,
+            "sku": availability.sku,
+            "customer": customer,
+            "field_errors": field_errors,
+            "general_errors": general,
+        },
+        status=200 if not errors and not form.errors else 422 if request.htmx else 200,
+    )
+
+
+def _cart_context(customer, cart) -> dict:
+    lines = list(cart.lines.order_by("id")) if cart else []
+    groups: dict[str, list] = {}
+    for line in lines:
+        groups.setdefault(line.order_group or "not yet grouped", []).append(line)
+    return {"customer": customer, "cart": cart, "lines": lines, "groups": groups}
+
+
+@role_required(Role.SALES)
+def cart_detail(request, customer_pk: int):
+    customer = _customer(customer_pk)
+    cart = selectors.open_cart_for(customer)
+    context = _cart_context(customer, cart)
+    template = "purchasing/cart.html#cart" if request.htmx else "purchasing/cart.html"
+    return render(request, template, context)
+
+
+def _line(customer_pk: int, line_pk: int) -> CartLine:
+    line = get_object_or_404(
+        CartLine.objects.select_related("cart__customer", "availability__sku__product"),
+        pk=line_pk,
+        cart__customer_id=customer_pk,
+    )
+    return line
+
+
+@role_required(Role.SALES)
+@require_POST
+def cart_line_update(request, customer_pk: int, line_pk: int):
+    line = _line(customer_pk, line_pk)
+    form = QuantityForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            cart_services.cart_update_line(
+                line=line, user=request.user, quantity=form.cleaned_data["quantity"]
+            )
+        except PortalError as exc:
+            error = exc.message
+    else:
+        error = "Enter a whole number of at least 1."
+    context = _cart_context(line.cart.customer, selectors.open_cart_for(line.cart.customer))
+    context["line_errors"] = {line.pk: error} if error else {}
+    if request.htmx:
+        return render(request, "purchasing/cart.html#cart", context)
+    if error:
+        messages.error(request, error)
+    return redirect("purchasing:cart", customer_pk=customer_pk)
+
+
+@role_required(Role.SALES)
+@require_POST
+def cart_line_remove(request, customer_pk: int, line_pk: int):
+    line = _line(customer_pk, line_pk)
+    try:
+        cart_services.cart_remove_line(line=line, user=request.user)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    customer = line.cart.customer
+    if request.htmx:
+        return render(
+            request,
+            "purchasing/cart.html#cart",
+            _cart_context(customer, selectors.open_cart_for(customer)),
+        )
+    return redirect("purchasing:cart", customer_pk=customer_pk)
+
+
+# -- review and checkout ---------------------------------------------------------------------------
+
+
+@role_required(Role.SALES)
+def cart_review(request, customer_pk: int):
+    customer = _customer(customer_pk)
+    cart = selectors.open_cart_for(customer)
+    if cart is None:
+        latest = Checkout.objects.filter(customer=customer).order_by("-created_at").first()
+        if latest:
+            return redirect("purchasing:checkout", pk=latest.pk)
+        messages.info(request, "The cart is empty; add items from the catalog.")
+        return redirect("purchasing:cart", customer_pk=customer.pk)
+    existing = Checkout.objects.filter(cart=cart).first()
+    if existing and existing.state not in (
+        Checkout.State.DRAFT,
+        Checkout.State.FAILED,
+        Checkout.State.REJECTED,
+    ):
+        return redirect("purchasing:checkout", pk=existing.pk)
+    review = checkout_services.checkout_review(cart=cart)
+    return render(
+        request,
+        "purchasing/review.html",
+        {"customer": customer, "review": review, "checkout": existing},
+    )
+
+
+@role_required(Role.SALES)
+@require_POST
+def cart_confirm_changes(request, customer_pk: int):
+    customer = _customer(customer_pk)
+    cart = selectors.open_cart_for(customer)
+    if cart is not None:
+        count = checkout_services.checkout_confirm_changes(cart=cart, user=request.user)
+        messages.success(request, f"Accepted the changes on {count} line(s).")
+    return _redirect(request, reverse("purchasing:review", args=[customer.pk]))
+
+
+@role_required(Role.SALES)
+@require_POST
+def checkout_place(request, customer_pk: int):
+    customer = _customer(customer_pk)
+    try:
+        cart_pk = int(request.POST.get("cart", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Missing cart.")
+    cart = get_object_or_404(Cart, pk=cart_pk, customer=customer)
+    try:
+        checkout = checkout_services.checkout_submit(
+            cart_id=cart.pk,
+            user=request.user,
+            confirm_duplicates=request.POST.get("confirm_duplicates") == "1",
+        )
+    except PortalError as exc:
+        messages.error(request, exc.message)
+        return _redirect(request, reverse("purchasing:review", args=[customer.pk]))
+    return _redirect(request, reverse("purchasing:checkout", args=[checkout.pk]))
+
+
+@role_required(Role.SALES, Role.FINANCE, Role.ADMIN)
+def checkout_detail(request, pk: int):
+    checkout = get_object_or_404(
+        Checkout.objects.select_related("customer", "cart", "requested_by"), pk=pk
+    )
+    orders = list(
+        Order.objects.filter(checkout=checkout).prefetch_related("lines").order_by("order_group")
+    )
+    approval = Approval.objects.filter(checkout=checkout).select_related("decided_by").first()
+    context = {
+        "checkout": checkout,
+        "orders": orders,
+        "approval": approval,
+        "lines": list(checkout.cart.lines.order_by("id")),
+        "can_decide": has_role(request.user, Role.FINANCE, Role.ADMIN),
+        "polling": checkout.state in (Checkout.State.SUBMITTING, Checkout.State.OUTCOME_UNKNOWN)
+        or any(o.sync_state == Order.SyncState.AWAITING for o in orders),
+    }
+    template = "purchasing/checkout.html#status" if request.htmx else "purchasing/checkout.html"
+    return render(request, template, context)
+
+
+@role_required(Role.SALES)
+@require_POST
+def checkout_retry_groups(request, pk: int):
+    checkout = get_object_or_404(Checkout, pk=pk)
+    try:
+        cart = checkout_services.checkout_retry_failed_groups(
+            checkout_id=checkout.pk, user=request.user
+        )
+    except PortalError as exc:
+        messages.error(request, exc.message)
+        return _redirect(request, reverse("purchasing:checkout", args=[pk]))
+    messages.success(request, "The failed order groups are in a new cart; review and place it.")
+    return _redirect(request, reverse("purchasing:review", args=[cart.customer_id]))
+
+
+# -- approvals -----------------------------------------------------------------------------------
+
+
+@role_required(Role.FINANCE, Role.ADMIN)
+def approvals(request):
+    rows = Approval.objects.select_related(
+        "checkout__customer", "requested_by", "decided_by"
+    ).order_by("state", "-requested_at")
+    page_obj = paginate(request.GET, rows)
+    return render(request, "purchasing/approvals.html", {"page_obj": page_obj})
+
+
+@role_required(Role.FINANCE, Role.ADMIN)
+@require_POST
+def approval_decide(request, pk: int):
+    approval = get_object_or_404(Approval, pk=pk)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        return HttpResponseBadRequest("Choose approve or reject.")
+    try:
+        checkout_services.approval_decide(
+            approval_id=approval.pk,
+            user=request.user,
+            approve=decision == "approve",
+            comment=request.POST.get("comment", ""),
+        )
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Purchase {decision}d.")
+    return _redirect(request, reverse("purchasing:checkout", args=[approval.checkout_id]))
+
+
+@role_required(Role.SALES, Role.FINANCE, Role.ADMIN)
+@require_POST
+def notification_read(request, pk: int):
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    from django.utils import timezone
+
+    Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
+    return _redirect(request, note.url or reverse("dashboard"))
+
+
+# -- orders --------------------------------------------------------------------------------------
+
+
+@role_required(Role.SALES, Role.FINANCE)
+def orders(request):
+    qs, filters = selectors.orders_filtered(request.GET)
+    sort = parse_sort(request.GET, selectors.ORDER_SORTS, "-created")
+    qs = qs.order_by(sort.field, "-id")
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "orders.csv",
+            ["order id", "alternate id", "customer", "created", "billing cycle", "currency",
+             "status", "sync", "source", "lines", "placed by"],
+            (
+                [o.pc_order_id, o.alternate_id, o.customer.company_name, o.created_at.isoformat(),
+                 o.billing_cycle, o.currency, o.status, o.sync_state, o.source, o.line_count,
+                 o.placed_by.get_username() if o.placed_by else ""]
+                for o in qs.iterator(chunk_size=500)
+            ),
+        )  # fmt: skip
+    page_obj = paginate(request.GET, qs)
+    context = {
+        "page_obj": page_obj,
+        "filters": filters,
+        "sort": sort,
+        "customers": Customer.objects.only("company_name", "country"),
+        "sync_states": Order.SyncState.choices,
+        "any_awaiting": any(o.sync_state == Order.SyncState.AWAITING for o in page_obj),
+    }
+    template = "purchasing/orders.html#table" if request.htmx else "purchasing/orders.html"
+    return render(request, template, context)
+
+
+@role_required(Role.SALES, Role.FINANCE)
+def order_detail(request, pk: int):
+    try:
+        order = selectors.order_detail(pk)
+    except Order.DoesNotExist as exc:
+        raise Http404("No such order.") from exc
+    template = (
+        "purchasing/order_detail.html#sync" if request.htmx else "purchasing/order_detail.html"
+    )
+    return render(request, template, {"order": order})
+
+
+# -- entitlements --------------------------------------------------------------------------------
+
+
+@role_required(Role.SALES)
+def entitlements(request):
+    from portal.progress import sync_state
+
+    qs, filters = selectors.entitlements_filtered(request.GET)
+    sort = parse_sort(request.GET, selectors.ENTITLEMENT_SORTS, "expiry")
+    qs = qs.order_by(sort.field, "id")
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "entitlements.csv",
+            ["customer", "type", "product", "sku", "title", "quantity", "order", "expiry",
+             "reservation order", "scope", "region", "term"],
+            (
+                [e.customer.company_name, e.entitlement_type, e.product_id, e.sku_id, e.title,
+                 e.quantity, e.pc_order_id, e.expiry_date.date().isoformat() if e.expiry_date else "",
+                 "; ".join(r.reservation_order_id for r in e.reservations.all()),
+                 "; ".join(r.scope_type for r in e.reservations.all()),
+                 "; ".join(r.region for r in e.reservations.all()),
+                 "; ".join(r.term for r in e.reservations.all())]
+                for e in qs
+            ),
+        )  # fmt: skip
+    page_obj = paginate(request.GET, qs)
+    return render(
+        request,
+        "purchasing/entitlements.html",
+        {
+            "page_obj": page_obj,
+            "filters": filters,
+            "sort": sort,
+            "customers": Customer.objects.only("company_name", "country"),
+            "state": sync_state("entitlements"),
+        },
     )

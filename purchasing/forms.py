@@ -1,0 +1,68 @@
+"""Purchasing forms: input parsing for cart lines."""
+
+from __future__ import annotations
+
+from django import forms
+
+from portal.models import AzureSubscription
+
+
+class CartLineForm(forms.Form):
+    quantity = forms.IntegerField(min_value=1, initial=1)
+    billing_cycle = forms.ChoiceField(choices=())
+    term_duration = forms.ChoiceField(choices=(), required=False)
+    subscription_id = forms.ChoiceField(choices=(), required=False, label="Azure subscription")
+    scope = forms.ChoiceField(
+        choices=(("", "—"), ("shared", "Shared"), ("single", "Single")),
+        required=False,
+        label="Scope",
+    )
+
+    def __init__(self, *args, availability, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.availability = availability
+        sku = availability.sku
+        cycles = [str(c).lower() for c in (sku.billing_cycles or [])] or ["one_time"]
+        self.fields["billing_cycle"].choices = [(c, c.replace("_", "-")) for c in cycles]
+        terms = [t for t in (availability.terms or []) if isinstance(t, dict) and t.get("duration")]
+        self.fields["term_duration"].choices = [
+            (t["duration"], f"{t['duration']}: {t.get('description', '')}") for t in terms
+        ] or [("", "—")]
+        self.fields["quantity"].help_text = (
+            f"{sku.min_quantity} to {sku.max_quantity or 'any'}"
+            if sku.max_quantity
+            else f"at least {sku.min_quantity}"
+        )
+        variables = {str(v).lower() for v in (sku.provisioning_variables or [])}
+        self.needs_subscription = "subscriptionid" in variables or sku.needs_registration
+        self.needs_scope = "scope" in variables
+        subs = AzureSubscription.objects.filter(customer=customer, is_active=True)
+        self.fields["subscription_id"].choices = [("", "— choose —")] + [
+            (
+                str(s.subscription_id),
+                f"{s.friendly_name or s.offer_name or s.subscription_id} "
+                f"({s.get_registration_state_display().lower()})",
+            )
+            for s in subs
+        ]
+        if not self.needs_subscription:
+            del self.fields["subscription_id"]
+        if not self.needs_scope:
+            del self.fields["scope"]
+
+    def provisioning_context(self) -> dict[str, str]:
+        data = self.cleaned_data
+        context = {}
+        if data.get("subscription_id"):
+            context["subscriptionId"] = data["subscription_id"]
+        if data.get("scope"):
+            context["scope"] = data["scope"]
+        variables = {str(v).lower() for v in (self.availability.sku.provisioning_variables or [])}
+        if "duration" in variables:
+            years = "3Year" if "3" in (data.get("term_duration") or "") else "1Year"
+            context["duration"] = years
+        return context
+
+
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(min_value=1, max_value=10_000_000)

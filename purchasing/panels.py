@@ -1,0 +1,62 @@
+"""Dashboard panels for sales (orders, reservations) and finance/admin (approvals)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from purchasing.models import Approval, Order
+from purchasing.selectors import reservations_expiring, unread_notifications
+
+
+def recent_orders(request):
+    orders = Order.objects.select_related("customer").order_by("-created_at")[:8]
+    return {
+        "title": "Recent orders",
+        "template": "purchasing/_panel_orders.html",
+        "orders": orders,
+        "empty": "No orders yet.",
+        "link": reverse("purchasing:orders"),
+    }
+
+
+def awaiting_orders(request):
+    orders = (
+        Order.objects.filter(sync_state__in=[Order.SyncState.AWAITING, Order.SyncState.ATTENTION])
+        .select_related("customer")
+        .order_by("-created_at")[:8]
+    )
+    return {
+        "title": "Orders awaiting Partner Center",
+        "template": "purchasing/_panel_orders.html",
+        "orders": orders,
+        "empty": "Every order is confirmed in Partner Center.",
+        "link": reverse("purchasing:orders") + "?sync=awaiting",
+    }
+
+
+def expiring_reservations(request):
+    return {
+        "title": "Reservations expiring",
+        "template": "purchasing/_panel_reservations.html",
+        "buckets": [(days, reservations_expiring(days).count()) for days in (30, 60, 90)],
+    }
+
+
+def notifications(request):
+    notes = list(unread_notifications(request.user)[:5])
+    if not notes:
+        return None
+    return {"title": "Notifications", "template": "purchasing/_panel_notes.html", "notes": notes}
+
+
+def pending_approvals(request):
+    pending = (
+        Approval.objects.filter(state=Approval.State.PENDING)
+        .select_related("checkout__customer", "requested_by")
+        .order_by("requested_at")[:10]
+    )
+    return {
+        "title": "Purchases awaiting approval",
+        "template": "purchasing/_panel_approvals.html",
+        "approvals": pending,
+    }
