@@ -104,6 +104,10 @@ def _inject_faults(sb: Sandbox):
             resp.status_code = 429
             resp.headers["Retry-After"] = str(fault.retry_after)
             return resp
+        elif fault.kind in ("500", "503") and not _is_api():
+            error = "server_error" if fault.kind == "500" else "temporarily_unavailable"
+            return auth.aad_error(int(fault.kind), error, 90033 if fault.kind == "503" else 90100,
+                                  "A transient error has occurred. Please try again.")  # fmt: skip
         elif fault.kind in ("500", "503"):
             text = (
                 "Unexpected service error."
