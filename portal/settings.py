@@ -199,6 +199,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "checkout-sweep": {"task": "purchasing.tasks.checkout_sweep", "schedule": 30.0},
     "orders-sync": {"task": "purchasing.tasks.orders_sync_task", "schedule": 300.0},
     "entitlements-sync": {"task": "purchasing.tasks.entitlements_sync_task", "schedule": 6 * 3600.0},
+    "billing-sync-invoices": {"task": "billing.tasks.sync_invoices", "schedule": 6 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -209,6 +210,14 @@ REGISTRATION_MAX_BACKOFF_SECONDS = env_int("REGISTRATION_MAX_BACKOFF_SECONDS", 1
 # App+User sign-in: refresh-token lifetime (Azure AD default 90 days) and the dashboard warning lead.
 PARTNER_CENTER_REFRESH_TOKEN_DAYS = env_int("PARTNER_CENTER_REFRESH_TOKEN_DAYS", 90, minimum=1)
 PARTNER_CENTER_REFRESH_WARN_DAYS = env_int("PARTNER_CENTER_REFRESH_WARN_DAYS", 14, minimum=0)
+
+# Billing: reconciliation tolerance (line currency), line-import page size and crash detection,
+# statement PDF download attempts and backoff (seconds).
+BILLING_RECONCILIATION_TOLERANCE = env_str("BILLING_RECONCILIATION_TOLERANCE", "0.01")
+BILLING_IMPORT_PAGE_SIZE = env_int("BILLING_IMPORT_PAGE_SIZE", 2000, minimum=1)
+BILLING_IMPORT_STALE_SECONDS = env_int("BILLING_IMPORT_STALE_SECONDS", 120, minimum=5)
+BILLING_STATEMENT_MAX_ATTEMPTS = env_int("BILLING_STATEMENT_MAX_ATTEMPTS", 4, minimum=1)
+BILLING_STATEMENT_RETRY_BASE_SECONDS = env_int("BILLING_STATEMENT_RETRY_BASE_SECONDS", 30, minimum=0)
 
 # Security (production values apply when DEBUG is false).
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
