@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class BillingConfig(AppConfig):
     name = "billing"
+    verbose_name = "Billing"
+
+    def ready(self) -> None:
+        from billing.dashboard import finance_panel
+        from portal.dashboard import register
+        from portal.roles import Role
+
+        register(Role.FINANCE, finance_panel)

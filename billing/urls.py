@@ -3,7 +3,23 @@ from django.urls import path
 from billing import views
 
 app_name = "billing"
+inv = "invoices/<str:invoice_id>/"
 urlpatterns = [
+    path("", views.index, name="index"),
+    path("refresh/", views.refresh, name="refresh"),
     path("invoices/", views.invoices, name="invoices"),
+    path("invoices/sync/", views.sync, name="sync"),
+    path(inv, views.invoice_detail, name="invoice"),
+    path(inv + "lines.csv", views.lines_csv, name="lines_csv"),
+    path(inv + "lines/<int:pk>/", views.line_detail, name="line"),
+    path(inv + "import/", views.start_import, name="import"),
+    path(inv + "statement/", views.statement, name="statement"),
+    path(inv + "statement/fetch/", views.statement_fetch, name="statement_fetch"),
+    path(inv + "statement/status/", views.statement_status, name="statement_status"),
+    path(inv + "reconciliation/", views.invoice_reconciliation, name="invoice_reconciliation"),
+    path(inv + "reconciliation/run/", views.reconcile, name="reconcile"),
+    path(inv + "reconciliation.csv", views.recon_csv, name="recon_csv"),
+    path(inv + "reconciliation.pdf", views.recon_pdf, name="recon_pdf"),
+    path(inv + "reconciliation/<int:pk>/note/", views.recon_note, name="recon_note"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
 ]

@@ -1,21 +1,406 @@
-from django.shortcuts import render
+"""Finance pages: balance, invoices, line items, reconciliation, exports. Thin: parse, load,
+call one service, render."""
 
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from billing import selectors
+from billing.models import ReconciliationNote, ReconciliationResult, ReconClass, StatementPdf
+from portal.errors import PortalError
+from portal.progress import sync_state
 from portal.roles import Role, role_required
+from portal.tables import csv_response, paginate
+
+FINANCE = (Role.FINANCE,)
 
 
-@role_required(Role.FINANCE)
+def _invoice_or_404(invoice_id: str):
+    invoice = selectors.get_invoice(invoice_id)
+    if invoice is None:
+        raise Http404(f"No invoice {invoice_id} in the portal; sync invoices first.")
+    return invoice
+
+
+def _partial(request, template: str, part: str, context: dict):
+    if request.htmx and not request.htmx.boosted:
+        return render(request, f"{template}#{part}", context)
+    return render(request, template, context)
+
+
+@role_required(*FINANCE)
+def index(request):
+    """Finance dashboard: balance, summaries per currency, recent invoices."""
+    recent, _, _ = selectors.invoice_list({})
+    return render(
+        request,
+        "billing/index.html",
+        {
+            "balance": selectors.balance_latest(),
+            "summaries": selectors.summaries(),
+            "recent": recent[:8],
+            "balance_state": sync_state("billing:balances"),
+            "invoices_state": sync_state("invoices"),
+        },
+    )
+
+
+@role_required(*FINANCE)
+@require_POST
+def refresh(request):
+    from billing.services.balances import balance_refresh
+
+    try:
+        result = balance_refresh()
+    except PortalError as exc:
+        messages.error(request, str(exc))
+    else:
+        for warning in result.warnings:
+            messages.warning(request, warning)
+        messages.success(request, "Balance refreshed.")
+    return redirect("billing:index")
+
+
+@role_required(*FINANCE)
+@require_POST
+def sync(request):
+    from billing.services.invoices import invoice_sync_all
+
+    try:
+        result = invoice_sync_all()
+    except PortalError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Invoices synced: {result}.")
+    return redirect(request.POST.get("next") or "billing:invoices")
+
+
+@role_required(*FINANCE)
 def invoices(request):
+    qs, sort, errors = selectors.invoice_list(request.GET)
+    context = {
+        "page_obj": paginate(request.GET, qs),
+        "sort": sort,
+        "errors": errors,
+        "currencies": selectors.invoice_currencies(),
+        "state": sync_state("invoices"),
+        "f": request.GET,
+    }
+    return _partial(request, "billing/invoices.html", "table", context)
+
+
+@role_required(*FINANCE)
+def invoice_detail(request, invoice_id: str):
+    invoice = _invoice_or_404(invoice_id)
+    lines, sort = selectors.invoice_lines(invoice, request.GET)
+    imports = selectors.imports_for(invoice)
+    streams = [
+        {
+            "provider": d["provider"],
+            "type": d["type"],
+            "import": imports.get((d["provider"], d["type"])),
+        }
+        for d in (invoice.details or [{"provider": "onetime", "type": "billinglineitems"}])
+    ]
+    context = {
+        "invoice": invoice,
+        "page_obj": paginate(request.GET, lines),
+        "sort": sort,
+        "streams": streams,
+        "line_state": sync_state(f"invoice_lines:{invoice.invoice_id}"),
+        "totals": selectors.invoice_line_totals(invoice),
+        "charge_types": selectors.charge_types(invoice),
+        "statement": selectors.statement_for(invoice),
+        "run": getattr(invoice, "recon_run", None),
+        "f": request.GET,
+    }
+    return _partial(request, "billing/invoice_detail.html", "lines", context)
+
+
+@role_required(*FINANCE)
+def lines_csv(request, invoice_id: str):
+    invoice = _invoice_or_404(invoice_id)
+    lines, _ = selectors.invoice_lines(invoice, request.GET)
+    fields = [
+        "sequence",
+        "provider",
+        "line_item_type",
+        "customer_tenant_id",
+        "customer_name",
+        "customer_domain",
+        "order_id",
+        "order_date",
+        "product_id",
+        "sku_id",
+        "product_name",
+        "sku_name",
+        "charge_type",
+        "quantity",
+        "unit_price",
+        "effective_unit_price",
+        "subtotal",
+        "tax_total",
+        "total_for_customer",
+        "currency",
+        "subscription_id",
+        "reservation_order_id",
+        "charge_start",
+        "charge_end",
+    ]
+    rows = lines.values_list(*fields).iterator(chunk_size=2000)
+    return csv_response(f"{invoice.invoice_id}-line-items.csv", fields, rows)
+
+
+@role_required(*FINANCE)
+def line_detail(request, invoice_id: str, pk: int):
+    invoice = _invoice_or_404(invoice_id)
+    line = get_object_or_404(invoice.lines, pk=pk)
+    result = (
+        ReconciliationResult.objects.filter(line=line)
+        .select_related("order", "order_line", "order__customer")
+        .first()
+    )
     return render(
         request,
-        "portal/section_empty.html",
-        {"title": "Invoices", "empty_text": "No invoices synced yet."},
+        "billing/line_detail.html",
+        {
+            "invoice": invoice,
+            "line": line,
+            "result": result,
+            "notes": selectors.line_notes(line),
+            "note_statuses": ReconciliationNote.Status.choices,
+        },
     )
 
 
-@role_required(Role.FINANCE)
+@role_required(*FINANCE)
+@require_POST
+def start_import(request, invoice_id: str):
+    from billing.services.lines import line_import_start
+
+    invoice = _invoice_or_404(invoice_id)
+    try:
+        imp = line_import_start(
+            invoice=invoice,
+            provider=request.POST.get("provider") or "onetime",
+            line_item_type=request.POST.get("type") or "billinglineitems",
+            actor=request.user,
+            restart=request.POST.get("restart") == "1",
+        )
+    except PortalError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            "Line-item import queued"
+            + (f"; resuming after {imp.rows_done:,} lines." if imp.rows_done else "."),
+        )
+    return redirect("billing:invoice", invoice_id=invoice.invoice_id)
+
+
+@role_required(*FINANCE)
+def statement(request, invoice_id: str):
+    """Serve the stored statement PDF (finance only; never a public media URL)."""
+    invoice = _invoice_or_404(invoice_id)
+    pdf = selectors.statement_for(invoice)
+    if pdf is None or pdf.state != StatementPdf.State.STORED or not pdf.file:
+        messages.error(request, "The statement PDF is not stored yet; fetch it first.")
+        return redirect("billing:invoice", invoice_id=invoice.invoice_id)
+    try:
+        handle = pdf.file.open("rb")
+    except FileNotFoundError:
+        messages.error(request, "The stored statement file is missing; fetch it again.")
+        return redirect("billing:invoice", invoice_id=invoice.invoice_id)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"Invoice_{invoice.invoice_id}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-SHA256"] = pdf.sha256
+    return response
+
+
+@role_required(*FINANCE)
+@require_POST
+def statement_fetch(request, invoice_id: str):
+    from billing.services.statements import statement_request
+
+    invoice = _invoice_or_404(invoice_id)
+    statement_request(invoice=invoice, actor=request.user)
+    messages.success(request, f"Downloading the statement PDF of {invoice.invoice_id}.")
+    return redirect("billing:invoice", invoice_id=invoice.invoice_id)
+
+
+@role_required(*FINANCE)
+def statement_status(request, invoice_id: str):
+    """HTMX partial: the statement PDF box (polls while downloading)."""
+    invoice = _invoice_or_404(invoice_id)
+    return render(
+        request,
+        "billing/_statement.html",
+        {"invoice": invoice, "statement": selectors.statement_for(invoice)},
+    )
+
+
+@role_required(*FINANCE)
 def reconciliation(request):
+    """Overview: every one-time invoice with its last reconciliation counts."""
+    params = request.GET.copy()
+    params.setdefault("type", "onetime")
+    qs, sort, errors = selectors.invoice_list(params)
+    rows = []
+    page_obj = paginate(request.GET, qs)
+    for invoice in page_obj:
+        run = getattr(invoice, "recon_run", None)
+        rows.append({"invoice": invoice, "run": run, "counts": selectors.recon_counts(run)})
     return render(
         request,
-        "portal/section_empty.html",
-        {"title": "Reconciliation", "empty_text": "Nothing reconciled yet."},
+        "billing/reconciliation_overview.html",
+        {"rows": rows, "page_obj": page_obj, "sort": sort, "errors": errors, "f": request.GET},
     )
+
+
+@role_required(*FINANCE)
+def invoice_reconciliation(request, invoice_id: str):
+    from billing.services.reconciliation import EXPECTED_MEANS
+
+    invoice = _invoice_or_404(invoice_id)
+    run = getattr(invoice, "recon_run", None)
+    klass = request.GET.get("klass", "")
+    results = selectors.recon_results(
+        invoice, klass=klass, q=(request.GET.get("q") or "").strip(), sort_params=request.GET
+    )
+    context = {
+        "invoice": invoice,
+        "run": run,
+        "summary": selectors.recon_summary_rows(run),
+        "counts": selectors.recon_counts(run),
+        "page_obj": paginate(request.GET, results),
+        "klass": klass,
+        "classes": ReconClass.choices,
+        "expected_means": EXPECTED_MEANS,
+        "note_statuses": ReconciliationNote.Status.choices,
+        "has_lines": invoice.lines.exists(),
+        "f": request.GET,
+    }
+    return _partial(request, "billing/reconciliation.html", "results", context)
+
+
+@role_required(*FINANCE)
+@require_POST
+def reconcile(request, invoice_id: str):
+    from billing.services.reconciliation import reconciliation_run
+
+    invoice = _invoice_or_404(invoice_id)
+    tolerance = None
+    raw = (request.POST.get("tolerance") or "").strip()
+    if raw:
+        try:
+            tolerance = Decimal(raw)
+        except InvalidOperation:
+            messages.error(request, f"“{raw}” is not a number; enter a tolerance like 0.01.")
+            return redirect("billing:invoice_reconciliation", invoice_id=invoice.invoice_id)
+    try:
+        run = reconciliation_run(invoice=invoice, actor=request.user, tolerance=tolerance)
+    except PortalError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Reconciled {run.lines_checked:,} lines against {run.orders_checked} portal orders.",
+        )
+    return redirect("billing:invoice_reconciliation", invoice_id=invoice.invoice_id)
+
+
+@role_required(*FINANCE)
+@require_POST
+def recon_note(request, invoice_id: str, pk: int):
+    from billing.services.reconciliation import reconciliation_note_add
+
+    invoice = _invoice_or_404(invoice_id)
+    result = get_object_or_404(ReconciliationResult, invoice=invoice, pk=pk)
+    try:
+        reconciliation_note_add(
+            result=result,
+            status=request.POST.get("status", "note"),
+            text=request.POST.get("text", ""),
+            actor=request.user,
+        )
+    except PortalError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Note saved.")
+    back = request.POST.get("next") or reverse(
+        "billing:invoice_reconciliation", kwargs={"invoice_id": invoice.invoice_id}
+    )
+    if not back.startswith("/"):
+        back = "/"
+    return redirect(back)
+
+
+@role_required(*FINANCE)
+def recon_csv(request, invoice_id: str):
+    invoice = _invoice_or_404(invoice_id)
+    results = selectors.recon_results(invoice, klass=request.GET.get("klass", ""))
+    header = [
+        "class",
+        "pc_order_id",
+        "customer",
+        "product_id",
+        "sku_id",
+        "description",
+        "currency",
+        "expected_quantity",
+        "billed_quantity",
+        "expected_amount",
+        "billed_amount",
+        "difference",
+        "reason",
+        "line_sequence",
+        "note_status",
+    ]
+
+    def rows():
+        for r in results.iterator(chunk_size=2000):
+            yield [
+                r.klass,
+                r.pc_order_id,
+                r.customer_name,
+                r.product_id,
+                r.sku_id,
+                r.description,
+                r.currency,
+                r.expected_quantity,
+                r.billed_quantity,
+                r.expected_amount,
+                r.billed_amount,
+                r.difference,
+                r.reason,
+                r.line.sequence if r.line_id else "",
+                r.note_status or "",
+            ]
+
+    return csv_response(f"{invoice.invoice_id}-reconciliation.csv", header, rows())
+
+
+@role_required(*FINANCE)
+def recon_pdf(request, invoice_id: str):
+    from billing.services.reports import reconciliation_pdf
+
+    invoice = _invoice_or_404(invoice_id)
+    if getattr(invoice, "recon_run", None) is None:
+        messages.error(request, "Run the reconciliation before downloading its report.")
+        return redirect("billing:invoice_reconciliation", invoice_id=invoice.invoice_id)
+    pdf = reconciliation_pdf(invoice=invoice, user=request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{invoice.invoice_id}-reconciliation.pdf"'
+    )
+    return response

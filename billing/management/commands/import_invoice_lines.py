@@ -1,0 +1,69 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.errors import PortalError
+
+
+class Command(BaseCommand):
+    help = (
+        "Import an invoice's line items from Partner Center, page by page; resumes an interrupted "
+        "import from its last committed page and never duplicates lines."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("invoice_id")
+        parser.add_argument("--provider", default="onetime")
+        parser.add_argument("--type", dest="line_type", default="billinglineitems")
+        parser.add_argument("--restart", action="store_true", help="start again from page one")
+        parser.add_argument("--page-size", type=int, default=None)
+        parser.add_argument(
+            "--force", action="store_true", help="take over an import that looks running"
+        )
+
+    def handle(self, *args, **options):
+        from billing import selectors
+        from billing.services.invoices import invoice_sync_all
+        from billing.services.lines import line_import_run, line_import_start
+
+        invoice_id = options["invoice_id"]
+        invoice = selectors.get_invoice(invoice_id)
+        try:
+            if invoice is None:
+                invoice_sync_all(queue_statements=False)
+                invoice = selectors.get_invoice(invoice_id)
+            if invoice is None:
+                raise CommandError(f"Partner Center has no invoice {invoice_id}.")
+            imp = line_import_start(
+                invoice=invoice,
+                provider=options["provider"],
+                line_item_type=options["line_type"],
+                restart=options["restart"],
+                queue=False,
+            )
+            if imp.rows_done:
+                self.stdout.write(
+                    f"Resuming after {imp.rows_done:,} lines ({imp.pages_done} pages)."
+                )
+            started = time.monotonic()
+            verbose = options["verbosity"] >= 1
+
+            def progress(current):
+                if verbose:
+                    rate = current.rows_done / max(time.monotonic() - started, 1e-6)
+                    self.stdout.write(
+                        f"  page {current.pages_done}: {current.rows_done:,} lines ({rate:,.0f}/s)"
+                    )
+
+            imp = line_import_run(
+                import_id=imp.pk,
+                page_size=options["page_size"],
+                force=options["force"],
+                on_page=progress,
+            )
+        except PortalError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"Imported {invoice.invoice_id}: {imp.rows_done:,} lines, {imp.rows_inserted:,} new, "
+            f"{imp.pages_done} pages in {time.monotonic() - started:.1f}s."
+        )

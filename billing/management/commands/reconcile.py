@@ -1,0 +1,49 @@
+from decimal import Decimal, InvalidOperation
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.errors import PortalError
+
+
+class Command(BaseCommand):
+    help = "Reconcile an invoice's one-time lines against the portal's orders; prints the summary."
+
+    def add_arguments(self, parser):
+        parser.add_argument("invoice_id")
+        parser.add_argument("--tolerance", default=None, help="e.g. 0.01 (line currency)")
+
+    def handle(self, *args, **options):
+        from billing import selectors
+        from billing.services.reconciliation import EXPECTED_MEANS, reconciliation_run
+
+        invoice = selectors.get_invoice(options["invoice_id"])
+        if invoice is None:
+            raise CommandError(
+                f"No invoice {options['invoice_id']} in the portal; run sync_invoices first."
+            )
+        tolerance = None
+        if options["tolerance"] is not None:
+            try:
+                tolerance = Decimal(options["tolerance"])
+            except InvalidOperation:
+                raise CommandError(
+                    f"--tolerance {options['tolerance']!r} is not a number."
+                ) from None
+        try:
+            run = reconciliation_run(invoice=invoice, tolerance=tolerance)
+        except PortalError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"Invoice {invoice.invoice_id}: {run.lines_checked} lines, {run.orders_checked} portal "
+            f"orders, tolerance {run.tolerance.normalize()}"
+        )
+        self.stdout.write(
+            f"{'class':<40} {'ccy':<4} {'count':>7} {'expected':>16} {'billed':>16} {'difference':>14}"
+        )
+        for row in selectors.recon_summary_rows(run):
+            fmt = lambda v: "" if v is None else f"{v.normalize():f}"  # noqa: E731
+            self.stdout.write(
+                f"{row['label']:<40} {row['currency']:<4} {row['count']:>7} "
+                f"{fmt(row['expected']):>16} {fmt(row['billed']):>16} {fmt(row['difference']):>14}"
+            )
+        self.stdout.write(EXPECTED_MEANS)

@@ -1,0 +1,264 @@
+"""Billing reads: filtered/sorted lists with constant query counts, summaries per currency."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from billing.models import (
+    AccountBalance,
+    Invoice,
+    InvoiceLineItem,
+    InvoiceSummary,
+    LineImport,
+    ReconciliationNote,
+    ReconciliationResult,
+    ReconClass,
+    StatementPdf,
+)
+from portal.tables import parse_sort
+
+INVOICE_SORTS = {
+    "date": "invoice_date",
+    "id": "invoice_id",
+    "total": "total_charges",
+    "currency": "currency",
+    "type": "invoice_type",
+}
+LINE_SORTS = {
+    "seq": "sequence",
+    "customer": "customer_name",
+    "product": "product_name",
+    "order": "order_id",
+    "qty": "quantity",
+    "subtotal": "subtotal",
+    "total": "total_for_customer",
+    "date": "order_date",
+}
+RESULT_SORTS = {
+    "klass": "klass",
+    "customer": "customer_name",
+    "order": "pc_order_id",
+    "diff": "difference",
+    "billed": "billed_amount",
+}
+PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def get_invoice(invoice_id: str) -> Invoice | None:
+    return Invoice.objects.filter(invoice_id__iexact=invoice_id).first()
+
+
+def balance_latest() -> AccountBalance | None:
+    return AccountBalance.objects.order_by("-fetched_at", "-id").first()
+
+
+def summaries() -> list[InvoiceSummary]:
+    return list(InvoiceSummary.objects.order_by("-is_current", "currency"))
+
+
+def parse_period(value: str) -> tuple[datetime, datetime] | None:
+    match = PERIOD_RE.match(value or "")
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        return None
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def invoice_list(params) -> tuple:
+    """Invoices filtered by ``q``, ``period`` (YYYY-MM of the invoice date), ``currency``,
+    ``type`` (onetime|recurring), ``status`` (open|paid|credit); returns (queryset, sort, errors)."""
+    errors = []
+    qs = Invoice.objects.annotate(balance=F("total_charges") + F("paid_amount")).select_related(
+        "statement", "recon_run"
+    )
+    if not params.get("gone"):
+        qs = qs.filter(is_active=True)
+    if q := (params.get("q") or "").strip():
+        qs = qs.filter(invoice_id__icontains=q)
+    if period := (params.get("period") or "").strip():
+        bounds = parse_period(period)
+        if bounds is None:
+            errors.append(f"“{period}” is not a period; use YYYY-MM, e.g. 2024-05.")
+        else:
+            qs = qs.filter(invoice_date__gte=bounds[0], invoice_date__lt=bounds[1])
+    if currency := (params.get("currency") or "").strip().upper():
+        qs = qs.filter(currency=currency)
+    kind = (params.get("type") or "").strip().lower()
+    if kind == "onetime":
+        qs = qs.filter(Q(invoice_type__iexact="onetime") | Q(invoice_type__iexact="one_time"))
+    elif kind == "recurring":
+        qs = qs.filter(invoice_type__iexact="recurring")
+    status = (params.get("status") or "").strip().lower()
+    credit = Q(total_charges__lt=0) | Q(document_type__in=["void_note", "adjustment_note"])
+    if status == "credit":
+        qs = qs.filter(credit)
+    elif status == "paid":
+        qs = qs.exclude(credit).filter(balance__lte=0)
+    elif status == "open":
+        qs = qs.exclude(credit).filter(balance__gt=0)
+    sort = parse_sort(params, INVOICE_SORTS, "-date")
+    return qs.order_by(sort.field, "-id"), sort, errors
+
+
+def invoice_currencies() -> list[str]:
+    return list(Invoice.objects.values_list("currency", flat=True).distinct().order_by("currency"))
+
+
+def invoice_line_totals(invoice: Invoice) -> list[dict]:
+    """Totals of the imported lines per currency and charge type (never across currencies)."""
+    from django.db.models import Sum
+
+    return list(
+        InvoiceLineItem.objects.filter(invoice=invoice)
+        .values("currency", "charge_type")
+        .annotate(
+            lines=Count("id"),
+            subtotal=Sum("subtotal"),
+            tax=Sum("tax_total"),
+            total=Sum("total_for_customer"),
+        )
+        .order_by("currency", "charge_type")
+    )
+
+
+def invoice_lines(invoice: Invoice, params) -> tuple:
+    """Lines of one invoice: ``q`` (customer, product, order id), ``customer``, ``product``,
+    ``order``, ``charge``, ``provider``; returns (queryset, sort)."""
+    qs = InvoiceLineItem.objects.filter(invoice=invoice)
+    if q := (params.get("q") or "").strip():
+        qs = qs.filter(
+            Q(customer_name__icontains=q)
+            | Q(customer_domain__icontains=q)
+            | Q(product_name__icontains=q)
+            | Q(sku_name__icontains=q)
+            | Q(order_id__iexact=q)
+            | Q(product_id__iexact=q)
+        )
+    if customer := (params.get("customer") or "").strip():
+        qs = qs.filter(
+            Q(customer_name__icontains=customer) | Q(customer_tenant_id__iexact=customer)
+        )
+    if product := (params.get("product") or "").strip():
+        qs = qs.filter(Q(product_id__iexact=product) | Q(product_name__icontains=product))
+    if order := (params.get("order") or "").strip():
+        qs = qs.filter(order_id__iexact=order)
+    if charge := (params.get("charge") or "").strip():
+        qs = qs.filter(charge_type__iexact=charge)
+    if provider := (params.get("provider") or "").strip():
+        qs = qs.filter(provider=provider)
+    sort = parse_sort(params, LINE_SORTS, "seq")
+    return qs.order_by(sort.field, "id"), sort
+
+
+def charge_types(invoice: Invoice) -> list[str]:
+    return list(
+        InvoiceLineItem.objects.filter(invoice=invoice)
+        .values_list("charge_type", flat=True)
+        .distinct()
+        .order_by("charge_type")
+    )
+
+
+def imports_for(invoice: Invoice) -> dict[tuple[str, str], LineImport]:
+    return {(i.provider, i.line_item_type): i for i in invoice.imports.all()}
+
+
+def statement_for(invoice: Invoice) -> StatementPdf | None:
+    return StatementPdf.objects.filter(invoice=invoice).first()
+
+
+def _latest_note(field: str):
+    return Subquery(
+        ReconciliationNote.objects.filter(**{field: OuterRef(field)})
+        .order_by("-created_at", "-id")
+        .values("status")[:1]
+    )
+
+
+def recon_results(invoice: Invoice, *, klass: str = "", q: str = "", sort_params=None):
+    """Results of the last run, mismatches first, each with its latest note status."""
+    qs = (
+        ReconciliationResult.objects.filter(invoice=invoice)
+        .select_related("line", "order", "order_line")
+        .annotate(
+            note_status=Coalesce(_latest_note("line"), _latest_note("order_line")),
+        )
+    )
+    if klass == "mismatch":
+        qs = qs.filter(klass__in=[ReconClass.AMOUNT_MISMATCH, ReconClass.QUANTITY_MISMATCH])
+    elif klass in ReconClass.values:
+        qs = qs.filter(klass=klass)
+    if q:
+        qs = qs.filter(
+            Q(customer_name__icontains=q) | Q(pc_order_id__iexact=q) | Q(product_id__iexact=q)
+        )
+    if sort_params is not None and sort_params.get("sort"):
+        sort = parse_sort(sort_params, RESULT_SORTS, "klass")
+        return qs.order_by(sort.field, "id")
+    rank = {k: i for i, k in enumerate(RECON_ORDER)}
+    from django.db.models import Case, IntegerField, Value, When
+
+    return qs.annotate(
+        rank=Case(
+            *[When(klass=k, then=Value(v)) for k, v in rank.items()],
+            output_field=IntegerField(),
+        )
+    ).order_by("rank", "id")
+
+
+RECON_ORDER = [
+    ReconClass.AMOUNT_MISMATCH,
+    ReconClass.QUANTITY_MISMATCH,
+    ReconClass.BILLED_NOT_ORDERED,
+    ReconClass.ORDERED_NOT_BILLED,
+    ReconClass.MATCHED,
+]
+
+
+def recon_summary_rows(run) -> list[dict]:
+    """The run's totals per class and currency, Decimals restored, mismatches first."""
+    if run is None:
+        return []
+    labels = dict(ReconClass.choices)
+    rank = {k: i for i, k in enumerate(RECON_ORDER)}
+    rows = []
+    for row in run.summary:
+        rows.append(
+            {
+                "klass": row["klass"],
+                "label": labels.get(row["klass"], row["klass"]),
+                "currency": row["currency"],
+                "count": row["count"],
+                "expected": None if row["expected"] is None else Decimal(row["expected"]),
+                "billed": None if row["billed"] is None else Decimal(row["billed"]),
+                "difference": None if row["difference"] is None else Decimal(row["difference"]),
+                "mismatch": row["klass"]
+                in (ReconClass.AMOUNT_MISMATCH, ReconClass.QUANTITY_MISMATCH),
+            }
+        )
+    rows.sort(key=lambda r: (rank.get(r["klass"], 99), r["currency"]))
+    return rows
+
+
+def recon_counts(run) -> dict[str, int]:
+    counts = dict.fromkeys(ReconClass.values, 0)
+    for row in run.summary if run else []:
+        counts[row["klass"]] = counts.get(row["klass"], 0) + row["count"]
+    return counts
+
+
+def recon_notes(invoice: Invoice):
+    return ReconciliationNote.objects.filter(invoice=invoice).select_related("line", "order_line")
+
+
+def line_notes(line: InvoiceLineItem):
+    return ReconciliationNote.objects.filter(line=line)

@@ -1,0 +1,167 @@
+"""Invoice statement PDFs: downloaded by a task (with retries), kept in Django storage.
+
+The file lives under ``MEDIA_ROOT`` (default storage) but is only ever served through the
+finance-only ``billing:statement`` view, never by a public media URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import Invoice, StatementPdf
+from billing.services._common import pc_error
+from partnercenter.errors import (
+    AuthenticationError,
+    NotFound,
+    PartnerCenterError,
+    PermissionDenied,
+    ValidationError,
+)
+from portal.audit import audit_record
+from portal.errors import PortalError
+from portal.partner_center import get_client
+
+
+class StatementTransientError(PortalError):
+    """Worth another try later (timeouts, 5xx, throttling, a truncated download)."""
+
+    code = "statement_retry"
+
+
+class StatementPermanentError(PortalError):
+    """No retry will help (no such invoice, no partner sign-in, not a PDF)."""
+
+    code = "statement_failed"
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "BILLING_STATEMENT_MAX_ATTEMPTS", 4))
+
+
+def retry_delay(attempt: int) -> float:
+    """Exponential backoff: base, 2x base, 4x base ... capped."""
+    base = float(getattr(settings, "BILLING_STATEMENT_RETRY_BASE_SECONDS", 30))
+    cap = float(getattr(settings, "BILLING_STATEMENT_RETRY_MAX_SECONDS", 900))
+    return min(cap, base * (2 ** max(0, attempt - 1)))
+
+
+def statement_request(*, invoice: Invoice, actor=None, queue: bool = True) -> StatementPdf:
+    """Ask for (a fresh copy of) the statement PDF; the download runs in a task after commit."""
+    with transaction.atomic():
+        statement, created = StatementPdf.objects.select_for_update().get_or_create(
+            invoice=invoice, defaults={"requested_at": timezone.now(), "requested_by": actor}
+        )
+        if not created and statement.state in (
+            StatementPdf.State.DOWNLOADING,
+            StatementPdf.State.RETRYING,
+            StatementPdf.State.QUEUED,
+        ):
+            return statement  # already on its way
+        if not created:
+            statement.state = StatementPdf.State.QUEUED
+            statement.attempts = 0
+            statement.last_error = ""
+            statement.requested_at = timezone.now()
+            statement.requested_by = actor
+            statement.next_attempt_at = None
+            statement.save()
+        if actor is not None:
+            audit_record(
+                actor=actor,
+                action="billing.statement_requested",
+                obj=statement,
+                summary=f"Statement PDF of {invoice.invoice_id} requested",
+            )
+        if queue:
+            from billing.tasks import download_statement
+
+            transaction.on_commit(lambda: download_statement.delay(statement.pk))
+    return statement
+
+
+def _claim(statement_id: int) -> bool:
+    return bool(
+        StatementPdf.objects.filter(
+            pk=statement_id,
+            state__in=[StatementPdf.State.QUEUED, StatementPdf.State.RETRYING],
+        ).update(state=StatementPdf.State.DOWNLOADING)
+    )
+
+
+def statement_download_attempt(*, statement_id: int, client=None) -> StatementPdf:
+    """One download attempt.
+
+    Steps: claim the row (QUEUED/RETRYING -> DOWNLOADING; a second runner gets nothing), stream
+    the PDF into a temporary file while hashing it, check it is a PDF, save it to storage and
+    record size and sha256. Raises ``StatementTransientError`` (retry later) or
+    ``StatementPermanentError``; the caller (the task) decides what the failure means.
+    """
+    if not _claim(statement_id):
+        return StatementPdf.objects.get(pk=statement_id)
+    statement = StatementPdf.objects.select_related("invoice").get(pk=statement_id)
+    StatementPdf.objects.filter(pk=statement.pk).update(attempts=statement.attempts + 1)
+    statement.attempts += 1
+    invoice_id = statement.invoice.invoice_id
+    client = client or get_client()
+    digest, size = hashlib.sha256(), 0
+    with tempfile.TemporaryFile() as tmp:
+        try:
+            for chunk in client.download_invoice_statement(invoice_id):
+                tmp.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        except (NotFound, PermissionDenied, ValidationError, AuthenticationError) as exc:
+            raise StatementPermanentError(
+                str(pc_error(exc, f"download the statement of {invoice_id}"))
+            ) from exc
+        except PartnerCenterError as exc:
+            raise StatementTransientError(
+                str(pc_error(exc, f"download the statement of {invoice_id}"))
+            ) from exc
+        except OSError as exc:  # connection dropped mid-body
+            raise StatementTransientError(
+                f"The download of the statement of {invoice_id} was cut off: {exc}"
+            ) from exc
+        tmp.seek(0)
+        if size == 0 or tmp.read(5) != b"%PDF-":
+            raise StatementPermanentError(
+                f"Partner Center did not return a PDF for {invoice_id} ({size} bytes)."
+            )
+        tmp.seek(0)
+        sha = digest.hexdigest()
+        old_name = statement.file.name
+        statement.file.save(f"Invoice_{invoice_id}_{sha[:12]}.pdf", File(tmp), save=False)
+    StatementPdf.objects.filter(pk=statement.pk).update(
+        state=StatementPdf.State.STORED,
+        file=statement.file.name,
+        size=size,
+        sha256=sha,
+        last_error="",
+        stored_at=timezone.now(),
+        next_attempt_at=None,
+    )
+    if old_name and old_name != statement.file.name:
+        statement.file.storage.delete(old_name)
+    statement.refresh_from_db()
+    return statement
+
+
+def statement_mark_retrying(*, statement_id: int, error: str, delay: float) -> None:
+    StatementPdf.objects.filter(pk=statement_id).update(
+        state=StatementPdf.State.RETRYING,
+        last_error=error,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+
+
+def statement_mark_failed(*, statement_id: int, error: str) -> None:
+    StatementPdf.objects.filter(pk=statement_id).update(
+        state=StatementPdf.State.FAILED, last_error=error, next_attempt_at=None
+    )

@@ -1,0 +1,68 @@
+"""Billing tasks: ids in, a service call, safe to run twice (each service claims its work)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)
+def sync_invoices() -> None:
+    """Beat: mirror the invoice collection and refresh the balance (new invoices get PDFs)."""
+    from billing.services.balances import balance_refresh
+    from billing.services.invoices import invoice_sync_all
+    from portal.errors import PortalError
+
+    try:
+        invoice_sync_all()
+        balance_refresh()
+    except PortalError as exc:  # recorded in SyncState; beat tries again next time
+        logger.warning("billing sync failed: %s", exc)
+
+
+@shared_task(ignore_result=True)
+def import_invoice_lines(import_id: int) -> None:
+    from billing.services.lines import line_import_run
+    from portal.errors import PortalError
+
+    try:
+        line_import_run(import_id=import_id)
+    except PortalError as exc:  # state/reason stored on the LineImport row
+        logger.warning("line import %s failed: %s", import_id, exc)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def download_statement(self, statement_id: int) -> None:
+    """One attempt per run; transient failures come back with exponential backoff until
+    ``BILLING_STATEMENT_MAX_ATTEMPTS``, after which the statement shows failed with the reason."""
+    from billing.services.statements import (
+        StatementPermanentError,
+        StatementTransientError,
+        max_attempts,
+        retry_delay,
+        statement_download_attempt,
+        statement_mark_failed,
+        statement_mark_retrying,
+    )
+
+    try:
+        statement_download_attempt(statement_id=statement_id)
+    except StatementPermanentError as exc:
+        statement_mark_failed(statement_id=statement_id, error=str(exc))
+    except StatementTransientError as exc:
+        from billing.models import StatementPdf
+
+        attempts = StatementPdf.objects.filter(pk=statement_id).values_list("attempts", flat=True)
+        attempt = attempts.first() or 0
+        if attempt >= max_attempts():
+            statement_mark_failed(
+                statement_id=statement_id,
+                error=f"Gave up after {attempt} attempts. Last error: {exc}",
+            )
+            return
+        delay = retry_delay(attempt)
+        statement_mark_retrying(statement_id=statement_id, error=str(exc), delay=delay)
+        raise self.retry(countdown=delay, exc=exc) from exc
