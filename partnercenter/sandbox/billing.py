@@ -463,9 +463,13 @@ def _seek_page(scope: str, base: str, total: int, source) -> Response:
     token = seek_token(scope, offset + count) if offset + count < total else None
 
     def body() -> Iterator[str]:
-        yield f'{{"totalCount": {count}, "items": ['
+        chunk = [f'{{"totalCount": {count}, "items": [']
         for n, item in enumerate(source(offset, count)):
-            yield ("," if n else "") + json.dumps(item)
+            chunk.append(("," if n else "") + json.dumps(item))
+            if len(chunk) >= 100:  # ~100 KB per write: few syscalls, bounded memory
+                yield "".join(chunk)
+                chunk = []
+        yield "".join(chunk)
         links = {"self": link(self_uri)}
         if token:
             links["next"] = seek_next_link(self_uri, token)
