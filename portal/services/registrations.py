@@ -50,7 +50,8 @@ def max_backoff() -> float:
 
 def lease() -> timedelta:
     """How long a poll may take before another worker may take the registration over."""
-    return timedelta(seconds=max(30.0, poll_interval() * 3))
+    seconds = float(getattr(settings, "REGISTRATION_LEASE_SECONDS", 30))
+    return timedelta(seconds=max(seconds, poll_interval() * 3))
 
 
 def _queue_poll(registration_id: int, token: str, countdown: float = 0) -> None:
@@ -311,7 +312,7 @@ def _poll_once(registration: SubscriptionRegistration) -> str:
 def registration_sweep() -> int:
     """Beat: registrations left in a non-final state whose polling is overdue get a new chain."""
     now = timezone.now()
-    grace = timedelta(seconds=max(15.0, poll_interval() * 2))
+    grace = lease()
     overdue = SubscriptionRegistration.objects.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
         Q(next_poll_at__isnull=True) | Q(next_poll_at__lt=now - grace),

@@ -1,16 +1,16 @@
 """``manage.py registration_status SUBSCRIPTION_ID``: the reservation registration state (support)."""
 
+import datetime
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from portal.models import AzureSubscription
 from portal.services.registrations import registration_latest
 
 
 def _when(value) -> str:
-    return value.astimezone(timezone.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
 
 class Command(BaseCommand):
