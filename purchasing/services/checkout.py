@@ -395,6 +395,7 @@ def checkout_execute(*, checkout_id: int) -> Checkout:
     if checkout.state != State.DRAFT:
         return checkout
     cart = cart_ensure_in_step(cart=checkout.cart)
+    cart = _recreate_if_expired(cart)
     if not cart.pc_cart_id or not cart.in_step or cart.lines.exclude(error_code="").exists():
         message = cart.last_error or "Partner Center reported problems on the cart lines."
         Checkout.objects.filter(pk=checkout.pk, state=State.DRAFT).update(
@@ -418,6 +419,21 @@ def checkout_execute(*, checkout_id: int) -> Checkout:
         currency=checkout.currency,
     )
     return _call_checkout(checkout)
+
+
+def _recreate_if_expired(cart: Cart) -> Cart:
+    """Partner Center's clock decides expiry: read the cart, recreate it from our lines if gone."""
+    from partnercenter import errors as pc_errors
+
+    if not cart.pc_cart_id:
+        return cart
+    try:
+        get_client().get_cart(str(cart.customer.tenant_id), cart.pc_cart_id)
+    except pc_errors.NotFound:
+        return cart_push(cart_id=cart.pk, force_new=True)
+    except pc_errors.PartnerCenterError:
+        pass  # the checkout call itself will tell
+    return cart
 
 
 def _call_checkout(checkout: Checkout) -> Checkout:
