@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -134,8 +135,6 @@ def json_body(required: bool = True) -> Any:
             raise bad_request(800002, "Invalid request input: the request body is empty.")
         return None
     try:
-        import json
-
         return json.loads(raw)
     except ValueError as exc:
         raise bad_request(
