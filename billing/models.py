@@ -105,6 +105,12 @@ class Invoice(models.Model):
         return self.total_charges + self.paid_amount
 
     @property
+    def type_label(self) -> str:
+        return {"onetime": "One-time", "recurring": "Recurring"}.get(
+            self.invoice_type, self.invoice_type
+        )
+
+    @property
     def is_one_time(self) -> bool:
         return self.invoice_type.replace("_", "").lower() == "onetime"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,7 +39,7 @@ def _split_by_type(summary) -> tuple:
 def _fields(summary, now) -> dict:
     recurring, one_time = _split_by_type(summary)
     return {
-        "balance_amount": dec(summary.balance_amount) or 0,
+        "balance_amount": dec(summary.balance_amount) or Decimal(0),
         "recurring_balance": recurring,
         "one_time_balance": one_time,
         "last_payment_amount": dec(summary.last_payment_amount),

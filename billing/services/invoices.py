@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,10 +44,10 @@ def _fields(invoice, now) -> dict:
         "invoice_date": invoice.invoice_date,
         "period_start": invoice.billing_period_start_date,
         "period_end": invoice.billing_period_end_date,
-        "total_charges": dec(invoice.total_charges) or 0,
-        "paid_amount": dec(invoice.paid_amount) or 0,
+        "total_charges": dec(invoice.total_charges) or Decimal(0),
+        "paid_amount": dec(invoice.paid_amount) or Decimal(0),
         "currency": (invoice.currency_code or "").upper()[:3],
-        "invoice_type": str(invoice.invoice_type or ""),
+        "invoice_type": str(invoice.invoice_type or "").replace("_", "").lower(),
         "document_type": str(invoice.document_type or ""),
         "amends_of": invoice.amends_of or "",
         "details": _details(invoice),

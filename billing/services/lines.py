@@ -278,6 +278,14 @@ def line_import_run(
         page_size=page_size or page_size_default(),
         continuation_token=imp.continuation_token or None,
     )
+    try:
+        # Get the token here, in the thread that owns the DB connection: the prefetch thread
+        # then finds it in the client's token cache and never reads the database.
+        client.auth.app_token()
+    except PartnerCenterError as exc:
+        err = pc_error(exc, f"import the line items of {invoice.invoice_id}")
+        _fail(imp, str(err))
+        raise err from exc
     sequence = imp.rows_done
     if imp.pages_done and not imp.continuation_token:
         # The last page was committed before the crash; only the final state update was lost.

@@ -1,0 +1,150 @@
+"""Billing fixtures: fast retries, MEDIA_ROOT in tmp_path, and a reconciliation scenario built
+from real sandbox orders (billed with price/quantity perturbations) mirrored as portal orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _billing_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PARTNER_CENTER_MAX_RETRIES = 0
+    settings.BILLING_STATEMENT_RETRY_BASE_SECONDS = 0.2
+    settings.BILLING_STATEMENT_MAX_ATTEMPTS = 3
+
+
+def sync_invoices():
+    from billing.services.invoices import invoice_sync_all
+
+    return invoice_sync_all(queue_statements=False)
+
+
+def import_lines(invoice, **kw):
+    from billing.services.lines import line_import_run, line_import_start
+
+    imp = line_import_start(invoice=invoice, queue=False, restart=kw.pop("restart", False))
+    return line_import_run(import_id=imp.pk, **kw)
+
+
+@dataclass
+class Scenario:
+    invoice: object
+    unit: dict = field(default_factory=dict)  # name -> expected unit price (Decimal)
+    orders: dict = field(default_factory=dict)  # name -> local Order
+    pc_ids: dict = field(default_factory=dict)  # name -> PC order id
+
+
+SOFTWARE = [("DG7GMGF0DWTL", "0001"), ("DG7GMGF0FKZV", "0001")]
+
+
+def _catalog_item(client, product_id, sku_id):
+    availability = next(iter(client.list_availabilities(product_id, sku_id, "US")))
+    return availability.catalog_item_id
+
+
+@pytest.fixture
+def recon_scenario(sandbox, pc_user_connection):
+    """Six portal orders for a US customer, billed into one USD invoice:
+
+    ``matched`` (as ordered), ``amount`` (billed at 110% of the price), ``quantity`` (one more
+    billed than ordered), ``fallback`` (the portal recorded another order id; same
+    customer/product/SKU/quantity), ``unbilled`` (kept off the invoice) and one extra line the
+    portal never ordered. Expected unit prices come from the sandbox price sheet.
+    """
+    from billing.models import Invoice
+    from portal.models import Customer
+    from portal.partner_center import get_client
+    from purchasing.models import Order, OrderLine
+
+    client = get_client()
+    # The seeded US customer (Contoso).
+    from partnercenter.sandbox.seed import customer_id
+
+    tenant = customer_id("contoso")
+    customer, _ = Customer.objects.get_or_create(
+        tenant_id=tenant,
+        defaults={"company_name": "Contoso", "country": "US", "currency": "USD"},
+    )
+    prices = {
+        (row.product_id, row.sku_id): row.unit_price
+        for row in client.get_price_sheet("US", "software")
+        if row.unit_price is not None
+    }
+    plan = {
+        "matched": (SOFTWARE[0], 2),
+        "amount": (SOFTWARE[0], 3),
+        "quantity": (SOFTWARE[1], 2),
+        "fallback": (SOFTWARE[1], 5),
+        "unbilled": (SOFTWARE[0], 1),
+    }
+    scenario = Scenario(invoice=None)
+    for name, ((pid, sid), qty) in plan.items():
+        item = _catalog_item(client, pid, sid)
+        pc_order = sandbox.create_external_order(
+            tenant, [{"catalog_item_id": item, "quantity": qty}]
+        )
+        unit = prices[(pid, sid)]
+        scenario.unit[name] = unit
+        scenario.pc_ids[name] = pc_order["id"]
+        local_id = pc_order["id"] if name != "fallback" else "portal-recorded-other-id"
+        order = Order.objects.create(
+            pc_order_id=local_id,
+            customer=customer,
+            billing_cycle="one_time",
+            currency="USD",
+            status="completed",
+            created_at=datetime.fromisoformat(pc_order["creationDate"].replace("Z", "+00:00")),
+        )
+        OrderLine.objects.create(
+            order=order,
+            line_number=0,
+            offer_id=item,
+            product_id=pid,
+            sku_id=sid,
+            friendly_name=f"{name} {pid}",
+            quantity=qty,
+            unit_price=unit,
+            extended_price=unit * qty,
+        )
+        scenario.orders[name] = order
+    sandbox.advance_clock(60)
+    created = sandbox.generate_invoice(
+        currency="USD",
+        adjust={
+            scenario.pc_ids["amount"]: {"unit_price_factor": "1.1"},
+            scenario.pc_ids["quantity"]: {"quantity_delta": 1},
+        },
+        extra_lines=1,
+        exclude_orders=[scenario.pc_ids["unbilled"]],
+    )
+    assert len(created) == 1
+    sync_invoices()
+    scenario.invoice = Invoice.objects.get(invoice_id=created[0]["id"])
+    import_lines(scenario.invoice)
+    return scenario
+
+
+def money(value: str) -> Decimal:
+    return Decimal(value)
+
+
+def make_invoice(sandbox, *, extra_lines: int = 0, quantity: int = 1):
+    """Bill one fresh sandbox order (plus ``extra_lines`` lines the portal never ordered) into a
+    new USD invoice, sync it, and return the portal's ``Invoice``."""
+    from billing.models import Invoice
+    from partnercenter.sandbox.seed import customer_id
+    from portal.partner_center import get_client
+
+    item = _catalog_item(get_client(), *SOFTWARE[0])
+    sandbox.create_external_order(
+        customer_id("contoso"), [{"catalog_item_id": item, "quantity": quantity}]
+    )
+    sandbox.advance_clock(60)
+    created = sandbox.generate_invoice(currency="USD", extra_lines=extra_lines)
+    sync_invoices()
+    return Invoice.objects.get(invoice_id=created[0]["id"])

@@ -1,0 +1,123 @@
+"""Streaming line-item import: several continuation pages, crash and resume, idempotence."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from billing.models import Invoice, InvoiceLineItem, LineImport
+from portal.errors import PortalError
+from portal.models import SyncState
+from tests.billing.conftest import import_lines, make_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def invoice_25(sandbox):
+    """A fresh one-time invoice with 25 lines (one order + 24 lines the portal never ordered)."""
+    return make_invoice(sandbox, extra_lines=24)
+
+
+def test_import_over_several_pages(invoice_25):
+    imp = import_lines(invoice_25, page_size=10)
+    assert (imp.state, imp.pages_done, imp.rows_done, imp.rows_inserted) == ("succeeded", 3, 25, 25)
+    assert imp.continuation_token == ""
+    lines = InvoiceLineItem.objects.filter(invoice=invoice_25).order_by("sequence")
+    assert list(lines.values_list("sequence", flat=True)) == list(range(25))
+    first = lines.first()
+    assert first.currency == "USD" and first.charge_type == "new"
+    assert first.subtotal == first.effective_unit_price * first.quantity
+    state = SyncState.objects.get(kind=f"invoice_lines:{invoice_25.invoice_id}")
+    assert state.done == 25 and not state.running
+
+
+def test_crash_mid_import_resumes_from_last_committed_page(invoice_25):
+    class Crash(BaseException):  # like a killed worker: not handled by the service
+        pass
+
+    def crash_after_second_page(imp):
+        if imp.pages_done == 2:
+            raise Crash
+
+    with pytest.raises(Crash):
+        import_lines(invoice_25, page_size=10, on_page=crash_after_second_page)
+    imp = LineImport.objects.get(invoice=invoice_25)
+    assert imp.state == "running" and imp.rows_done == 20 and imp.continuation_token
+    assert InvoiceLineItem.objects.filter(invoice=invoice_25).count() == 20
+    # A live-looking import is not taken over...
+    with pytest.raises(PortalError, match="already running"):
+        import_lines(invoice_25, page_size=10)
+    # ...but once its heartbeat is stale, the next run resumes after page 2.
+    LineImport.objects.filter(pk=imp.pk).update(heartbeat_at=imp.heartbeat_at.replace(year=2000))
+    imp = import_lines(invoice_25, page_size=10)
+    assert (imp.state, imp.rows_done, imp.pages_done, imp.rows_inserted) == ("succeeded", 25, 3, 25)
+    seqs = list(
+        InvoiceLineItem.objects.filter(invoice=invoice_25).values_list("sequence", flat=True)
+    )
+    assert sorted(seqs) == list(range(25))
+
+
+def test_partner_center_failure_marks_failed_then_resume(invoice_25, sandbox):
+    pages = []
+    sandbox.add_fault("500", path=f"/v1/invoices/{invoice_25.invoice_id}/lineitems*", count=1)
+
+    # First call fails straight away (retries are off in these tests).
+    with pytest.raises(PortalError, match="import the line items"):
+        import_lines(invoice_25, page_size=10)
+    imp = LineImport.objects.get(invoice=invoice_25)
+    assert imp.state == "failed" and "request id" in imp.last_error
+    imp = import_lines(invoice_25, page_size=10, on_page=lambda i: pages.append(i.rows_done))
+    assert imp.state == "succeeded" and pages == [10, 20, 25]
+
+
+def test_reimport_never_duplicates(invoice_25):
+    import_lines(invoice_25, page_size=10)
+    again = import_lines(invoice_25, page_size=7, restart=True)
+    assert again.rows_done == 25 and again.rows_inserted == 0
+    assert InvoiceLineItem.objects.filter(invoice=invoice_25).count() == 25
+
+
+def test_import_command_prints_progress(invoice_25, capsys):
+    call_command("import_invoice_lines", invoice_25.invoice_id, "--page-size", "10")
+    out = capsys.readouterr().out
+    assert "page 1: 10 lines" in out and "page 3: 25 lines" in out
+    assert "25 lines, 25 new, 3 pages" in out
+    with pytest.raises(CommandError, match="no invoice G0NOPE"):
+        call_command("import_invoice_lines", "G0NOPE")
+
+
+def test_line_page_filters_csv_and_constant_queries(
+    invoice_25, finance_client, django_assert_max_num_queries
+):
+    import_lines(invoice_25)
+    url = f"/billing/invoices/{invoice_25.invoice_id}/"
+    first = InvoiceLineItem.objects.filter(invoice=invoice_25).first()
+    page = finance_client.get(url, {"order": first.order_id}).content.decode()
+    assert first.order_id in page and "1–1 of 1" in page
+    with django_assert_max_num_queries(25):
+        assert finance_client.get(url, {"per_page": 25}).status_code == 200
+    import_lines(Invoice.objects.get(pk=invoice_25.pk), restart=True)
+    csv = b"".join(finance_client.get(url + "lines.csv").streaming_content).decode("utf-8-sig")
+    rows = csv.strip().splitlines()
+    assert rows[0].startswith("sequence,provider") and len(rows) == 26
+    filtered = b"".join(
+        finance_client.get(url + "lines.csv", {"order": first.order_id}).streaming_content
+    ).decode("utf-8-sig")
+    assert len(filtered.strip().splitlines()) == 2
+
+
+def test_line_page_query_count_does_not_grow(sandbox, finance_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small = make_invoice(sandbox, extra_lines=2)
+    import_lines(small)
+    big = make_invoice(sandbox, extra_lines=120)
+    import_lines(big)
+    counts = []
+    finance_client.get("/billing/")  # warm the session
+    for inv in (small, big):
+        with CaptureQueriesContext(connection) as ctx:
+            finance_client.get(f"/billing/invoices/{inv.invoice_id}/", {"per_page": 100})
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
