@@ -23,7 +23,9 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.fixture
-def mirrored(sandbox, settings, transactional_db):
+def mirrored(sandbox, settings, transactional_db, request):
+    before = sandbox.config()["registration_delay"]
+    request.addfinalizer(lambda: sandbox.configure(registration_delay=before))
     if not DEMO:
         settings.REGISTRATION_POLL_SECONDS = 0.5
         sandbox.configure(registration_delay=2.0)

@@ -24,10 +24,12 @@ FAST = {
 
 
 @pytest.fixture
-def fast(settings, sandbox, transactional_db):
+def fast(settings, sandbox, transactional_db, request):
     for key, value in FAST.items():
         setattr(settings, key, value)
     settings.PARTNER_CENTER_MAX_RETRIES = 0  # let throttling/outages reach the portal's own backoff
+    before = sandbox.config()["registration_delay"]
+    request.addfinalizer(lambda: sandbox.configure(registration_delay=before))
     sandbox.configure(registration_delay=1.0)
     customer_sync_all()
     subscription_sync_all(customer_tenant_id=seed.customer_id("contoso"))
