@@ -41,12 +41,14 @@ def checkout_sweep() -> int:
 @shared_task(ignore_result=True, acks_late=True)
 def order_confirm_task(order_id: int) -> str:
     """After checkout: check until the order shows in PC's list (backoff up to the window)."""
+    from purchasing.conf import conf
     from purchasing.models import Order
     from purchasing.services.orders import order_confirm
 
     order = order_confirm(order_id=order_id)
     if order.sync_state == Order.SyncState.AWAITING:
-        delay = min(300, 30 * (2 ** min(order.sync_attempts, 4)))
+        base = max(1, int(conf("PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN")))
+        delay = min(300, base * (2 ** min(order.sync_attempts, 4)))
         if order.confirm_deadline:
             remaining = (order.confirm_deadline - timezone.now()).total_seconds()
             delay = max(1, min(delay, int(remaining) + 1))
