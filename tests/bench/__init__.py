@@ -8,4 +8,4 @@ throwaway SQLite database (migrated once) and may start their own sandbox via ``
 
 from __future__ import annotations
 
-BENCHES = ["catalog", "orders_sync"]
+BENCHES = ["catalog", "line_items", "orders_sync"]

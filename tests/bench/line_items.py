@@ -1,0 +1,170 @@
+"""``bench: line_items``: import a sandbox invoice of N one-time line items (default 1,000,000).
+
+The import runs in a child process (``python -m tests.bench.line_items import``) so its peak RSS
+is that process's own (``os.wait4`` rusage of the child). The baseline is a raw bulk insert of
+the same rows into the same table of the same database in the same run: the imported rows are read
+back, adapted for the database *outside* the timer, and re-inserted under a second invoice with the
+same multi-row ``INSERT`` the import uses, one transaction per 2,000 rows; only the inserts and
+commits are timed. ``ratio_to_bulk`` = import rate / baseline rate. Also reported on PostgreSQL
+when its server binaries are installed (``bench: line_items_postgres ...``).
+
+``BENCH_LINE_ITEMS=N`` changes the invoice size (e.g. 50000 for a quick look).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+PAGE = 2000
+
+
+def _count() -> int:
+    return int(os.environ.get("BENCH_LINE_ITEMS", "1000000"))
+
+
+def _child(mode: str, database_url: str, server, n: int) -> tuple[dict, float]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        PARTNER_CENTER_API_URL=server.base_url,
+        PARTNER_CENTER_AUTHORITY=server.authority,
+        PARTNER_CENTER_TENANT_ID=server.tenant_id,
+        PARTNER_CENTER_CLIENT_ID=server.client_id,
+        PARTNER_CENTER_CLIENT_SECRET=server.client_secret,
+        BENCH_LINE_ITEMS=str(n),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.bench.line_items", mode],
+        env=env,
+        stdout=subprocess.PIPE,
+        cwd=os.getcwd(),
+    )
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"line_items {mode} child exited {proc.returncode}")
+    # ru_maxrss is in KiB on Linux.
+    return json.loads(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+
+
+def _measure(database_url: str, server, n: int) -> str:
+    imported, peak_mb = _child("import", database_url, server, n)
+    baseline, _ = _child("baseline", database_url, server, n)
+    rate = imported["rows"] / imported["seconds"]
+    bulk_rate = baseline["rows"] / baseline["seconds"]
+    return (
+        f"rows={imported['rows']} rate={rate:.0f} ratio_to_bulk={rate / bulk_rate:.2f} "
+        f"peak_rss_mb={peak_mb:.0f} bulk_rate={bulk_rate:.0f} seconds={imported['seconds']:.1f}"
+    )
+
+
+def run(env) -> str:
+    from django.conf import settings
+
+    from tests.services import postgres_bindir, postgres_server
+
+    n = _count()
+    with env.sandbox(invoice_lines=n) as server:
+        sqlite_url = f"sqlite:///{settings.DATABASES['default']['NAME']}"
+        line = f"bench: line_items {_measure(sqlite_url, server, n)} db=sqlite"
+        if postgres_bindir() is not None:
+            try:
+                with postgres_server() as pg_url:
+                    print(line, flush=True)
+                    line = f"bench: line_items_postgres {_measure(pg_url, server, n)} db=postgresql"
+            except Exception as exc:  # report SQLite even if the PostgreSQL pass fails
+                print(f"  (PostgreSQL pass failed: {exc})", file=sys.stderr)
+    return line
+
+
+# --- child processes ------------------------------------------------------------------------
+
+
+def _setup():
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _invoice_id(n: int) -> str:
+    return f"G9{n:08d}"
+
+
+def child_import() -> dict:
+    _setup()
+    from billing.models import Invoice
+    from billing.services.invoices import invoice_sync_all
+    from billing.services.lines import line_import_run, line_import_start
+
+    n = _count()
+    invoice_sync_all(queue_statements=False)
+    invoice = Invoice.objects.get(invoice_id=_invoice_id(n))
+    invoice.lines.all().delete()
+    imp = line_import_start(invoice=invoice, restart=True, queue=False)
+    started = time.perf_counter()
+    imp = line_import_run(import_id=imp.pk, page_size=PAGE)
+    seconds = time.perf_counter() - started
+    assert imp.rows_inserted == n, (imp.rows_inserted, n)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": imp.rows_done, "seconds": seconds, "self_peak_mb": own}
+
+
+def child_baseline() -> dict:
+    _setup()
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from billing.models import Invoice, InvoiceLineItem
+    from billing.services.lines import ALL_COLUMNS, COLUMNS, insert_rows
+
+    n = _count()
+    source = Invoice.objects.get(invoice_id=_invoice_id(n))
+    target, _ = Invoice.objects.get_or_create(
+        invoice_id="BENCH-BASELINE",
+        defaults={"currency": "USD", "synced_at": timezone.now()},
+    )
+    target.lines.all().delete()
+    kinds = {c: k for c, _, k in COLUMNS}
+    adapt_dt = connection.ops.adapt_datetimefield_value
+    fields = ["invoice_id" if c == "invoice_id" else c for c in ALL_COLUMNS]
+    timed, rows, last = 0.0, 0, -1
+    qs = InvoiceLineItem.objects.filter(invoice=source).order_by("sequence")
+    while True:
+        batch = list(qs.filter(sequence__gt=last).values_list(*fields)[:PAGE])
+        if not batch:
+            break
+        last = batch[-1][ALL_COLUMNS.index("sequence")]
+        prepared = []
+        for row in batch:
+            values = [target.pk, *row[1:4]]
+            for column, value in zip(ALL_COLUMNS[4:], row[4:], strict=True):
+                kind = kinds[column]
+                if value is not None and kind == "dt":
+                    value = adapt_dt(value)
+                elif value is not None and kind == "dec":
+                    value = str(value)
+                values.append(value)
+            prepared.append(tuple(values))
+        started = time.perf_counter()
+        with transaction.atomic():
+            insert_rows(prepared)
+        timed += time.perf_counter() - started
+        rows += len(prepared)
+    target.lines.all().delete()
+    return {"rows": rows, "seconds": timed}
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    result = child_import() if mode == "import" else child_baseline()
+    print(json.dumps(result), flush=True)
