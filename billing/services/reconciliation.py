@@ -146,12 +146,13 @@ def _compare(invoice, line: dict, slot: _OrderLineSlot, tolerance: Decimal, how:
             diff = billed - expected
         if billed_qty is None or billed_qty != expected_qty:
             klass = ReconClass.QUANTITY_MISMATCH
-            reasons.insert(0, f"billed quantity {billed_qty} vs ordered {oline.quantity}")
+            shown = "none" if billed_qty is None else f"{billed_qty.normalize():f}"
+            reasons.insert(0, f"billed quantity {shown} vs ordered {oline.quantity}")
         elif expected is None:
             reasons.insert(0, "no expected price recorded on the order; quantities agree")
         elif diff is not None and abs(diff) > tolerance:
             klass = ReconClass.AMOUNT_MISMATCH
-            reasons.insert(0, f"billed differs from expected by {diff} {currency}")
+            reasons.insert(0, f"billed differs from expected by {diff.normalize():f} {currency}")
     return ReconciliationResult(
         invoice=invoice,
         klass=klass,
