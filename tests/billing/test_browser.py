@@ -2,6 +2,7 @@
 the reconciliation CSV — in a real Chromium against the live server and the sandbox."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_finance_reconciles_an_invoice(page, finance_user, recon_scenario):
 
     with page.expect_download() as csv_download:
         page.click("#recon-csv")
-    csv_text = open(csv_download.value.path(), encoding="utf-8-sig").read()
+    csv_text = Path(csv_download.value.path()).read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[1].startswith("amount_mismatch,")
     assert csv_text.splitlines()[1].endswith(",disputed")
 
