@@ -80,7 +80,7 @@ def run(env) -> str:
     with env.sandbox(catalog_size=CATALOG_SIZE, order_list_delay=0):
 
         def show(done, total, message):
-            if done == total or done % 50 == 0:
+            if done:
                 print(f"  sync {done}/{total} products  {message}", file=sys.stderr)
 
         started = time.monotonic()
