@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -310,6 +310,7 @@ def line_import_run(
             imp.rows_inserted += inserted
             imp.continuation_token = page.continuation_token or ""
             sync_progress(kind=kind, done=sequence)
+            reset_queries()  # with DEBUG on, Django would keep every page's SQL in memory
             if on_page:
                 on_page(imp)
     except PartnerCenterError as exc:
