@@ -266,7 +266,9 @@ def test_rejected_purchase_buys_nothing(world, sales_user, admin_user, sandbox, 
     assert "rejected" in Notification.objects.get(recipient=sales_user).message
 
 
-def test_small_soak_under_faults_loses_and_duplicates_nothing(world, sales_user, sandbox, fast_client):
+def test_small_soak_under_faults_loses_and_duplicates_nothing(
+    world, sales_user, sandbox, fast_client
+):
     """The ``make soak`` loop, small: 20 checkouts with ~40 % of checkout calls faulted."""
     from tests.soak import soak
 
