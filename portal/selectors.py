@@ -80,9 +80,7 @@ def subscription_with_registration(pk: int):
 def registration_search(*, text: str = "", state: str = "") -> QuerySet:
     from portal.models import SubscriptionRegistration
 
-    qs = SubscriptionRegistration.objects.select_related(
-        "subscription__customer", "requested_by"
-    )
+    qs = SubscriptionRegistration.objects.select_related("subscription__customer", "requested_by")
     if state:
         qs = qs.filter(state=state)
     text = text.strip()

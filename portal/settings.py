@@ -198,7 +198,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "price-sheets": {"task": "catalog.tasks.price_sheets_sync_task", "schedule": 7 * 24 * 3600.0},
     "checkout-sweep": {"task": "purchasing.tasks.checkout_sweep", "schedule": 30.0},
     "orders-sync": {"task": "purchasing.tasks.orders_sync_task", "schedule": 300.0},
-    "entitlements-sync": {"task": "purchasing.tasks.entitlements_sync_task", "schedule": 6 * 3600.0},
+    "entitlements-sync": {
+        "task": "purchasing.tasks.entitlements_sync_task",
+        "schedule": 6 * 3600.0,
+    },
     "billing-sync-invoices": {"task": "billing.tasks.sync_invoices", "schedule": 6 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -223,7 +226,9 @@ BILLING_RECONCILIATION_TOLERANCE = env_str("BILLING_RECONCILIATION_TOLERANCE", "
 BILLING_IMPORT_PAGE_SIZE = env_int("BILLING_IMPORT_PAGE_SIZE", 2000, minimum=1)
 BILLING_IMPORT_STALE_SECONDS = env_int("BILLING_IMPORT_STALE_SECONDS", 120, minimum=5)
 BILLING_STATEMENT_MAX_ATTEMPTS = env_int("BILLING_STATEMENT_MAX_ATTEMPTS", 4, minimum=1)
-BILLING_STATEMENT_RETRY_BASE_SECONDS = env_int("BILLING_STATEMENT_RETRY_BASE_SECONDS", 30, minimum=0)
+BILLING_STATEMENT_RETRY_BASE_SECONDS = env_int(
+    "BILLING_STATEMENT_RETRY_BASE_SECONDS", 30, minimum=0
+)
 
 # Security (production values apply when DEBUG is false).
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
