@@ -4,10 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-PORT ?= 8000
+WEB_PORT ?= 8000
 SANDBOX_PORT ?= 8765
 N ?= 1000
 PYTEST_ARGS ?=
+# The portal talks to the sandbox that `make run` starts (unless PARTNER_CENTER_* are set).
+SANDBOX_ENV = PARTNER_CENTER_API_URL=$${PARTNER_CENTER_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)} \
+	PARTNER_CENTER_AUTHORITY=$${PARTNER_CENTER_AUTHORITY:-http://127.0.0.1:$(SANDBOX_PORT)/8f6e6b8e-3c1d-4b43-9d7e-5a7c0e2b1a10}
 
 .PHONY: install run test lint pytest pytest-postgres bench soak clean
 
@@ -24,13 +27,16 @@ install: $(VENV)/.synced
 run: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	@# Demo data: on a fresh database, mirror the sandbox's partner (a temporary sandbox for it).
+	@$(PY) -m partnercenter.sandbox --port $(SANDBOX_PORT) --state var/sandbox.sqlite3 --quiet & pid=$$!; \
+		$(SANDBOX_ENV) $(PY) manage.py load_demo --sync; rc=$$?; \
+		kill $$pid; wait $$pid 2>/dev/null; exit $$rc
 	@echo ""
-	@echo "  Partner Portal: http://127.0.0.1:$(PORT)/   (Partner Center sandbox on 127.0.0.1:$(SANDBOX_PORT))"
+	@echo "  Partner Portal: http://127.0.0.1:$(WEB_PORT)/   (Partner Center sandbox on 127.0.0.1:$(SANDBOX_PORT))"
 	@echo "  Demo logins: sales / finance / admin, password demo-portal-pass"
 	@echo "  Ctrl-C stops web, worker, beat and sandbox."
 	@echo ""
-	PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(BIN)/honcho start -f Procfile
+	$(SANDBOX_ENV) WEB_PORT=$(WEB_PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(BIN)/honcho start -f Procfile
 
 lint: install
 	$(BIN)/ruff check .

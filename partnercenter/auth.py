@@ -138,6 +138,11 @@ class LocalAuthorityHttpClient:
         """The session belongs to the client; nothing to close here."""
 
 
+# MSAL's HTTP cache, shared by the process: the authority's discovery document is fetched once,
+# not once per client (the portal builds a client per unit of work).
+_MSAL_HTTP_CACHE: dict = {}
+
+
 class MsalAuth:
     """Acquires tokens through one lazily created MSAL ConfidentialClientApplication."""
 
@@ -187,6 +192,7 @@ class MsalAuth:
                     token_cache=self._cache,
                     http_client=http_client,
                     instance_discovery=False if self.is_local else None,
+                    http_cache=_MSAL_HTTP_CACHE,
                 )
             except (ValueError, requests.RequestException) as exc:
                 raise AuthenticationError(f"Could not reach the sign-in authority: {exc}") from exc
