@@ -27,3 +27,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
     }
+
+# django-axes needs a request in authenticate(); Client.login() passes none. Sign-in throttling is
+# switched on in the tests that exercise it (tests/portal/test_login_security.py).
+AXES_ENABLED = False
