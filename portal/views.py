@@ -7,7 +7,6 @@ import zoneinfo
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
@@ -45,16 +44,21 @@ def profile(request):
 
 @login_not_required
 def healthz(request):
-    """Liveness for monitoring: 200 when the database answers, 503 otherwise."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        status = {"status": "ok", "database": "ok"}
-        code = 200
-    except Exception:  # any database failure means unhealthy
-        status = {"status": "error", "database": "unavailable"}
-        code = 503
-    return JsonResponse(status, status=code)
+    """Health for monitoring. Everyone gets ``{"status": ok|degraded|error}`` (503 on error: the
+    database or the broker is down); admins also get each check and the age of the last successful
+    sync per job kind. Partner Center unreachable, or a sync whose last attempt failed, is
+    ``degraded`` (the portal still serves its mirror)."""
+    from portal.health import health_report
+    from portal.roles import Role, has_role
+
+    report = health_report()
+    code = 503 if report["status"] == "error" else 200
+    if has_role(request.user, Role.ADMIN):
+        response = JsonResponse(report, status=code)
+    else:
+        response = JsonResponse({"status": report["status"]}, status=code)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @role_required(*ALL_ROLES)
