@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "PURCHASING_ORDER_LIST_WINDOW_SECONDS": 15 * 60,
     "PURCHASING_ORDER_LIST_MARGIN_SECONDS": 5 * 60,
     "PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN": 60,
+    # Provisioning status (App+User) is refreshed by the order sync for portal orders this recent
+    # until every line is fulfilled.
+    "PURCHASING_PROVISIONING_DAYS": 30,
     # outcome_unknown checkouts: reconcile attempts before asking a person to look.
     "PURCHASING_RECONCILE_MAX_ATTEMPTS": 40,
     "PURCHASING_RECONCILE_BACKOFF_SECONDS": 5,

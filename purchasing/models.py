@@ -171,6 +171,7 @@ class Order(models.Model):
     sync_attempts = models.PositiveIntegerField(default=0)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     provisioning_status = models.CharField(max_length=32, blank=True)
+    provisioning_checked_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -187,6 +188,16 @@ class Order(models.Model):
         return self.alternate_id or self.pc_order_id
 
 
+PROVISIONING_LABELS = {
+    "fulfilled": "Fulfilled",
+    "prefulfillment_pending": "Pending fulfilment",
+    "prefulfillmentpending": "Pending fulfilment",
+    "unfulfilled": "Unfulfilled",
+    "mixed": "Partly fulfilled",
+}
+PROVISIONING_FINAL = {"fulfilled", "cancelled"}
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveIntegerField()
@@ -197,10 +208,16 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(default=1)
     term_duration = models.CharField(max_length=16, blank=True)
     subscription_id = models.CharField(max_length=64, blank=True)
+    # Expected partner cost: the price sheet price the salesperson accepted at checkout (billing
+    # reconciliation compares invoice lines against unit_price x quantity).
     unit_price = models.DecimalField(**MONEY, null=True, blank=True)
     extended_price = models.DecimalField(**MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    price_effective_start = models.DateTimeField(null=True, blank=True)
+    price_effective_end = models.DateTimeField(null=True, blank=True)
     provisioning_context = models.JSONField(default=dict, blank=True)
     provisioning_status = models.CharField(max_length=32, blank=True)
+    provisioning_checked_at = models.DateTimeField(null=True, blank=True)
     transaction_type = models.CharField(max_length=32, blank=True)
 
     class Meta:
@@ -215,6 +232,17 @@ class OrderLine(models.Model):
     @property
     def catalog_item_id(self) -> str:
         return self.offer_id
+
+    @property
+    def provisioning_label(self) -> str:
+        value = self.provisioning_status or ""
+        return PROVISIONING_LABELS.get(value.lower(), value.replace("_", " ").capitalize())
+
+    @property
+    def line_total(self):
+        if self.unit_price is not None:
+            return self.unit_price * self.quantity
+        return self.extended_price
 
 
 class OrderEvent(models.Model):
@@ -252,8 +280,16 @@ class CartLine(models.Model):
     billing_cycle = models.CharField(max_length=16, choices=BillingCycle.choices)
     term_duration = models.CharField(max_length=16, blank=True)
     provisioning_context = models.JSONField(default=dict, blank=True)
+    # Partner cost from the mirrored price sheet: the current price (refreshed at review; the one
+    # the order records) and the price seen when the line was added (for "changed since added").
     unit_price = models.DecimalField(**MONEY, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
+    price_billing_plan = models.CharField(max_length=32, blank=True)
+    price_effective_start = models.DateTimeField(null=True, blank=True)
+    price_effective_end = models.DateTimeField(null=True, blank=True)
+    price_checked_at = models.DateTimeField(null=True, blank=True)
+    added_unit_price = models.DecimalField(**MONEY, null=True, blank=True)
+    added_currency = models.CharField(max_length=3, blank=True)
     # Partner Center's view of the line.
     pc_line_id = models.IntegerField(null=True, blank=True)
     order_group = models.CharField(max_length=32, blank=True)
@@ -274,6 +310,10 @@ class CartLine(models.Model):
     @property
     def needs_confirmation(self) -> bool:
         return bool(self.change_note) and not self.change_confirmed
+
+    @property
+    def line_total(self):
+        return None if self.unit_price is None else self.unit_price * self.quantity
 
 
 class Approval(models.Model):

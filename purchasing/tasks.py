@@ -58,10 +58,12 @@ def order_confirm_task(order_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def orders_sync_task() -> str:
-    """Beat: mirror every customer's order lists (confirm, import, flag)."""
-    from purchasing.services.orders import orders_sync
+    """Beat: mirror every customer's order lists (confirm, import, flag), then refresh the
+    provisioning status of portal orders not yet fulfilled (App+User; skipped without it)."""
+    from purchasing.services.orders import orders_refresh_provisioning, orders_sync
 
-    return str(orders_sync())
+    result = str(orders_sync())
+    return f"{result}; provisioning refreshed for {orders_refresh_provisioning()} order(s)"
 
 
 @shared_task(ignore_result=True)

@@ -28,8 +28,11 @@ urlpatterns = [
     path("checkouts/<int:pk>/retry-groups/", views.checkout_retry_groups, name="retry_groups"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("orders/", views.orders, name="orders"),
     path("orders/<int:pk>/", views.order_detail, name="order"),
+    path("orders/<int:pk>/provisioning/", views.order_provisioning, name="order_provisioning"),
     path("entitlements/", views.entitlements, name="entitlements"),
 ]

@@ -124,7 +124,14 @@ def _cart_context(customer, cart) -> dict:
     groups: dict[str, list] = {}
     for line in lines:
         groups.setdefault(line.order_group or "not yet grouped", []).append(line)
-    return {"customer": customer, "cart": cart, "lines": lines, "groups": groups}
+    return {
+        "customer": customer,
+        "cart": cart,
+        "lines": lines,
+        "groups": groups,
+        "totals": checkout_services.line_totals(lines),
+        "unpriced": sum(1 for line in lines if line.unit_price is None),
+    }
 
 
 @role_required(Role.SALES)
@@ -207,7 +214,7 @@ def cart_review(request, customer_pk: int):
         Checkout.State.REJECTED,
     ):
         return redirect("purchasing:checkout", pk=existing.pk)
-    review = checkout_services.checkout_review(cart=cart)
+    review = checkout_services.checkout_review(cart=cart, user=request.user)
     return render(
         request,
         "purchasing/review.html",
@@ -317,14 +324,53 @@ def approval_decide(request, pk: int):
     return _redirect(request, reverse("purchasing:checkout", args=[approval.checkout_id]))
 
 
+def _notifications_page(request):
+    show_all = request.GET.get("show") == "all"
+    page_obj = paginate(
+        request.GET, selectors.notifications_for(request.user, unread_only=not show_all)
+    )
+    context = {
+        "page_obj": page_obj,
+        "show_all": show_all,
+        "unread_count": selectors.unread_notifications(request.user).count(),
+    }
+    template = (
+        "purchasing/notifications.html#list" if request.htmx else "purchasing/notifications.html"
+    )
+    return render(request, template, context)
+
+
+@role_required(Role.SALES, Role.FINANCE, Role.ADMIN)
+def notifications(request):
+    """The signed-in user's notifications: unread ones, or ``?show=all``."""
+    return _notifications_page(request)
+
+
 @role_required(Role.SALES, Role.FINANCE, Role.ADMIN)
 @require_POST
 def notification_read(request, pk: int):
-    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    from django.utils import timezone
+    """Mark one notification read; ``open=1`` then goes to what it is about."""
+    from purchasing.services.notifications import notification_mark_read
 
-    Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
-    return _redirect(request, note.url or reverse("dashboard"))
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification_mark_read(user=request.user, ids=[note.pk])
+    if request.POST.get("open") == "1" and note.url:
+        return _redirect(request, note.url)
+    if request.htmx:
+        return _notifications_page(request)
+    return redirect("purchasing:notifications")
+
+
+@role_required(Role.SALES, Role.FINANCE, Role.ADMIN)
+@require_POST
+def notifications_read_all(request):
+    from purchasing.services.notifications import notification_mark_read
+
+    count = notification_mark_read(user=request.user, ids=None)
+    if request.htmx:
+        return _notifications_page(request)
+    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    return redirect("purchasing:notifications")
 
 
 # -- orders --------------------------------------------------------------------------------------
@@ -360,6 +406,20 @@ def orders(request):
     return render(request, template, context)
 
 
+def _order_context(request, order: Order, **extra) -> dict:
+    totals: dict = {}
+    for line in order.lines.all():
+        if line.line_total is not None:
+            currency = line.currency or order.currency
+            totals[currency] = totals.get(currency, 0) + line.line_total
+    return {
+        "order": order,
+        "line_totals": totals,
+        "can_refresh": has_role(request.user, Role.SALES),
+        **extra,
+    }
+
+
 @role_required(Role.SALES, Role.FINANCE)
 def order_detail(request, pk: int):
     try:
@@ -369,7 +429,33 @@ def order_detail(request, pk: int):
     template = (
         "purchasing/order_detail.html#sync" if request.htmx else "purchasing/order_detail.html"
     )
-    return render(request, template, {"order": order})
+    return render(request, template, _order_context(request, order))
+
+
+@role_required(Role.SALES)
+@require_POST
+def order_provisioning(request, pk: int):
+    """Read the order's provisioning status from Partner Center now (App+User)."""
+    from purchasing.services.orders import order_refresh_provisioning
+
+    get_object_or_404(Order, pk=pk)
+    error = ""
+    try:
+        order_refresh_provisioning(order_id=pk, raise_errors=True)
+    except PortalError as exc:
+        error = exc.message
+    order = selectors.order_detail(pk)
+    if request.htmx:
+        return render(
+            request,
+            "purchasing/order_detail.html#lines",
+            _order_context(request, order, provisioning_error=error),
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Provisioning status refreshed from Partner Center.")
+    return redirect("purchasing:order", pk=pk)
 
 
 # -- entitlements --------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -166,23 +165,41 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _price_for(*, customer: Customer, availability, term: str) -> tuple[Decimal | None, str]:
-    """Unit price from the current price sheet (None when the sheet has no row)."""
-    from catalog.models import PriceSheetEntry
+BILLING_PLANS = {"one_time": "OneTime", "monthly": "Monthly", "annual": "Annual"}
 
-    sku = availability.sku
-    rows = PriceSheetEntry.objects.filter(
-        market=customer.country.upper(),
-        product_id=sku.product.product_id,
-        sku_id=sku.sku_id,
-        is_current=True,
+
+def billing_plan_for(billing_cycle: str) -> str:
+    """The price sheet's BillingPlan for a cart billing cycle ('' when it has none)."""
+    return BILLING_PLANS.get((billing_cycle or "").lower(), "")
+
+
+def current_price(*, availability, term_duration: str, billing_cycle: str):
+    """The current partner price of a line from the mirrored price sheet, or None.
+
+    Returns ``catalog.selectors.PriceLine`` (unit price in its currency, effective dates). None when
+    the sheet has no price for this market/SKU/term/billing plan: the portal never invents one.
+    """
+    if availability is None:
+        return None
+    from catalog.selectors import availability_price
+
+    return availability_price(
+        availability,
+        term_duration=term_duration or "",
+        billing_plan=billing_plan_for(billing_cycle),
     )
-    if term:
-        rows = rows.filter(term_duration__iexact=term)
-    row = rows.order_by("-effective_start").first()
-    if row is None or row.unit_price is None:
-        return None, availability.currency or customer.currency
-    return row.unit_price, row.currency
+
+
+def price_fields(price) -> dict:
+    """CartLine fields for a ``PriceLine`` (or for "no price in the sheet")."""
+    return {
+        "unit_price": price.unit_price if price else None,
+        "currency": price.currency if price else "",
+        "price_billing_plan": price.billing_plan if price else "",
+        "price_effective_start": price.effective_start if price else None,
+        "price_effective_end": price.effective_end if price else None,
+        "price_checked_at": timezone.now(),
+    }
 
 
 # -- local writes ----------------------------------------------------------------------------------
@@ -235,9 +252,12 @@ def cart_add_line(*, customer: Customer, availability, user, data: LineInput) ->
     cart = cart_get_or_create_open(customer=customer, user=user)
     _assert_editable(cart)
     sku = availability.sku
-    price, currency = _price_for(
-        customer=customer, availability=availability, term=data.term_duration
+    price = current_price(
+        availability=availability,
+        term_duration=data.term_duration,
+        billing_cycle=data.billing_cycle,
     )
+    prices = price_fields(price)
     with transaction.atomic():
         line = CartLine.objects.create(
             cart=cart,
@@ -252,8 +272,9 @@ def cart_add_line(*, customer: Customer, availability, user, data: LineInput) ->
             billing_cycle=data.billing_cycle,
             term_duration=data.term_duration,
             provisioning_context=_clean_context(data.provisioning_context),
-            unit_price=price,
-            currency=currency,
+            added_unit_price=prices["unit_price"],
+            added_currency=prices["currency"],
+            **prices,
         )
         _bump(cart)
         audit_record(
@@ -265,8 +286,9 @@ def cart_add_line(*, customer: Customer, availability, user, data: LineInput) ->
             catalog_item_id=line.catalog_item_id,
             quantity=line.quantity,
             term=line.term_duration,
-            unit_price=price,
-            currency=currency,
+            unit_price=prices["unit_price"],
+            currency=prices["currency"],
+            price_effective_start=prices["price_effective_start"],
         )
     cart_push(cart_id=cart.pk)
     line.refresh_from_db()

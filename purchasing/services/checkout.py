@@ -56,6 +56,7 @@ class Review:
     duplicates: dict[int, list[Order]] = field(default_factory=dict)
     approval_reasons: list[str] = field(default_factory=list)
     totals: dict[str, Decimal] = field(default_factory=dict)
+    unpriced: list[CartLine] = field(default_factory=list)  # no price in the price sheet
     cart_error: str = ""
 
     @property
@@ -121,17 +122,105 @@ def _revalidate_with_partner_center(cart: Cart, lines: list[CartLine]) -> None:
                 f"Changed since added: the term {line.term_duration} is no longer offered "
                 f"(now {', '.join(terms)}); change the line."
             )
-        if notes and "\n".join(notes) != line.change_note:
+        # Price notes are kept (they are recomputed by ``_revalidate_prices``).
+        merged = "\n".join(notes + _price_notes_of(line.change_note))
+        if notes and merged != line.change_note:
             CartLine.objects.filter(pk=line.pk).update(
                 catalog_item_id=new_id,
                 pc_availability_id=new_id.split(":")[-1],
-                change_note="\n".join(notes),
+                change_note=merged,
                 change_confirmed=False,
             )
             changed = changed or new_id != line.catalog_item_id
     if changed:
         Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
         cart_push(cart_id=cart.pk)
+
+
+PRICE_NOTE = "Changed since added: the price"
+
+
+def _price_notes_of(note: str) -> list[str]:
+    return [n for n in (note or "").splitlines() if n.startswith(PRICE_NOTE)]
+
+
+def _fmt(amount: Decimal | None, currency: str) -> str:
+    return f"{amount:,.2f} {currency}".strip() if amount is not None else "no price"
+
+
+def _price_note(line: CartLine, price) -> str:
+    """The sentence for a price that differs from the one seen when the line was added."""
+    new_amount = price.unit_price if price else None
+    new_currency = price.currency if price else ""
+    old_amount, old_currency = line.added_unit_price, line.added_currency
+    if (old_amount, old_currency) == (new_amount, new_currency) or (
+        old_amount is None and new_amount is None
+    ):
+        return ""
+    since = ""
+    if price and price.effective_start:
+        since = f", effective {price.effective_start:%Y-%m-%d}"
+    if old_amount is None:
+        return (
+            f"{PRICE_NOTE} sheet now lists {_fmt(new_amount, new_currency)} per unit{since} "
+            "(there was no price when the line was added)."
+        )
+    if new_amount is None:
+        return (
+            f"{PRICE_NOTE} sheet no longer has a price for this item (it was "
+            f"{_fmt(old_amount, old_currency)} per unit when added)."
+        )
+    return (
+        f"{PRICE_NOTE} changed from {_fmt(old_amount, old_currency)} to "
+        f"{_fmt(new_amount, new_currency)} per unit{since}."
+    )
+
+
+def _revalidate_prices(cart: Cart, *, user=None) -> None:
+    """Refresh each line's partner cost from the mirrored price sheet (local reads only).
+
+    A price that differs from the one seen when the line was added adds a "changed since added"
+    note that must be confirmed like a reissued id or a changed term; the change is audited.
+    """
+    from purchasing.services.cart import current_price, price_fields
+
+    lines = list(cart.lines.select_related("availability__sku__product").order_by("id"))
+    for line in lines:
+        if line.availability is None:
+            continue
+        price = current_price(
+            availability=line.availability,
+            term_duration=line.term_duration,
+            billing_cycle=line.billing_cycle,
+        )
+        fields = price_fields(price)
+        note = _price_note(line, price)
+        others = [n for n in (line.change_note or "").splitlines() if not n.startswith(PRICE_NOTE)]
+        change_note = "\n".join(others + ([note] if note else []))
+        same_price = all(
+            getattr(line, k) == v for k, v in fields.items() if k != "price_checked_at"
+        )
+        if same_price and change_note == line.change_note:
+            continue
+        updates = dict(fields, change_note=change_note)
+        if change_note != line.change_note and note and note not in line.change_note:
+            updates["change_confirmed"] = False
+            audit_record(
+                actor=user,
+                action="cart.price_changed",
+                obj=cart,
+                customer=cart.customer,
+                summary=f"Price of {line.title} changed since it was added",
+                note=note,
+                catalog_item_id=line.catalog_item_id,
+                added_unit_price=line.added_unit_price,
+                added_currency=line.added_currency,
+                unit_price=fields["unit_price"],
+                currency=fields["currency"],
+            )
+        elif not change_note:
+            updates["change_confirmed"] = False
+        CartLine.objects.filter(pk=line.pk).update(**updates)
 
 
 def _best_replacement(candidates, line: CartLine):
@@ -186,14 +275,30 @@ def _is_multi_year(line: CartLine) -> bool:
     return term in ("P2Y", "P3Y", "P5Y") or str(duration).lower().startswith("3year")
 
 
-def approval_reasons(*, lines: list[CartLine], totals: dict[str, Decimal]) -> list[str]:
+def approval_reasons(
+    *, lines: list[CartLine], totals: dict[str, Decimal], currency: str = ""
+) -> list[str]:
     reasons = []
-    for currency, threshold in approval_thresholds().items():
-        if currency in totals and totals[currency] >= threshold:
+    thresholds = approval_thresholds()
+    for code, threshold in thresholds.items():
+        if code in totals and totals[code] >= threshold:
             reasons.append(
-                f"The order totals {totals[currency]:,.2f} {currency}, at or above the approval "
-                f"threshold of {threshold:,.2f} {currency}."
+                f"The order totals {totals[code]:,.2f} {code}, at or above the approval "
+                f"threshold of {threshold:,.2f} {code}."
             )
+    unpriced = [ln for ln in lines if ln.unit_price is None]
+    if (
+        unpriced
+        and (currency or "").upper() in thresholds
+        and not any(
+            code in totals and totals[code] >= threshold for code, threshold in thresholds.items()
+        )
+    ):
+        # Without a price the threshold cannot be checked: a person must look (never guess).
+        reasons.append(
+            f"{len(unpriced)} line(s) have no price in the price sheet, so the total cannot be "
+            f"checked against the {currency.upper()} approval threshold."
+        )
     if conf("PURCHASING_APPROVAL_RESERVATIONS") and any(_is_reservation(ln) for ln in lines):
         reasons.append("The cart contains an Azure reservation.")
     if conf("PURCHASING_APPROVAL_MULTI_YEAR") and any(_is_multi_year(ln) for ln in lines):
@@ -201,7 +306,8 @@ def approval_reasons(*, lines: list[CartLine], totals: dict[str, Decimal]) -> li
     return reasons
 
 
-def _totals(lines: list[CartLine]) -> dict[str, Decimal]:
+def line_totals(lines: list[CartLine]) -> dict[str, Decimal]:
+    """Partner cost per currency of the priced lines (unpriced lines are left out)."""
     totals: dict[str, Decimal] = {}
     for line in lines:
         if line.unit_price is not None and line.currency:
@@ -211,13 +317,17 @@ def _totals(lines: list[CartLine]) -> dict[str, Decimal]:
     return totals
 
 
-def checkout_review(*, cart: Cart, recheck: bool = True) -> Review:
-    """Everything the review page shows; re-reads availabilities from Partner Center."""
-    if recheck and cart.state == Cart.State.OPEN and not _has_started(cart):
+def checkout_review(*, cart: Cart, recheck: bool = True, user=None) -> Review:
+    """Everything the review page shows; re-reads availabilities from Partner Center
+    (``recheck``) and prices from the mirrored price sheet (always, while the cart is open)."""
+    editable = cart.state == Cart.State.OPEN and not _has_started(cart)
+    if recheck and editable:
         cart = cart_ensure_in_step(cart=cart)
         lines = list(cart.lines.select_related("availability__sku__product").order_by("id"))
         _revalidate_with_partner_center(cart, lines)
         cart.refresh_from_db()
+    if editable:
+        _revalidate_prices(cart, user=user)
     lines = list(cart.lines.select_related("availability__sku__product").order_by("id"))
     review = Review(cart=cart, lines=lines, groups={}, cart_error=cart.last_error)
     for line in lines:
@@ -233,8 +343,11 @@ def checkout_review(*, cart: Cart, recheck: bool = True) -> Review:
         if problems:
             review.problems[line.pk] = problems
     review.duplicates = duplicate_orders(cart=cart, lines=lines)
-    review.totals = _totals(lines)
-    review.approval_reasons = approval_reasons(lines=lines, totals=review.totals)
+    review.totals = line_totals(lines)
+    review.unpriced = [line for line in lines if line.unit_price is None]
+    review.approval_reasons = approval_reasons(
+        lines=lines, totals=review.totals, currency=cart.customer.currency
+    )
     return review
 
 
@@ -277,7 +390,7 @@ def checkout_submit(*, cart_id: int, user, confirm_duplicates: bool = False) -> 
         return existing  # a second click/tab/user: the first submit owns it
     if existing and existing.state == State.FAILED and cart.state != Cart.State.OPEN:
         return existing
-    review = checkout_review(cart=cart, recheck=False)
+    review = checkout_review(cart=cart, recheck=False, user=user)
     if not review.lines:
         raise PortalError("The cart is empty.", code="cart_empty")
     if review.needs_confirmation:
@@ -553,8 +666,9 @@ def _record_result(checkout_id: int, result) -> Checkout:
             return checkout
         lines = list(checkout.cart.lines.all())
         orders = []
+        unpriced_lines = list(lines)
         for pc_order in result.orders:
-            order, _ = order_record(
+            order, created = order_record(
                 customer=checkout.customer,
                 pc_order=pc_order,
                 checkout=checkout,
@@ -562,6 +676,8 @@ def _record_result(checkout_id: int, result) -> Checkout:
                 order_group=_order_group_for(pc_order, lines),
                 source=Order.Source.PORTAL,
             )
+            if created:
+                _record_expected_prices(order, unpriced_lines)
             orders.append(order)
         errors = [
             {"order_group": e.order_group_id, "code": e.code, "description": e.description}
@@ -605,6 +721,55 @@ def _record_result(checkout_id: int, result) -> Checkout:
         )
     checkout.refresh_from_db()
     return checkout
+
+
+def _record_expected_prices(order: Order, cart_lines: list[CartLine]) -> None:
+    """Copy the partner cost accepted at review onto the order's lines (what billing expects).
+
+    Order lines are matched to cart lines by catalog item id, quantity and term (each cart line
+    used once; ``cart_lines`` is consumed). Lines without a price sheet price keep no price.
+    """
+    changed = []
+    order_lines = list(order.lines.all())
+    for order_line in order_lines:
+        match = next(
+            (
+                c
+                for c in cart_lines
+                if c.catalog_item_id == order_line.offer_id
+                and c.quantity == order_line.quantity
+                and (c.term_duration or "").upper() == (order_line.term_duration or "").upper()
+            ),
+            None,
+        ) or next((c for c in cart_lines if c.catalog_item_id == order_line.offer_id), None)
+        if match is None:
+            continue
+        cart_lines.remove(match)
+        if match.unit_price is None:
+            continue
+        order_line.unit_price = match.unit_price
+        order_line.currency = match.currency
+        order_line.extended_price = match.unit_price * order_line.quantity
+        order_line.price_effective_start = match.price_effective_start
+        order_line.price_effective_end = match.price_effective_end
+        changed.append(order_line)
+    OrderLine.objects.bulk_update(
+        changed,
+        [
+            "unit_price",
+            "currency",
+            "extended_price",
+            "price_effective_start",
+            "price_effective_end",
+        ],
+    )
+    totals = {}
+    for line in changed:
+        totals[line.currency] = totals.get(line.currency, Decimal(0)) + line.extended_price
+    if len(changed) == len(order_lines) and len(totals) == 1 and order.total_price is None:
+        currency, total = next(iter(totals.items()))
+        if not order.currency or order.currency == currency:
+            Order.objects.filter(pk=order.pk).update(total_price=total)
 
 
 # -- reconcile -----------------------------------------------------------------------------------

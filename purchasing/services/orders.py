@@ -167,7 +167,8 @@ def order_confirm(*, order_id: int) -> Order:
         _update_lines(order, fresh)
         if order.sync_state == Order.SyncState.ATTENTION:
             _flag(order)
-    return order
+    # Per-line provisioning status (App+User; skipped without a signed-in user).
+    return order_refresh_provisioning(order_id=order.pk)
 
 
 def _update_lines(order: Order, pc_order) -> None:
@@ -356,20 +357,46 @@ def _apply_list(customer: Customer, pc_orders: list, billing_cycle: str | None, 
             result.flagged += 1
 
 
-def order_refresh_provisioning(*, order_id: int) -> Order:
-    """Line provisioning status (App+User); silently skipped without a signed-in user."""
+def order_refresh_provisioning(*, order_id: int, raise_errors: bool = False) -> Order:
+    """Read the per-line provisioning status of an order from Partner Center (App+User only).
+
+    Writes each line's status (and the order's overall one: a single value, or ``mixed``) with
+    history, and stamps when it was checked. Without a signed-in user, or when Partner Center
+    fails, the order is returned unchanged; with ``raise_errors`` (on demand from the order page) a
+    ``PartnerCenterUnavailable`` says what to do instead.
+    """
     from partnercenter import errors as pc_errors
+    from portal.errors import PartnerCenterUnavailable
 
     order = Order.objects.select_related("customer").get(pk=order_id)
     try:
         statuses = get_client().get_order_provisioning_status(
             str(order.customer.tenant_id), order.pc_order_id
         )
+    except pc_errors.UserSignInRequired as exc:
+        from portal.connection import connection_mark_revoked
+
+        connection_mark_revoked(error=exc)
+        log.info("provisioning status of %s needs App+User: %s", order.pc_order_id, exc)
+        if raise_errors:
+            raise PartnerCenterUnavailable(
+                "Provisioning status needs the Partner Center App+User connection: an "
+                "administrator signs in on the Connection page (Admin tools), then try again.",
+                code="sign_in_required",
+            ) from exc
+        return order
     except pc_errors.PartnerCenterError as exc:
         log.info("provisioning status of %s unavailable: %s", order.pc_order_id, exc)
+        if raise_errors:
+            raise PartnerCenterUnavailable(
+                f"Partner Center did not return the provisioning status of order {order}: {exc}"
+            ) from exc
         return order
+    now = timezone.now()
     with transaction.atomic():
-        by_number = {line.line_number: line for line in order.lines.all()}
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        lines = list(order.lines.all())
+        by_number = {line.line_number: line for line in lines}
         overall = set()
         for status in statuses:
             number = (
@@ -378,13 +405,53 @@ def order_refresh_provisioning(*, order_id: int) -> Order:
                 else status.order_line_item_id
             )
             line = by_number.get(number)
-            value = str(status.status or "")
+            value = _status_text(status.status)
             overall.add(value)
-            if line and line.provisioning_status != value:
+            if line is not None:
                 line.provisioning_status = value
-                line.save(update_fields=["provisioning_status"])
+        for line in lines:
+            line.provisioning_checked_at = now
+        OrderLine.objects.bulk_update(lines, ["provisioning_status", "provisioning_checked_at"])
         value = overall.pop() if len(overall) == 1 else ("mixed" if overall else "")
         if value and order.provisioning_status != value:
             _set(order, {"provisioning_status": value}, note="provisioning status")
-            order.save(update_fields=["provisioning_status", "updated_at"])
+        order.provisioning_checked_at = now
+        order.save(update_fields=["provisioning_status", "provisioning_checked_at", "updated_at"])
     return order
+
+
+def _status_text(value) -> str:
+    """``ProvisioningStatus.FULFILLED`` or ``"fulfilled"`` -> ``"fulfilled"``."""
+    raw = getattr(value, "value", value)
+    return str(raw or "").strip().lower()[:32]
+
+
+def orders_due_for_provisioning(*, limit: int = 200) -> list[int]:
+    """Portal orders (recent first) whose lines are not all fulfilled yet."""
+    from purchasing.models import PROVISIONING_FINAL
+
+    since = timezone.now() - timedelta(days=int(conf("PURCHASING_PROVISIONING_DAYS")))
+    return list(
+        Order.objects.filter(source=Order.Source.PORTAL, created_at__gte=since)
+        .exclude(provisioning_status__in=PROVISIONING_FINAL)
+        .exclude(status="cancelled")
+        .order_by("-created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def orders_refresh_provisioning(*, limit: int = 200) -> int:
+    """The sync's provisioning pass: refresh the orders not yet fulfilled; returns how many were
+    read (0 without an App+User sign-in: the first refusal ends the pass)."""
+    from portal.errors import PartnerCenterUnavailable
+
+    done = 0
+    for order_id in orders_due_for_provisioning(limit=limit):
+        try:
+            order_refresh_provisioning(order_id=order_id, raise_errors=True)
+        except PartnerCenterUnavailable as exc:
+            if exc.code == "sign_in_required":
+                break
+            continue
+        done += 1
+    return done

@@ -31,6 +31,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--customer", help="portal customer id or Partner Center tenant id")
         parser.add_argument("--billing-cycle", choices=["one_time", "monthly", "annual"])
+        parser.add_argument(
+            "--no-provisioning",
+            action="store_true",
+            help="skip refreshing the provisioning status of portal orders not yet fulfilled",
+        )
 
     def handle(self, *args, **options):
         from partnercenter.errors import PartnerCenterError
@@ -50,3 +55,8 @@ class Command(BaseCommand):
             raise CommandError(f"Order sync failed: {exc}") from exc
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Orders synced in {elapsed:.1f}s: {result}"))
+        if not options.get("no_provisioning"):
+            from purchasing.services.orders import orders_refresh_provisioning
+
+            count = orders_refresh_provisioning()
+            self.stdout.write(f"Provisioning status refreshed for {count} order(s).")
