@@ -231,6 +231,20 @@ class MsalAuth:
             raise UserSignInRequired("The partner user's sign-in has expired; sign in again")
         return _token_or_raise(result, UserSignInRequired)
 
+    def invalidate_token(self, token: str) -> None:
+        """Forget a cached access token the API refused (401), so the next call gets a fresh one.
+
+        MSAL trusts its cached token until its own clock says it expired; the server's clock may
+        disagree. App tokens are then requested again; user tokens are refreshed with the cached
+        refresh token (a revoked sign-in still ends in ``UserSignInRequired``)."""
+        with self._lock:
+            if self._app is None:
+                return
+            for entry in list(self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+                if entry.get("secret") == token:
+                    self._cache.remove_at(entry)
+            self._persist()
+
     def begin_user_sign_in(self, redirect_uri: str, **kwargs: Any) -> dict[str, Any]:
         with self._lock, warnings.catch_warnings():
             # The portal's callback is a GET with the code in the query string (MSAL suggests form_post).

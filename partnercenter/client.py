@@ -106,6 +106,7 @@ class Client:
             base_url=self.base_url,
             session=self.session,
             token=self._token,
+            invalidate=self._invalidate_token,
             timeout=timeout,
             max_retries=max_retries,
             sleep=sleep,
@@ -117,6 +118,11 @@ class Client:
 
     def _token(self, kind: str, scopes: list[str] | None) -> str:
         return self.auth.user_token(scopes) if kind == "user" else self.auth.app_token()
+
+    def _invalidate_token(self, kind: str, token: str) -> None:
+        invalidate = getattr(self.auth, "invalidate_token", None)
+        if invalidate is not None:
+            invalidate(token)
 
     def close(self) -> None:
         self.session.close()
@@ -556,8 +562,14 @@ class Client:
         page_size: int = 2000,
         continuation_token: str | None = None,
         correlation_id: str | None = None,
+        raw: bool = False,
     ) -> Iterator[LineItemPage]:
-        """Pages of line items; each page's ``continuation_token`` resumes after it (None at the end)."""
+        """Pages of line items; each page's ``continuation_token`` resumes after it (None at the end).
+
+        ``raw=True`` skips the models: ``page.items`` are the JSON objects as received (for bulk
+        imports that read a few columns of millions of lines; ``OneTimeInvoiceLineItem.json_keys()``
+        names the keys, ``partnercenter.models._base.parse_decimal``/``parse_datetime`` convert
+        exactly as the models do)."""
         path = f"/invoices/{_seg(invoice_id)}/lineitems"
         params: dict[str, Any] = {
             "provider": provider,
@@ -579,9 +591,12 @@ class Client:
             what=path,
         )
         for page in pages:
-            yield LineItemPage(
-                [parse_line_item(item) for item in page.items], page.continuation_token
-            )
+            if raw:
+                yield LineItemPage(page.items, page.continuation_token)
+            else:
+                yield LineItemPage(
+                    [parse_line_item(item) for item in page.items], page.continuation_token
+                )
 
     def list_invoice_line_items(self, invoice_id: str, **kwargs: Any) -> Iterator[Any]:
         """All line items of an invoice, flattened (see ``iter_invoice_line_item_pages``)."""

@@ -2,7 +2,8 @@
 
 ``MS-RequestId`` is generated once per logical call and reused on every retry (Partner Center treats
 it as an idempotency key); ``MS-CorrelationId`` is new per call unless the caller passes one. Retried:
-connection errors, timeouts, 5xx and 429 (sleeping ``Retry-After``). A write whose outcome is unknown
+connection errors, timeouts, 5xx and 429 (sleeping ``Retry-After``); a 401 once, at once, after
+dropping the refused token from the cache (a token the server considers expired). A write whose outcome is unknown
 when retries run out raises :class:`OutcomeUnknown`.
 """
 
@@ -41,6 +42,7 @@ class Transport:
         base_url: str,
         session: requests.Session,
         token: Callable[[str, list[str] | None], str],
+        invalidate: Callable[[str, str], None] | None = None,
         timeout: tuple[float, float] | float = (5.0, 30.0),
         max_retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
@@ -51,6 +53,7 @@ class Transport:
         self.base_url = base_url.rstrip("/")
         self.session = session
         self._token = token
+        self._invalidate = invalidate  # (kind, refused token): drop it so the next one is fresh
         self.timeout = timeout
         self.max_retries = max_retries
         self.sleep = sleep
@@ -95,6 +98,7 @@ class Transport:
         ids = {"request_id": request_id, "correlation_id": correlation_id}
         is_write = method in WRITE_METHODS
         maybe_sent = False  # some attempt may have reached the server without a clear answer
+        token_renewed = False  # a cached token refused with 401 is replaced once per call
         last_error: errors.PartnerCenterError | None = None
         attempt = 0
         while True:
@@ -146,6 +150,17 @@ class Transport:
                 if response.status_code < 400:
                     return response
                 last_error = error_from_response(response, method, url, **ids)
+                if (
+                    response.status_code == 401
+                    and not token_renewed
+                    and self._invalidate is not None
+                ):
+                    # The cached token was refused (e.g. expired by the server's clock before ours):
+                    # drop it and repeat the call at once with a fresh one (same request id).
+                    token_renewed = True
+                    response.close()
+                    self._invalidate("user" if user else "app", token)
+                    continue
                 if user and response.status_code == 401:
                     # The user's token was refused (e.g. consent revoked): they must sign in again.
                     raise errors.UserSignInRequired(
