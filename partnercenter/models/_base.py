@@ -146,12 +146,8 @@ class Model:
             raise InvalidResponse(
                 f"Expected a JSON object for {cls.__name__}, got {type(data).__name__}"
             )
-        converters = cls.__dict__.get("_converters_cache")
-        if converters is None:
-            converters = _build_converters(cls)
-            type.__setattr__(cls, "_converters_cache", converters)
         kwargs: dict[str, Any] = {}
-        for name, keys, convert in converters:
+        for name, keys, convert in cls._converters():
             for key in keys:
                 if key in data:
                     value = data[key]
@@ -159,6 +155,20 @@ class Model:
                         kwargs[name] = convert(value, f"{cls.__name__}.{name}")
                     break
         return cls(raw=data, **kwargs)
+
+    @classmethod
+    def _converters(cls) -> list[tuple[str, tuple[str, ...], Any]]:
+        converters = cls.__dict__.get("_converters_cache")
+        if converters is None:
+            converters = _build_converters(cls)
+            type.__setattr__(cls, "_converters_cache", converters)
+        return converters
+
+    @classmethod
+    def json_keys(cls) -> dict[str, tuple[str, ...]]:
+        """Field name -> the JSON keys it is read from (first present wins), for lean readers of
+        raw items (e.g. ``iter_invoice_line_item_pages(raw=True)``)."""
+        return {name: keys for name, keys, _ in cls._converters()}
 
 
 def _camel(name: str) -> str:
