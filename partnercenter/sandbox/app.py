@@ -34,6 +34,7 @@ def create_app(
         settings.inventory_restrictions = seed.default_restrictions()
     settings.update(overrides or {})
     sb = Sandbox(store, settings)
+    sb.startup_overrides = dict(overrides or {})
     for spec in faults or []:
         sb.faults.add(**spec)
 

@@ -160,6 +160,9 @@ def bill_orders(
         if currency and order["currencyCode"] != currency.upper():
             continue
         by_currency.setdefault(order["currencyCode"], []).append(order)
+    if extra_lines and not by_currency:
+        # Nothing the portal ordered is left to bill: the invoice holds only the extra lines.
+        by_currency[(currency or "USD").upper()] = []
     invoices = []
     now = invoice_date or sb.now()
     with sb.store.transaction():
@@ -174,7 +177,19 @@ def bill_orders(
                     lines.append(order_line_item(invoice_id, customer, order, line, adj))
                 order["_invoiced"] = invoice_id
                 sb.store.put("order", order["id"], order)
-            template = next(c for c in customers.values() if market(c["country"]).currency == ccy)
+            template = next(
+                (
+                    c
+                    for c in customers.values()
+                    if market(c["country"]).currency == ccy
+                    and (not customer_id or c["id"].lower() == customer_id.lower())
+                ),
+                None,
+            ) or next((c for c in customers.values() if market(c["country"]).currency == ccy), None)
+            if template is None:
+                raise bad_request(
+                    800002, f"Invalid request input: no customer bills in {ccy} for extra lines."
+                )
             lines += [_extra_line(invoice_id, template, i, now) for i in range(extra_lines)]
             invoice = new_invoice(invoice_id, ccy, now, lines, paid=paid)
             sb.store.put("invoice", invoice_id, invoice, created=now)

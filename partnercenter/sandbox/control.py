@@ -148,9 +148,11 @@ def stats():
 
 @bp.post("/reset")
 def reset():
-    """Forget all state (orders, carts, invoices, registrations, clock) and re-seed; keeps the catalog."""
+    """Forget all state (orders, carts, invoices, registrations, clock, run-time settings such as
+    inventory restrictions) and re-seed; keeps the catalog and the start-up settings."""
     sb = sandbox()
     sb.store.clear()
+    sb.reset_settings({"inventory_restrictions": seed.default_restrictions()})
     sb.faults.clear(sb.settings.seed)
     sb.reset_counters()
     seed.seed(sb)

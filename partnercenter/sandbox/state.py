@@ -25,6 +25,7 @@ class Sandbox:
         self.reset_counters()
         self.carts_in_checkout: set[str] = set()
         self.idempotency_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self.startup_overrides: dict = {}  # CLI / --config settings, re-applied by a reset
 
     def reset_counters(self) -> None:
         self.calls: Counter[str] = Counter()
@@ -43,6 +44,19 @@ class Sandbox:
                 "clock_offset", float(self.store.meta("clock_offset", 0.0)) + seconds
             )
         return self.now()
+
+    def reset_settings(self, seed_values: dict) -> None:
+        """Run-time settings back to what the sandbox started with: defaults, then ``seed_values``
+        (e.g. the seed's inventory restrictions), then the start-up overrides (CLI / ``--config``).
+        Identity and start-up-only settings (tenant, client, catalog size, seed) stay as they are."""
+        fresh = Settings()
+        fresh.update(seed_values)
+        fresh.update(self.startup_overrides)
+        keep = {*Settings.STARTUP_ONLY, "client_id", "client_secret", "tenant_id"}
+        for name, value in fresh.to_dict().items():
+            if name not in keep:
+                setattr(self.settings, name, value)
+        self.rng.seed(self.settings.seed)
 
     def persist_settings(self) -> None:
         self.store.set_meta("settings", self.settings.to_dict())

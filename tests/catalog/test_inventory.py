@@ -16,7 +16,9 @@ SUB = "3c0b0a0e-5b7e-4d64-9a0a-2d7b6f1e0c11"
 
 @pytest.fixture
 def vm_sku(synced_us, sandbox):
-    sandbox.configure(inventory_restrictions=[])  # reset() keeps run-time settings
+    sandbox.configure(
+        inventory_restrictions=[]
+    )  # no restriction at all (reset() restores the seed ones)
     return (
         Sku.objects.select_related("product")
         .filter(product__product_id="DZH318Z0BQ3Q", dynamic_attributes__armRegionName="eastus")

@@ -92,6 +92,30 @@ def test_invoice_perturbations_and_extra_lines(api, sb):
     assert len(others) == 2 and all(x["currency"] == "EUR" for x in others)
 
 
+def test_extra_lines_make_an_invoice_without_orders_to_bill(api, sb):
+    assert sb.generate_invoice() == []  # nothing ordered, nothing to bill
+    (invoice,) = sb.generate_invoice(extra_lines=3)
+    assert invoice["currencyCode"] == "USD"
+    lines = all_lines(api, invoice["invoiceDetails"][0]["links"]["self"]["uri"])
+    assert len(lines) == 3 and all(x["currency"] == "USD" for x in lines)
+    assert Decimal(str(invoice["totalCharges"])) == sum(
+        (Decimal(x["totalForCustomer"]) for x in lines), Decimal(0)
+    )
+    (eur,) = sb.generate_invoice(extra_lines=1, currency="EUR")
+    assert eur["currencyCode"] == "EUR"
+
+
+def test_reset_restores_run_time_settings(sb):
+    from partnercenter.sandbox.seed import default_restrictions
+
+    sb.configure(inventory_restrictions=[], access_token_lifetime=60)
+    sb.reset()
+    config = sb.config()
+    assert config["inventory_restrictions"] == default_restrictions()
+    assert config["access_token_lifetime"] == 3600
+    assert config["log_requests"] is False  # a start-up override stays
+
+
 def test_balance_and_summaries(api, sb):
     summary = api.get("/v1/invoices/summary").json()
     assert summary["currencyCode"] == "USD" and [d["invoiceType"] for d in summary["details"]] == [
