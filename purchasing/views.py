@@ -332,7 +332,9 @@ def _notifications_page(request):
     context = {
         "page_obj": page_obj,
         "show_all": show_all,
-        "unread_count": selectors.unread_notifications(request.user).count(),
+        "unread_count": selectors.unread_notifications(request.user).count()
+        if show_all
+        else page_obj.paginator.count,
     }
     template = (
         "purchasing/notifications.html#list" if request.htmx else "purchasing/notifications.html"

@@ -228,11 +228,13 @@ def test_duplicate_purchase_needs_audited_confirmation(world, sales_user, sandbo
 def test_approval_threshold_waits_for_finance_and_notifies(
     world, sales_user, finance_user, sandbox, settings
 ):
-    settings.PURCHASING_APPROVAL_THRESHOLDS = {"USD": "0"}
+    settings.PURCHASING_APPROVAL_THRESHOLDS = {"USD": "1000000"}
     line = add_line(world["contoso"], sales_user)
-    CartLine.objects.filter(pk=line.pk).update(unit_price="100.00", currency="USD")
+    # No price sheet synced: the total cannot be checked against the threshold, so a person must
+    # approve (priced carts above/below the threshold: tests/purchasing/test_prices.py).
     checkout = checkout_submit(cart_id=line.cart_id, user=sales_user)
     assert checkout.state == Checkout.State.AWAITING_APPROVAL
+    assert "no price in the price sheet" in Approval.objects.get().reasons[0]
     assert sandbox.stats()["checkouts_per_cart"] == {}
     approval = Approval.objects.get()
     with pytest.raises(PortalError):
