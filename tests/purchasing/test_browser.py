@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from purchasing.models import Checkout, Order
+from purchasing.models import CartLine, Checkout, Order
 from tests.conftest import browser_login
 from tests.purchasing.conftest import SUSE, WINDOWS, availability_titled
 
@@ -81,3 +81,52 @@ def test_reissued_catalog_id_is_caught_at_review(shop, page, sandbox):
     page.get_by_test_id("place-order").click()
     page.get_by_test_id("checkout-state").filter(has_text="Submitted").wait_for()
     assert Order.objects.get().lines.get().offer_id != availability_titled(SUSE).catalog_item_id
+
+
+def test_partner_cost_price_change_provisioning_and_bell(shop, page, sandbox, pc_user_connection):
+    """Prices from the sheet in the cart; a new sheet price caught at review and accepted; the
+    order shows its expected cost and provisioning status; a notification read from the bell."""
+    from django.core.management import call_command
+
+    from catalog.models import PriceSheetEntry
+    from purchasing.models import Notification
+
+    call_command("sync_price_sheets", "--market", "US", "--view", "software")
+    customer = shop["contoso"]
+    browser_login(page, "sally")
+    _add(page, customer, SUSE, 2)
+    page.wait_for_url(re.compile(rf"/cart/{customer.pk}/$"))
+    line = CartLine.objects.get()
+    unit = line.unit_price
+    assert f"{unit * 2:,.2f}" in page.get_by_test_id("line-total").first.inner_text()
+    assert "effective" in page.get_by_test_id("unit-price").first.inner_text()
+    page.screenshot(path="var/purchasing-cart-prices.png", full_page=True)
+    PriceSheetEntry.objects.filter(
+        product_id=line.product_id, sku_id=line.sku_id, term_duration=line.term_duration
+    ).update(unit_price=unit + 5)
+    page.goto(f"/cart/{customer.pk}/review/")
+    assert "the price changed from" in page.get_by_test_id("line-change").inner_text()
+    assert page.get_by_test_id("place-order").is_disabled()
+    page.screenshot(path="var/purchasing-review-price-change.png", full_page=True)
+    page.get_by_test_id("accept-changes").click()
+    page.wait_for_url(re.compile("/review/$"))
+    assert f"{(unit + 5) * 2:,.2f}" in page.get_by_test_id("review-total").inner_text()
+    page.get_by_test_id("place-order").click()
+    page.get_by_test_id("checkout-state").filter(has_text="Submitted").wait_for()
+    order = Order.objects.get()
+    page.goto(f"/orders/{order.pk}/")
+    page.get_by_test_id("refresh-provisioning").click()
+    page.get_by_test_id("line-provisioning").filter(has_text="Fulfilled").wait_for()
+    assert f"{(unit + 5) * 2:,.2f}" in page.get_by_test_id("order-total").inner_text()
+    page.screenshot(path="var/purchasing-order-prices.png", full_page=True)
+
+    Notification.objects.create(recipient=line.cart.created_by, url=f"/orders/{order.pk}/",
+                                message=f"Order {order} needs a look")  # fmt: skip
+    page.goto("/")
+    assert page.locator("#notification-count").inner_text() == "1"
+    page.get_by_test_id("bell").click()
+    page.wait_for_url(re.compile("/notifications/$"))
+    page.screenshot(path="var/purchasing-notifications.png", full_page=True)
+    page.get_by_test_id("mark-read").click()
+    page.get_by_text("Nothing unread").wait_for()
+    assert page.locator("#notification-count").is_hidden()
