@@ -387,10 +387,11 @@ def orders(request):
         return csv_response(
             "orders.csv",
             ["order id", "alternate id", "customer", "created", "billing cycle", "currency",
-             "status", "sync", "source", "lines", "placed by"],
+             "status", "sync", "source", "lines", "expected cost", "placed by"],
             (
                 [o.pc_order_id, o.alternate_id, o.customer.company_name, o.created_at.isoformat(),
                  o.billing_cycle, o.currency, o.status, o.sync_state, o.source, o.line_count,
+                 "" if o.total_price is None else str(o.total_price),
                  o.placed_by.get_username() if o.placed_by else ""]
                 for o in qs.iterator(chunk_size=500)
             ),

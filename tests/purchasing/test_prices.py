@@ -82,6 +82,10 @@ def test_partner_cost_on_cart_review_and_order(priced, sales_user, sales_client)
 
     page = sales_client.get(f"/orders/{order_line.order_id}/").content.decode()
     assert fmt(unit) in page and fmt(unit * 2) in page and "Expected partner cost" in page
+    listing = sales_client.get("/orders/", {"sort": "-total"}).content.decode()
+    assert fmt(unit * 2) in listing
+    csv = b"".join(sales_client.get("/orders/", {"format": "csv"}).streaming_content).decode()
+    assert "expected cost" in csv.splitlines()[0] and str(unit * 2) in csv
 
 
 def test_no_price_in_the_sheet_is_said_never_invented(priced, sales_user, sales_client):
