@@ -2,7 +2,7 @@
 
 Apps register a callable ``panel(request) -> dict | None`` with ``register(role, panel)``; the
 dashboard shows the panels of every role the user holds. A panel dict has ``title``, ``template``
-and any context its template needs.
+and any context its template needs; the template reads it as ``panel.<key>``.
 """
 
 from __future__ import annotations
