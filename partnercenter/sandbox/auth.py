@@ -14,7 +14,9 @@ import hashlib
 import html
 import json
 import secrets
+import threading
 import uuid
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 import jwt
@@ -44,6 +46,24 @@ def _b64(data: dict) -> str:
 
 def _encode(sb: Sandbox, claims: dict) -> str:
     return jwt.encode(claims, signing_key(sb), algorithm="HS256", headers={"kid": "sandbox"})
+
+
+_DECODED: OrderedDict[tuple, dict] = OrderedDict()  # (key, token, audience) -> claims
+_DECODED_LOCK = threading.Lock()
+
+
+def _decode_cached(sb: Sandbox, token: str, audience: list[str]) -> dict:
+    """``_decode`` for bearer tokens, remembered: a client sends the same token many times."""
+    cache_key = (signing_key(sb), token, tuple(audience))
+    with _DECODED_LOCK:
+        claims = _DECODED.get(cache_key)
+    if claims is None:
+        claims = _decode(sb, token, audience)  # raises for a bad token: never cached
+        with _DECODED_LOCK:
+            _DECODED[cache_key] = claims
+            while len(_DECODED) > 512:
+                _DECODED.popitem(last=False)
+    return dict(claims)
 
 
 def _decode(sb: Sandbox, token: str, audience: list[str] | None = None) -> dict:
@@ -388,7 +408,7 @@ def authenticate() -> dict:
     if not header.lower().startswith("bearer ") or not header[7:].strip():
         raise ApiError(401, 800001, "Partner Token missing in request context.")
     try:
-        claims = _decode(sb, header[7:].strip(), audience=[PC_RESOURCE, PRICING_RESOURCE])
+        claims = _decode_cached(sb, header[7:].strip(), [PC_RESOURCE, PRICING_RESOURCE])
     except jwt.PyJWTError as exc:
         raise ApiError(401, 400, f"Access denied: the bearer token is not valid ({exc}).") from exc
     if claims.get("tid") != sb.settings.tenant_id or claims.get("appid") != sb.settings.client_id:

@@ -8,6 +8,8 @@ segment, reservation scope, catalog generation), so ``reissue`` just bumps the g
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from decimal import Decimal
 from itertools import chain
 from typing import Any
@@ -255,6 +257,7 @@ def ensure_catalog(store: Store, size: int, seed: int) -> None:
     wanted = {"size": size, "seed": seed, "version": 2}
     if store.meta("catalog") == wanted:
         return
+    forget_cached_skus()
     with store.transaction() as db:
         for table in ("products", "product_views", "skus"):
             db.execute(f"DELETE FROM {table}")
@@ -285,23 +288,51 @@ def get_product(product_id: str) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
+# The catalog never changes after start-up, and a sync reads each product's SKUs, then each SKU
+# again for its availabilities: recently read SKUs are kept parsed (treat them as read-only).
+_SKU_CACHE: OrderedDict[tuple[str, str, str], dict] = OrderedDict()
+_SKU_CACHE_SIZE = 4096
+_SKU_LOCK = threading.Lock()
+
+
+def _remember_skus(store_path: str, skus: list[dict]) -> None:
+    with _SKU_LOCK:
+        for sku in skus:
+            _SKU_CACHE[(store_path, sku["productId"].lower(), sku["id"].lower())] = sku
+        while len(_SKU_CACHE) > _SKU_CACHE_SIZE:
+            _SKU_CACHE.popitem(last=False)
+
+
+def forget_cached_skus() -> None:
+    with _SKU_LOCK:
+        _SKU_CACHE.clear()
+
+
 def get_sku(product_id: str, sku_id: str) -> dict | None:
-    row = (
-        sandbox()
-        .store.db.execute(
-            "SELECT body FROM skus WHERE product_id = ? COLLATE NOCASE AND id = ? COLLATE NOCASE",
-            (product_id, sku_id),
-        )
-        .fetchone()
-    )
-    return json.loads(row[0]) if row else None
+    store = sandbox().store
+    with _SKU_LOCK:
+        cached = _SKU_CACHE.get((store.path, product_id.lower(), sku_id.lower()))
+    if cached is not None:
+        return cached
+    row = store.db.execute(
+        "SELECT body FROM skus WHERE product_id = ? COLLATE NOCASE AND id = ? COLLATE NOCASE",
+        (product_id, sku_id),
+    ).fetchone()
+    if not row:
+        return None
+    sku = json.loads(row[0])
+    _remember_skus(store.path, [sku])
+    return sku
 
 
 def list_skus(product_id: str) -> list[dict]:
-    rows = sandbox().store.db.execute(
+    store = sandbox().store
+    rows = store.db.execute(
         "SELECT body FROM skus WHERE product_id = ? COLLATE NOCASE ORDER BY rank", (product_id,)
     )
-    return [json.loads(r[0]) for r in rows]
+    skus = [json.loads(r[0]) for r in rows]
+    _remember_skus(store.path, skus)
+    return skus
 
 
 def all_skus():

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +30,22 @@ CREATE TABLE IF NOT EXISTS product_views (view TEXT NOT NULL, product_id TEXT NO
     PRIMARY KEY (view, product_id));
 CREATE TABLE IF NOT EXISTS skus (product_id TEXT NOT NULL, id TEXT NOT NULL, rank INTEGER NOT NULL,
     body TEXT NOT NULL, PRIMARY KEY (product_id, id));
+-- Look-ups compare ids case-insensitively: without these, each one scans the whole catalog.
+CREATE INDEX IF NOT EXISTS products_nocase ON products (id COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS skus_nocase ON skus (product_id COLLATE NOCASE, id COLLATE NOCASE);
 """
+_MISSING = object()
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class _Lease:
+    """A pooled connection lent to one thread; back in the pool when the thread's locals go."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection, pool: deque):
+        self.conn = conn
+        weakref.finalize(self, pool.append, conn)
 
 
 class Store:
@@ -37,18 +54,32 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._pool: deque[sqlite3.Connection] = deque()  # idle connections
         self.write_lock = threading.RLock()
+        # Scalar metadata (clock offset, catalog generation, signing key, ...) is read on every
+        # request: it is cached, and every write transaction's end empties the cache (a reader
+        # that raced a writer does not store what it read: see ``_meta_version``).
+        self._meta_cache: dict[str, Any] = {}
+        self._meta_lock = threading.Lock()
+        self._meta_version = 0
         self.db.executescript(SCHEMA)
 
     @property
     def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+        """This thread's connection. The server runs each connection in a new thread, so
+        connections are pooled: a thread borrows one and it goes back when the thread ends."""
+        lease = getattr(self._local, "lease", None)
+        if lease is None:
+            try:
+                conn = self._pool.pop()
+            except IndexError:
+                conn = sqlite3.connect(
+                    self.path, timeout=30, isolation_level=None, check_same_thread=False
+                )
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            lease = self._local.lease = _Lease(conn, self._pool)
+        return lease.conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -69,11 +100,31 @@ class Store:
                     self.db.execute("COMMIT")
             finally:
                 self._local.depth = depth
+                if depth == 0:
+                    self._forget_meta()
+
+    def _forget_meta(self) -> None:
+        with self._meta_lock:
+            self._meta_version += 1
+            self._meta_cache.clear()
 
     # -- meta ----------------------------------------------------------------------------------
     def meta(self, key: str, default: Any = None) -> Any:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        if getattr(self._local, "depth", 0):  # inside a write transaction: see its own writes
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            value = json.loads(row[0]) if row else None
+            return default if value is None else value
+        with self._meta_lock:
+            value = self._meta_cache.get(key, _MISSING)
+            version = self._meta_version
+        if value is _MISSING:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            value = json.loads(row[0]) if row else None
+            if isinstance(value, _SCALARS):  # never share a mutable dict or list
+                with self._meta_lock:
+                    if self._meta_version == version:
+                        self._meta_cache[key] = value
+        return default if value is None else value
 
     def set_meta(self, key: str, value: Any) -> None:
         with self.transaction() as db:

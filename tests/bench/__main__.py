@@ -24,6 +24,7 @@ class BenchEnv:
         from partnercenter.sandbox.testing import SandboxServer
 
         path = Path(tempfile.mkdtemp(dir=self.workdir, prefix="sandbox-"))
+        options.setdefault("log_requests", False)  # a log line per request is not what we measure
         with SandboxServer(path, **options) as server:
             settings.PARTNER_CENTER_API_URL = server.base_url
             settings.PARTNER_CENTER_AUTHORITY = server.authority
