@@ -165,13 +165,15 @@ def _catalog_sync_run(client, result: SyncResult, views, workers, kind, on_progr
     now = timezone.now()
 
     def fetch(pid: str) -> tuple[str, list[tuple[dict, list[dict]]]]:
+        # Only the JSON is stored: raw items skip the client's models (one call per SKU).
         out = []
-        for sku in client.list_skus(pid, country, target_segment=segment):
-            avails = [
-                a.raw
-                for a in client.list_availabilities(pid, sku.id, country, target_segment=segment)
-            ]
-            out.append((sku.raw, avails))
+        for sku in client.list_skus(pid, country, target_segment=segment, raw=True):
+            avails = list(
+                client.list_availabilities(
+                    pid, str(sku.get("id") or ""), country, target_segment=segment, raw=True
+                )
+            )
+            out.append((sku, avails))
         return pid, out
 
     done = 0

@@ -12,7 +12,7 @@ import requests
 from . import errors
 from .auth import MsalAuth, SignedInUser, TokenCacheStore
 from .clouds import CLOUDS, PRICING_RESOURCE
-from .http import Transport
+from .http import PartnerCenterSession, Transport
 from .models import (
     Availability,
     Cart,
@@ -39,6 +39,13 @@ from .models.pricesheet import iter_price_sheet
 from .paging import CONTINUATION_HEADER, iter_items, iter_pages, read_json
 
 LineItemInput = CartLineItem | Mapping[str, Any]
+
+
+def _as_is(item: Any) -> Any:
+    """For ``raw=True`` lists: the item must still be a JSON object."""
+    if not isinstance(item, dict):
+        raise errors.InvalidResponse(f"Expected a JSON object, got {type(item).__name__}")
+    return item
 
 
 def _seg(value: str) -> str:
@@ -84,7 +91,7 @@ class Client:
             is_real = self.base_url.lower() == defaults.api_url.lower()
             pricing_base_url = defaults.pricing_url if is_real else self.base_url
         self.pricing_base_url = pricing_base_url.rstrip("/")
-        self.session = session or requests.Session()
+        self.session = session or PartnerCenterSession()
         self.pricing_scopes = list(pricing_scopes or [f"{PRICING_RESOURCE}/user_impersonation"])
         if auth is None:
             if not (client_id and client_secret and (authority or tenant_id)):
@@ -293,11 +300,13 @@ class Client:
         target_segment: str | None = None,
         reservation_scope: str | None = None,
         correlation_id: str | None = None,
+        raw: bool = False,
     ) -> Iterator[Sku]:
+        """``raw=True`` yields the JSON objects as received (a sync that stores ``raw`` anyway)."""
         params = self._catalog_params(country, target_segment, reservation_scope)
         return self._list(
             f"/products/{_seg(product_id)}/skus",
-            Sku.from_json,
+            _as_is if raw else Sku.from_json,
             params=params,
             correlation_id=correlation_id,
         )
@@ -321,11 +330,17 @@ class Client:
         target_segment: str | None = None,
         reservation_scope: str | None = None,
         correlation_id: str | None = None,
+        raw: bool = False,
     ) -> Iterator[Availability]:
+        """``raw=True`` yields the JSON objects as received (one call per SKU in a catalog sync:
+        skipping the nested product/SKU models saves a good part of the client's time)."""
         params = self._catalog_params(country, target_segment, reservation_scope)
         path = f"/products/{_seg(product_id)}/skus/{_seg(sku_id)}/availabilities"
         return self._list(
-            path, Availability.from_json, params=params, correlation_id=correlation_id
+            path,
+            _as_is if raw else Availability.from_json,
+            params=params,
+            correlation_id=correlation_id,
         )
 
     def get_availability(

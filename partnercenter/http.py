@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import os
 import random
 import time
 import uuid
@@ -31,6 +32,55 @@ USER_AGENT = "partner-portal-partnercenter/1.0"
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def _no_auth(request: Any) -> Any:
+    return request
+
+
+class PartnerCenterSession(requests.Session):
+    """A ``requests.Session`` that reads the environment (proxy variables, ``~/.netrc``) once per
+    host instead of on every call: a catalog sync or a line import makes tens of thousands of
+    calls, and scanning ``os.environ`` and the file system for each was a sizeable share of the
+    client's time. Behaviour is otherwise that of ``requests.Session`` (``trust_env`` honoured)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._env_proxies: dict[tuple[str, str | None], dict[str, str]] = {}
+        self._netrc: dict[str, Any] = {}
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        if self.trust_env and not request.auth and not self.auth:
+            host = urlsplit(request.url).netloc
+            if host not in self._netrc:
+                self._netrc[host] = requests.utils.get_netrc_auth(request.url)
+            request.auth = self._netrc[host] or _no_auth
+        return super().prepare_request(request)
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[override]
+        if self.trust_env:
+            no_proxy = proxies.get("no_proxy") if proxies is not None else None
+            parts = urlsplit(url)
+            key = (f"{parts.scheme}://{parts.netloc}", no_proxy)
+            env_proxies = self._env_proxies.get(key)
+            if env_proxies is None:
+                env_proxies = requests.utils.get_environ_proxies(url, no_proxy=no_proxy)
+                self._env_proxies[key] = env_proxies
+            if proxies is None:
+                proxies = {}
+            for k, v in env_proxies.items():
+                proxies.setdefault(k, v)
+            if verify is True or verify is None:
+                verify = (
+                    os.environ.get("REQUESTS_CA_BUNDLE")
+                    or os.environ.get("CURL_CA_BUNDLE")
+                    or verify
+                )
+        proxies = requests.sessions.merge_setting(proxies, self.proxies)
+        stream = requests.sessions.merge_setting(stream, self.stream)
+        verify = requests.sessions.merge_setting(verify, self.verify)
+        cert = requests.sessions.merge_setting(cert, self.cert)
+        return {"proxies": proxies, "stream": stream, "verify": verify, "cert": cert}
 
 
 class Transport:

@@ -448,3 +448,30 @@ def test_file_token_cache_store_roundtrip(tmp_path):
     store.save('{"a": 1}')
     assert store.load() == '{"a": 1}'
     assert (tmp_path / "cache.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_session_reads_the_environment_once_per_host(monkeypatch):
+    """Proxy variables and ~/.netrc are honoured as by requests, but read once per host."""
+    import requests
+
+    from partnercenter.http import PartnerCenterSession
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    reads = []
+    real = requests.utils.get_environ_proxies
+    monkeypatch.setattr(requests.utils, "get_environ_proxies",
+                        lambda url, no_proxy=None: reads.append(url) or real(url, no_proxy))  # fmt: skip
+    ours, plain = PartnerCenterSession(), requests.Session()
+    for url in ("https://api.partnercenter.microsoft.com/v1/customers",
+                "https://api.partnercenter.microsoft.com/v1/invoices", "http://127.0.0.1:8765/v1/x"):  # fmt: skip
+        assert ours.merge_environment_settings(url, {}, None, None, None) == (
+            plain.merge_environment_settings(url, {}, None, None, None)
+        )
+    assert (
+        ours.merge_environment_settings(
+            "https://api.partnercenter.microsoft.com/v1/orders", {}, None, None, None
+        )["proxies"]["https"]
+        == "http://proxy.example:3128"
+    )
+    assert len(reads) == 2  # ours: once per host (requests' own session reads it every time)
