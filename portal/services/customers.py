@@ -101,6 +101,19 @@ def pc_error_message(exc: PartnerCenterError, doing: str) -> str:
     return f"{head} ({', '.join(ids)})" if ids else head
 
 
+def _pc_uuid(value, what: str) -> uuid.UUID:
+    """The GUID id of a Partner Center record; a malformed one is an invalid response (nothing is
+    written from a list that holds it)."""
+    try:
+        return uuid.UUID(str(value)) if isinstance(value, str) else uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        from partnercenter.errors import InvalidResponse
+
+        raise InvalidResponse(
+            f"Partner Center returned {what} without a valid id ({str(value)[:40]!r})"
+        ) from None
+
+
 def _customer_fields(pc) -> dict:
     profile = pc.company_profile
     billing = pc.billing_profile
@@ -128,13 +141,25 @@ def customer_sync_all(*, actor=None) -> SyncResult:
     fetched: dict[uuid.UUID, dict] = {}
     try:
         for pc in client.list_customers():
-            fetched[uuid.UUID(pc.id)] = _customer_fields(pc)
+            fetched[_pc_uuid(pc.id, "a customer")] = _customer_fields(pc)
             if len(fetched) % 50 == 0:
                 sync_progress(
                     kind=CUSTOMERS_KIND, done=len(fetched), message=f"Read {len(fetched)} customers"
                 )
     except PartnerCenterError as exc:
         message = pc_error_message(exc, "reading customers")
+        sync_fail(kind=CUSTOMERS_KIND, error=message)
+        audit_record(
+            actor=actor, action="customers.sync_failed", summary=message[:255], error=message
+        )
+        raise PartnerCenterUnavailable(message) from exc
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        # A record the client could not make sense of (fields of the wrong type or missing).
+        logger.exception("Unreadable customer record from Partner Center")
+        message = (
+            "Partner Center returned a customer record the portal cannot read "
+            f"({type(exc).__name__}: {str(exc)[:120]}); nothing was changed."
+        )
         sync_fail(kind=CUSTOMERS_KIND, error=message)
         audit_record(
             actor=actor, action="customers.sync_failed", summary=message[:255], error=message
@@ -222,6 +247,8 @@ def subscription_sync_customer(*, customer: Customer, actor=None) -> SyncResult:
     sync_begin(kind=kind, message=f"Reading the subscriptions of {customer.company_name}")
     try:
         pcs = list(client.list_subscriptions(str(customer.tenant_id)))
+        for pc in pcs:
+            _pc_uuid(pc.id, "a subscription")
     except PartnerCenterError as exc:
         message = pc_error_message(exc, f"reading the subscriptions of {customer.company_name}")
         sync_fail(kind=kind, error=message)
