@@ -145,20 +145,40 @@ def test_every_sync_fails_cleanly_on_every_malformed_response(sync, mirrored, ba
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(
-        st.sampled_from(["id", "items", "totalCount", "links", "companyProfile", "status",
-                         "creationDate", "lineItems", "amount", "currencyCode", "next", "x"]),
-        children, max_size=5),  # fmt: skip
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "items",
+                    "totalCount",
+                    "links",
+                    "companyProfile",
+                    "status",
+                    "creationDate",
+                    "lineItems",
+                    "amount",
+                    "currencyCode",
+                    "next",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=20,
 )
 PAGES = st.one_of(
     JSON,
     st.fixed_dictionaries({"totalCount": JSON, "items": st.lists(JSON, max_size=5)}),
     st.fixed_dictionaries(
-        {"totalCount": st.integers(), "items": st.lists(st.dictionaries(st.text(max_size=8), JSON,
-                                                                          max_size=4), max_size=5)}
-    ),  # fmt: skip
+        {
+            "totalCount": st.integers(),
+            "items": st.lists(st.dictionaries(st.text(max_size=8), JSON, max_size=4), max_size=5),
+        }
+    ),
 )
 
 
