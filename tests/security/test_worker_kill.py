@@ -1,0 +1,133 @@
+"""A real Celery worker process (``celery -A portal worker``, Redis broker, the file SQLite test
+database) is killed with SIGKILL in the middle of an invoice line import and started again: the
+message comes back (acks_late + reject_on_worker_lost), the new run resumes from the last committed
+page, and the import finishes with every line exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def _worker(env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "solo", "-c", "1",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def _wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_sigkill_mid_import_then_restart_finishes_exactly_once(
+    sandbox, pc_user_connection, redis_url, tmp_path
+):
+    import redis
+    from celery import Celery
+
+    from billing.models import Invoice, InvoiceLineItem, LineImport
+    from billing.services.invoices import invoice_sync_all
+    from billing.services.lines import line_import_start
+    from portal.partner_center import get_client
+
+    redis.Redis.from_url(redis_url).flushdb()
+    sandbox.generate_invoice(currency="USD", extra_lines=60)
+    invoice_sync_all(queue_statements=False)
+    client = get_client()
+
+    def count(inv):
+        return sum(
+            len(page.items)
+            for page in client.iter_invoice_line_item_pages(
+                inv.invoice_id, provider="onetime", line_item_type="billinglineitems",
+                page_size=2000, raw=True,
+            )
+        )  # fmt: skip
+
+    invoice, expected = max(
+        ((inv, count(inv)) for inv in Invoice.objects.all()), key=lambda x: x[1]
+    )
+    page_size = max(1, expected // 10)
+    assert expected >= 10
+    imp = line_import_start(invoice=invoice, queue=False)
+    # Each line-item page takes 0.7 s, so the import is mid-way when the worker is killed.
+    sandbox.add_fault("latency", path="/v1/invoices/*/lineitems*", delay=0.7, count=1000)
+
+    db = connection.settings_dict["NAME"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARTNER_CENTER_", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.security.worker_settings",
+        DEBUG="true",
+        SECRET_KEY=django_settings.SECRET_KEY,
+        DATABASE_URL=f"sqlite:///{db}",
+        REDIS_URL=redis_url,
+        PORTAL_VAR_DIR=str(tmp_path / "var"),
+        PARTNER_CENTER_API_URL=sandbox.base_url,
+        PARTNER_CENTER_AUTHORITY=sandbox.authority,
+        PARTNER_CENTER_TENANT_ID=sandbox.tenant_id,
+        PARTNER_CENTER_CLIENT_ID=sandbox.client_id,
+        PARTNER_CENTER_CLIENT_SECRET=sandbox.client_secret,
+        BILLING_IMPORT_PAGE_SIZE=str(page_size),
+        BILLING_IMPORT_STALE_SECONDS="5",
+        PYTHONUNBUFFERED="1",
+    )
+    log = tmp_path / "worker.log"
+    producer = Celery("producer", broker=redis_url)
+    producer.send_task("billing.tasks.import_invoice_lines", args=[imp.pk])
+    worker = _worker(env, log)
+    try:
+        _wait(
+            lambda: LineImport.objects.get(pk=imp.pk).pages_done >= 2,
+            60,
+            f"two committed pages (log: {log})",
+        )
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        killed = LineImport.objects.get(pk=imp.pk)
+        assert killed.state == LineImport.State.RUNNING and killed.rows_done < expected
+        # Wait past the stale window (production: visibility 1 h >> stale 120 s), then restart.
+        time.sleep(5.5)
+        worker = _worker(env, log)
+        done = _wait(
+            lambda: (
+                (i := LineImport.objects.get(pk=imp.pk)).state
+                in (LineImport.State.SUCCEEDED, LineImport.State.FAILED)
+                and i
+            ),
+            90,
+            f"the import to finish after the restart (log: {log})",
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        sandbox.clear_faults()
+    assert done.state == LineImport.State.SUCCEEDED, done.last_error
+    lines = InvoiceLineItem.objects.filter(invoice=invoice)
+    assert lines.count() == expected == done.rows_done
+    sequences = list(lines.values_list("sequence", flat=True))
+    assert len(set(sequences)) == len(sequences)  # nothing twice
+    assert killed.pages_done >= 2 and done.pages_done > killed.pages_done
+    text = log.read_text(errors="replace")
+    assert text.count("billing.tasks.import_invoice_lines") >= 2  # delivered to both workers
