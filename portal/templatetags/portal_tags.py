@@ -43,3 +43,12 @@ def query(context, **changes) -> str:
 @register.filter
 def has_role(user, role: str) -> bool:
     return _has_role(user, role)
+
+
+@register.simple_tag
+def sync_state_for(kind: str):
+    """``{% sync_state_for "orders" as state %}``: the SyncState of a job kind (or an empty one),
+    for pages whose view does not pass it (stale-data warning via includes/sync_status.html)."""
+    from portal.models import SyncState
+
+    return SyncState.objects.filter(kind=kind).first() or SyncState(kind=kind)
