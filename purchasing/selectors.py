@@ -69,7 +69,7 @@ def orders_filtered(params) -> tuple[QuerySet[Order], dict]:
     qs = Order.objects.select_related("customer", "placed_by").annotate(line_count=Count("lines"))
     filters: dict = {"errors": []}
     customer = (params.get("customer") or "").strip()
-    if customer.isdigit():
+    if customer.isdecimal() and len(customer) < 19:  # not '²' (isdigit), not 5000 digits
         qs = qs.filter(customer_id=int(customer))
         filters["customer"] = int(customer)
     cycle = params.get("cycle") or ""
@@ -117,7 +117,7 @@ def entitlements_filtered(params) -> tuple[QuerySet[Entitlement], dict]:
     qs = Entitlement.objects.select_related("customer", "order").prefetch_related("reservations")
     filters: dict = {"errors": []}
     customer = (params.get("customer") or "").strip()
-    if customer.isdigit():
+    if customer.isdecimal() and len(customer) < 19:  # not '²' (isdigit), not 5000 digits
         qs = qs.filter(customer_id=int(customer))
         filters["customer"] = int(customer)
     etype = params.get("type") or ""
@@ -126,14 +126,14 @@ def entitlements_filtered(params) -> tuple[QuerySet[Entitlement], dict]:
         filters["type"] = etype
     expiring = params.get("expiring") or ""
     if expiring:
-        if expiring.isdigit():
+        if expiring.isdecimal() and len(expiring) <= 5 and int(expiring) <= 36500:
             qs = qs.filter(
                 expiry_date__gte=timezone.now(),
                 expiry_date__lte=timezone.now() + timedelta(days=int(expiring)),
             )
             filters["expiring"] = expiring
         else:
-            filters["errors"].append("'Expiring within' must be a number of days.")
+            filters["errors"].append("'Expiring within' must be a number of days (up to 36500).")
     if params.get("inactive") != "1":
         qs = qs.filter(is_active=True)
     else:

@@ -34,7 +34,7 @@ def _redirect(request, url: str):
 @role_required(Role.SALES)
 def carts(request):
     customer_pk = request.GET.get("customer", "")
-    if customer_pk.isdigit():
+    if customer_pk.isdecimal() and len(customer_pk) < 19:
         return redirect("purchasing:cart", customer_pk=int(customer_pk))
     rows = selectors.open_carts()
     recent = Checkout.objects.select_related("customer", "requested_by").order_by("-created_at")[
