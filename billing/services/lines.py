@@ -4,7 +4,12 @@ Each page is written in its own transaction together with the ``LineImport`` res
 page's continuation token), so a crash loses at most the page in flight and the next run resumes
 right after the last committed page. Rows go in with one multi-row ``INSERT ... ON CONFLICT DO
 NOTHING`` per page on the line's natural key (invoice, provider, type, sequence): a re-import skips
-what it already has and never duplicates. Only one page is held in memory at a time.
+what it already has and never duplicates (PostgreSQL: ``COPY`` into a staging table, then the same
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING``). Only a couple of pages are held in memory.
+
+Speed: pages are fetched and JSON-decoded one page ahead in a helper thread (``prefetch``), as raw
+JSON (``iter_invoice_line_item_pages(raw=True)``), and turned into rows by ``raw_row_adapter``,
+which converts the 28 stored columns exactly as the client's models would, about 15x faster.
 """
 
 from __future__ import annotations

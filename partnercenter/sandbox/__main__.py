@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from partnercenter.sandbox.app import create_app
 from partnercenter.sandbox.faults import parse_spec
+from partnercenter.sandbox.server import KeepAliveRequestHandler
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -60,7 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.reissue_catalog_ids:
         with app.test_client() as c:
             c.post("/_sandbox/reissue-catalog-ids")
-    server = make_server(args.host, args.port, app, threaded=True)
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=KeepAliveRequestHandler
+    )
     logging.getLogger("partnercenter.sandbox").info(
         "Partner Center sandbox on http://%s:%d (state %s)", args.host, server.port, args.state
     )
