@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.purchasing.conftest import world  # noqa: F401  (fixture)
 from tests.security.test_malformed_partner_center import (  # noqa: F401  (fixture)
     SYNCS,
     data_fingerprint,
