@@ -131,3 +131,52 @@ def test_sigkill_mid_import_then_restart_finishes_exactly_once(
     assert killed.pages_done >= 2 and done.pages_done > killed.pages_done
     text = log.read_text(errors="replace")
     assert text.count("billing.tasks.import_invoice_lines") >= 2  # delivered to both workers
+
+
+def test_beat_sigkilled_and_restarted_keeps_scheduling(redis_url, tmp_path):
+    """``celery beat`` SIGKILLed and started again: its schedule file is still usable and it goes
+    on sending the periodic tasks (here: the heartbeat, every second, to Redis)."""
+    import redis
+
+    queue = redis.Redis.from_url(redis_url)
+    queue.flushdb()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARTNER_CENTER_", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.security.beat_settings",
+        DEBUG="true",
+        REDIS_URL=redis_url,
+        PORTAL_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'beat.sqlite3'}",
+    )
+    log = tmp_path / "beat.log"
+    schedule = tmp_path / "var" / "celerybeat-schedule"
+
+    def beat():
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "portal", "beat", "-l", "info",
+             "-s", str(schedule), "--max-interval", "1"],
+            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    process = beat()
+    try:
+        _wait(lambda: queue.llen("celery") >= 2, 30, f"two heartbeats (log: {log})")
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        sent_before_restart = queue.llen("celery")
+        process = beat()
+        _wait(
+            lambda: queue.llen("celery") >= sent_before_restart + 2,
+            30,
+            f"heartbeats after the restart (log: {log})",
+        )
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    text = log.read_text(errors="replace")
+    assert text.count("Sending due task heartbeat") >= 4
+    assert "Traceback" not in text
