@@ -5,6 +5,11 @@ to the field's annotation: ``Decimal`` (numbers or strings), aware UTC ``datetim
 7-digit fractions, naive = UTC, ``0001-01-01`` = None), ``int``/``bool`` (strings accepted), enums
 (case/underscore-insensitive; unknown values kept as ``str`` and reported to ``partnercenter.drift``),
 nested models, lists and dicts. Unknown keys are ignored; the whole object stays in ``raw``.
+
+Fields declared with ``required()`` (or ``json_field(..., required=True)``) are the ids the portal
+keys on: a record without one, or with one that is not a non-empty string, raises
+``InvalidResponse`` naming the resource and the JSON key (never a record with ``None``).
+``Model.check_required(data)`` applies the same check to a raw JSON object, for lean readers.
 """
 
 from __future__ import annotations
@@ -125,6 +130,13 @@ def parse_str(value: Any, field: str = "value") -> str | None:
     return str(value)
 
 
+def parse_id(value: Any, field: str = "value") -> str:
+    """A required id: a non-empty JSON string (numbers, objects, blanks are refused)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidResponse(f"{field} is not a valid id: {str(value)[:60]!r}")
+    return value
+
+
 def raw_field() -> Any:
     """The ``raw`` field: the JSON object as received (excluded from repr and equality)."""
     return dataclasses.field(default_factory=dict, repr=False, compare=False)
@@ -141,11 +153,54 @@ class Model:
     raw: dict[str, Any] = raw_field()
 
     @classmethod
-    def from_json(cls, data: Any) -> typing.Self:
+    def resource_name(cls) -> str:
+        """``OneTimeInvoiceLineItem`` -> ``one time invoice line item`` (for messages)."""
+        return re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
+
+    @classmethod
+    def check_required(cls, data: Any) -> None:
+        """Raise ``InvalidResponse`` unless ``data`` is a JSON object holding every required id
+        (the check ``from_json`` makes, without converting anything else)."""
         if not isinstance(data, dict):
             raise InvalidResponse(
                 f"Expected a JSON object for {cls.__name__}, got {type(data).__name__}"
             )
+        for _name, keys in cls._required():
+            value = None
+            for key in keys:
+                if key in data:
+                    value = data[key]
+                    break
+            if value is None or value == "":
+                raise InvalidResponse(f"Partner Center returned {cls._a()} without {keys[0]}")
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidResponse(
+                    f"Partner Center returned {cls._a()} whose {keys[0]} is not a valid id "
+                    f"({str(value)[:60]!r})"
+                )
+
+    @classmethod
+    def _a(cls) -> str:
+        name = cls.resource_name()
+        return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+    @classmethod
+    def from_json(cls, data: Any) -> typing.Self:
+        cls.check_required(data)
+        return cls._build(data)
+
+    @classmethod
+    def from_embedded_json(cls, data: Any) -> typing.Self:
+        """Like ``from_json`` without the required-id check: for a copy embedded in another
+        resource as context (e.g. an availability's ``product``), which the portal never keys on."""
+        if not isinstance(data, dict):
+            raise InvalidResponse(
+                f"Expected a JSON object for {cls.__name__}, got {type(data).__name__}"
+            )
+        return cls._build(data)
+
+    @classmethod
+    def _build(cls, data: dict[str, Any]) -> typing.Self:
         kwargs: dict[str, Any] = {}
         for name, keys, convert in cls._converters():
             for key in keys:
@@ -155,6 +210,19 @@ class Model:
                         kwargs[name] = convert(value, f"{cls.__name__}.{name}")
                     break
         return cls(raw=data, **kwargs)
+
+    @classmethod
+    def _required(cls) -> list[tuple[str, tuple[str, ...]]]:
+        required = cls.__dict__.get("_required_cache")
+        if required is None:
+            required = [
+                (f.name, tuple(keys))
+                for f in dataclasses.fields(cls)
+                if f.metadata.get("required")
+                for keys in [_keys(f)]
+            ]
+            type.__setattr__(cls, "_required_cache", required)
+        return required
 
     @classmethod
     def _converters(cls) -> list[tuple[str, tuple[str, ...], Any]]:
@@ -176,15 +244,18 @@ def _camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def _keys(f: dataclasses.Field) -> tuple[str, ...]:
+    keys = f.metadata.get("json") or (_camel(f.name),)
+    return (keys,) if isinstance(keys, str) else tuple(keys)
+
+
 def _build_converters(cls: type) -> list[tuple[str, tuple[str, ...], Any]]:
     hints = typing.get_type_hints(cls)
     result = []
     for f in dataclasses.fields(cls):
         if f.name == "raw":
             continue
-        keys = f.metadata.get("json") or (_camel(f.name),)
-        if isinstance(keys, str):
-            keys = (keys,)
+        keys = _keys(f)
         convert = f.metadata.get("parse") or _converter(hints[f.name])
         result.append((f.name, tuple(keys), convert))
     return result
@@ -236,15 +307,25 @@ def _converter(hint: Any) -> Any:
     raise TypeError(f"No converter for {hint!r}")
 
 
-def json_field(*keys: str, default: Any = None, parse: Any = None) -> Any:
-    """A dataclass field read from explicit JSON ``keys`` (first present wins)."""
+def json_field(*keys: str, default: Any = None, parse: Any = None, required: bool = False) -> Any:
+    """A dataclass field read from explicit JSON ``keys`` (first present wins); ``required``: an
+    id the record is refused without (see ``required()``)."""
     metadata: dict[str, Any] = {"json": keys}
+    if required:
+        metadata["required"] = True
+        parse = parse or parse_id
     if parse is not None:
         metadata["parse"] = parse
     if isinstance(default, list | dict):
         factory = type(default)
         return dataclasses.field(default_factory=factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
+
+
+def required() -> Any:
+    """A required id field (a non-empty string): a record without it raises ``InvalidResponse``
+    naming the resource and the key. The type stays ``str | None`` for keyword construction."""
+    return dataclasses.field(default=None, metadata={"required": True, "parse": parse_id})
 
 
 def many() -> Any:

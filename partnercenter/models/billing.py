@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ._base import Model, json_field, many, mapping, model
+from ._base import Model, json_field, many, mapping, model, required
 from .common import Link
 from .enums import BillingProvider, DocumentType, InvoiceLineItemType, InvoiceType
 
@@ -47,7 +47,7 @@ class InvoiceDetail(Model):
 
 @model
 class Invoice(Model):
-    id: str | None = None
+    id: str | None = required()
     invoice_date: datetime | None = None
     billing_period_start_date: datetime | None = None
     billing_period_end_date: datetime | None = None
@@ -77,7 +77,7 @@ class OneTimeInvoiceLineItem(Model):
     invoice_number: str | None = None
     mpn_id: str | None = None
     reseller_mpn_id: str | None = None
-    order_id: str | None = None
+    order_id: str | None = required()
     order_date: datetime | None = None
     product_id: str | None = None
     sku_id: str | None = None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import Model, json_field, many, mapping, model
+from ._base import Model, json_field, many, mapping, model, required
 from .common import CurrencyInfo, ItemType, Link, parse_currency
 from .enums import BillingCycle, Segment
 
 
 @model
 class Product(Model):
-    id: str | None = None
+    id: str | None = required()
     title: str | None = None
     description: str | None = None
     product_type: ItemType | None = None
@@ -28,7 +28,7 @@ class AttestationProperties(Model):
 
 @model
 class Sku(Model):
-    id: str | None = None
+    id: str | None = required()
     product_id: str | None = None
     title: str | None = None
     description: str | None = None
@@ -77,8 +77,11 @@ class Availability(Model):
     is_purchasable: bool | None = None
     is_renewable: bool | None = None
     terms: list[Term] = many()
-    product: Product | None = None
-    sku: Sku | None = None
+    # Embedded context (documentation examples elide them): not checked for their ids.
+    product: Product | None = json_field(
+        "product", parse=lambda value, field: Product.from_embedded_json(value)
+    )
+    sku: Sku | None = json_field("sku", parse=lambda value, field: Sku.from_embedded_json(value))
     renewal_instructions: list[dict[str, Any]] = many()
     links: dict[str, Link] = mapping()
 

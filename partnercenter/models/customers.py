@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import Model, many, mapping, model
+from ._base import Model, many, mapping, model, required
 from .common import Link
 from .enums import RelationshipToPartner
 
@@ -43,7 +43,7 @@ class CustomerBillingProfile(Model):
 
 @model
 class Customer(Model):
-    id: str | None = None
+    id: str | None = required()
     commerce_id: str | None = None
     company_profile: CustomerCompanyProfile | None = None
     billing_profile: CustomerBillingProfile | None = None

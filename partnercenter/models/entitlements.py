@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ._base import Model, json_field, many, mapping, model
+from ._base import Model, json_field, many, mapping, model, required
 from .common import Link
 from .enums import EntitlementType, ReservationScope
 
@@ -34,8 +34,8 @@ class Artifact(Model):
 @model
 class Entitlement(Model):
     reference_order: ReferenceOrder | None = None
-    product_id: str | None = None
-    sku_id: str | None = json_field("skuId", "skuID")
+    product_id: str | None = required()
+    sku_id: str | None = json_field("skuId", "skuID", required=True)
     quantity: int | None = None
     quantity_details: list[QuantityDetail] = many()
     entitlement_type: EntitlementType | str | None = None

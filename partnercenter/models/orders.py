@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ._base import Model, many, mapping, model
+from ._base import Model, many, mapping, model, required
 from .common import Link
 from .enums import (
     BillingCycle,
@@ -44,7 +44,7 @@ class OrderLineItem(Model):
 
 @model
 class Order(Model):
-    id: str | None = None
+    id: str | None = required()
     alternate_id: str | None = None
     reference_customer_id: str | None = None
     billing_cycle: BillingCycle | str | None = None

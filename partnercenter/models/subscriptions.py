@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ._base import Model, many, mapping, model
+from ._base import Model, many, mapping, model, required
 from .common import Link
 from .enums import BillingCycle, RegistrationState, SubscriptionBillingType, SubscriptionStatus
 
 
 @model
 class Subscription(Model):
-    id: str | None = None
+    id: str | None = required()
     offer_id: str | None = None
     entitlement_id: str | None = None
     offer_name: str | None = None
