@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from catalog.models import Availability, InventoryCheck, PriceSheetEntry, Product, Sku
+from partnercenter.models import Sku as PCSku
 from portal import progress
 from portal.audit import audit_record
 from portal.errors import PartnerCenterUnavailable, PortalError
@@ -166,13 +167,17 @@ def _catalog_sync_run(client, result: SyncResult, views, workers, kind, on_progr
 
     def fetch(pid: str) -> tuple[str, list[tuple[dict, list[dict]]]]:
         # Only the JSON is stored: raw items skip the client's models (one call per SKU).
+        # Raw items are checked for the ids the mirror keys on (InvalidResponse otherwise).
         out = []
         for sku in client.list_skus(pid, country, target_segment=segment, raw=True):
+            PCSku.check_required(sku)
             avails = list(
                 client.list_availabilities(
-                    pid, str(sku.get("id") or ""), country, target_segment=segment, raw=True
+                    pid, sku["id"], country, target_segment=segment, raw=True
                 )
             )
+            for avail in avails:
+                _check_availability(avail)
             out.append((sku, avails))
         return pid, out
 
@@ -195,6 +200,17 @@ def _catalog_sync_run(client, result: SyncResult, views, workers, kind, on_progr
         _upsert_batch(batch, products, product_views, result, seen_availability_ids, now)
     result.products = total
     _mark_vanished(result, views, seen_availability_ids)
+
+
+def _check_availability(doc: dict) -> None:
+    """A raw availability needs its id (the mirror keys on catalogItemId or product:sku:id)."""
+    from partnercenter.errors import InvalidResponse
+
+    value = doc.get("id")
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidResponse(
+            f"Partner Center returned an availability without a valid id ({str(value)[:60]!r})"
+        )
 
 
 def _upsert_batch(batch, products, product_views, result, seen_availability_ids, now) -> None:

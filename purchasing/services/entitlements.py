@@ -59,6 +59,9 @@ def entitlements_sync(*, customer: Customer | None = None) -> EntitlementSyncRes
     result = EntitlementSyncResult()
     client = get_client()
     try:
+        # Read everything first, then write it all in one transaction: a failed read (or a record
+        # the client refuses) leaves the mirror untouched.
+        fetched = []
         for index, cust in enumerate(customers, 1):
             items = list(client.list_entitlements(str(cust.tenant_id), show_expiry=True))
             details = {}
@@ -72,9 +75,12 @@ def entitlements_sync(*, customer: Customer | None = None) -> EntitlementSyncRes
                         details[artifact.resource_id] = client.get_reservation_details(
                             artifact.link
                         )
-            _apply(cust, items, details, result)
-            result.customers += 1
-            sync_progress(kind=kind, done=index, message=str(result))
+            fetched.append((cust, items, details))
+            sync_progress(kind=kind, done=index, message=f"Read {index} customer(s)")
+        with transaction.atomic():
+            for cust, items, details in fetched:
+                _apply(cust, items, details, result)
+                result.customers += 1
     except pc_errors.UserSignInRequired as exc:
         sync_fail(kind=kind, error=str(exc))
         raise PartnerCenterUnavailable(

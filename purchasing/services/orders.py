@@ -241,15 +241,21 @@ def orders_sync(
     result = SyncResult()
     client = get_client()
     try:
+        # Read every list first, then write them all in one transaction: a list that fails (or
+        # holds a record the client refuses) leaves the mirror untouched.
+        lists = []
         for index, cust in enumerate(customers, 1):
             pc_orders = list(
                 client.list_orders(str(cust.tenant_id), billing_type=billing_cycle or None)
             )
-            _apply_list(cust, pc_orders, billing_cycle, result)
-            result.customers += 1
-            sync_progress(kind=kind, done=index, message=str(result))
-            if progress:
-                progress(index, len(customers), result)
+            lists.append((cust, pc_orders))
+            sync_progress(kind=kind, done=index, message=f"Read the orders of {index} customer(s)")
+        with transaction.atomic():
+            for cust, pc_orders in lists:
+                _apply_list(cust, pc_orders, billing_cycle, result)
+                result.customers += 1
+                if progress:
+                    progress(result.customers, len(customers), result)
     except Exception as exc:
         sync_fail(kind=kind, error=str(exc))
         raise
