@@ -151,8 +151,10 @@ def raw_row_adapter() -> Callable:
 
     Same values as going through the client's ``OneTimeInvoiceLineItem``: the same JSON keys, money
     through ``parse_decimal`` (Decimal, stored as its text; bad money raises ``InvalidResponse``),
-    dates through ``parse_datetime`` (aware UTC, then adapted for the database), lines of another
-    billing provider blank (as the client's generic ``InvoiceLineItem``).
+    dates through ``parse_datetime`` (aware UTC, then adapted for the database), the model's
+    required ids checked (``check_required``: a line without ``orderId`` raises
+    ``InvalidResponse``), lines of another billing provider blank (as the client's generic
+    ``InvoiceLineItem``).
 
     It runs for every one of millions of lines, so it is one generated function (a tuple display
     of 28 column expressions, no loop), and repeated money and date texts are converted once."""
@@ -227,12 +229,14 @@ def raw_row_adapter() -> Callable:
         "    get = data.get\n"
         "    if not one_time(get('billingProvider')):\n"
         "        return (invoice_pk, provider, line_type, sequence) + blank\n"
+        "    check_required(data)\n"
         "    return (invoice_pk, provider, line_type, sequence,\n        "
         + ",\n        ".join(exprs)
         + ")\n"
     )
     namespace = {"to_str": to_str, "to_dec": to_dec, "to_dt": to_dt, "first": first,
-                 "one_time": one_time, "not_object": not_object, "blank": blank}  # fmt: skip
+                 "one_time": one_time, "not_object": not_object, "blank": blank,
+                 "check_required": OneTimeInvoiceLineItem.check_required}  # fmt: skip
     exec(compile(source, "<billing line adapter>", "exec"), namespace)  # our own generated text
     return namespace["adapt"]
 

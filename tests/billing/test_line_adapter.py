@@ -66,3 +66,13 @@ def test_bad_money_is_refused_like_the_models(lines):
         raw_row_adapter()(1, "onetime", "billinglineitems", 0, item)
     with pytest.raises(InvalidResponse):
         raw_row_adapter()(1, "onetime", "billinglineitems", 0, ["not", "an", "object"])
+
+
+@pytest.mark.parametrize("order_id", [None, "", 42, "   "])
+def test_a_line_without_an_order_id_is_refused_like_the_models(lines, order_id):
+    item = dict(lines[0], orderId=order_id)
+    with pytest.raises(InvalidResponse) as by_model:
+        parse_line_item(item)
+    with pytest.raises(InvalidResponse) as by_adapter:
+        raw_row_adapter()(1, "onetime", "billinglineitems", 0, item)
+    assert str(by_adapter.value) == str(by_model.value)
