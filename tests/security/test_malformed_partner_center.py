@@ -85,10 +85,6 @@ SYNCS = ["customers", "subscriptions", "catalog", "orders", "entitlements", "inv
 # taken without an error), "partial" (an earlier customer/page stays committed when a later one is
 # bad; the failure is recorded). Owners: catalog sync, billing import, purchasing syncs.
 KNOWN_GAPS = {
-    # The line import reads raw JSON (billing/services/lines.py, raw_row_adapter) and does not yet
-    # apply OneTimeInvoiceLineItem.check_required (orderId), so lines without one are stored.
-    ("invoice_lines", "missing_fields"): "accepts",
-    ("invoice_lines", "huge_page"): "accepts",
     # sync_invoices commits the (well-formed) invoice list, then the balance refresh fails.
     ("invoices", "huge_page"): "partial",
 }
