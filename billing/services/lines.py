@@ -313,6 +313,10 @@ def prefetch(iterator, depth: int = 2):
 # --- the import ---------------------------------------------------------------------------------
 
 
+LINE_PROVIDERS = frozenset({"onetime", "office", "azure"})
+LINE_TYPES = frozenset({"billinglineitems", "usagelineitems"})
+
+
 def line_import_start(
     *,
     invoice: Invoice,
@@ -326,9 +330,16 @@ def line_import_start(
 
     ``restart`` starts again from the first page (rows already stored are skipped, not
     duplicated); otherwise a failed or interrupted import resumes from its last committed page.
-    Raises ``PortalError`` when the import is already running.
+    Raises ``PortalError`` when the import is already running or the stream is not one Partner
+    Center has (provider ``onetime``/``office``/``azure``, type ``billinglineitems``/``usagelineitems``).
     """
     provider, line_item_type = norm_provider(provider), norm_line_type(line_item_type)
+    if provider not in LINE_PROVIDERS or line_item_type not in LINE_TYPES:
+        raise PortalError(
+            "Choose a line-item stream Partner Center has: provider onetime, office or azure, "
+            "and type billinglineitems or usagelineitems.",
+            code="invalid_stream",
+        )
     with transaction.atomic():
         imp, _ = LineImport.objects.select_for_update().get_or_create(
             invoice=invoice, provider=provider, line_item_type=line_item_type

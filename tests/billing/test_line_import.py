@@ -121,3 +121,20 @@ def test_line_page_query_count_does_not_grow(sandbox, finance_client):
             finance_client.get(f"/billing/invoices/{inv.invoice_id}/", {"per_page": 100})
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_unknown_line_stream_is_refused_with_a_message(finance_client):
+    from django.utils import timezone
+
+    invoice = Invoice.objects.create(
+        invoice_id="G000BAD01", currency="USD", synced_at=timezone.now()
+    )
+    response = finance_client.post(
+        f"/billing/invoices/{invoice.invoice_id}/import/",
+        {"provider": "x" * 5000, "type": "9" * 99},
+    )
+    assert response.status_code == 302
+    assert not LineImport.objects.exists()
+    page = finance_client.get(response["Location"]).content.decode()
+    assert "Choose a line-item stream Partner Center has" in page
