@@ -1,7 +1,7 @@
 """The one place the portal builds a Partner Center client from settings.
 
-Services call ``get_client()``; views never do. The App+User token cache is persisted by
-``portal.connection`` (see the enablement issue) and plugged in here when present.
+Services call ``get_client()``; views never do. The App+User token cache is persisted
+(encrypted) by ``portal.connection`` and plugged in here.
 """
 
 from __future__ import annotations
@@ -14,14 +14,9 @@ from django.conf import settings
 def get_client():
     """Return a ``partnercenter.Client`` configured from the ``PARTNER_CENTER_*`` settings."""
     from partnercenter import Client
+    from portal.connection import database_token_cache
 
-    token_cache = None
-    try:
-        from portal.connection import database_token_cache
-    except ImportError:  # connection storage not installed yet
-        pass
-    else:
-        token_cache = database_token_cache()
+    token_cache = database_token_cache()
     return Client(
         base_url=settings.PARTNER_CENTER_API_URL,
         authority=settings.PARTNER_CENTER_AUTHORITY,
