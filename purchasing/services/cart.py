@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from catalog.inventory import inventory_verdict
 from portal.audit import audit_record
 from portal.errors import PortalError
 from portal.models import AzureSubscription, Customer
@@ -51,34 +52,6 @@ class LineInput:
 def _ctx_get(context: dict, key: str) -> str:
     lowered = {str(k).lower(): v for k, v in (context or {}).items()}
     return str(lowered.get(key.lower(), "") or "").strip()
-
-
-def _inventory_passed(*, customer: Customer, sku, context: dict) -> bool:
-    """True when the latest inventory check for this customer/SKU/context passed."""
-    try:
-        from catalog.services import inventory_check_latest_passing
-    except ImportError:
-        inventory_check_latest_passing = None
-    if inventory_check_latest_passing is not None:
-        subscription_id = _ctx_get(context, "subscriptionId")
-        for kwargs in (
-            {"customer": customer, "sku": sku, "subscription_id": subscription_id},
-            {"customer": customer, "sku": sku, "context": context},
-            {"customer": customer, "sku": sku},
-        ):
-            try:
-                return bool(inventory_check_latest_passing(**kwargs))
-            except TypeError:
-                continue
-    from catalog.models import InventoryCheck
-
-    latest = (
-        InventoryCheck.objects.filter(customer=customer, sku=sku)
-        .exclude(state=InventoryCheck.State.PENDING)
-        .order_by("-requested_at", "-id")
-        .first()
-    )
-    return bool(latest and latest.passed)
 
 
 def line_problems(
@@ -141,17 +114,12 @@ def line_problems(
                 f"Subscription {subscription} is not registered for Azure reservations yet; an "
                 "administrator registers it on the customer's page (Registrations).",
             )
-    if (
-        check_inventory
-        and sku.needs_inventory_check
-        and "ctx_subscriptionid" not in errors
-        and not _inventory_passed(customer=customer, sku=sku, context=context)
-    ):
-        add(
-            "__all__",
-            "Run an inventory check for this SKU and subscription on the catalog page first: "
-            "Partner Center requires a passing check before this item can be bought.",
-        )
+    if check_inventory and sku.needs_inventory_check and "ctx_subscriptionid" not in errors:
+        # The line's provisioning context names the subscription; the check is keyed on its own
+        # inventory context (customer, azureSubscriptionId, the SKU's region).
+        verdict = inventory_verdict(customer=customer, sku=sku, subscription_id=subscription_id)
+        if not verdict.passed:
+            add("__all__", verdict.reason)
     return errors
 
 

@@ -29,12 +29,12 @@ SUSE = "SUSE Linux Enterprise Server Priority - 1-2 vCPU VM Support"
 WINDOWS = "Windows Server 2022 Standard - 2 Core License Pack - 1 year"
 
 
-def availability_titled(title: str, segment: str = "commercial"):
+def availability_titled(title: str, segment: str = "commercial", scope: str = ""):
     from catalog.models import Availability
 
     return (
         Availability.objects.select_related("sku__product")
-        .filter(country="US", sku__title=title, segment=segment)
+        .filter(country="US", sku__title=title, segment=segment, reservation_scope=scope)
         .first()
     )
 
@@ -42,7 +42,7 @@ def availability_titled(title: str, segment: str = "commercial"):
 def add_line(customer, user, title=SUSE, quantity=2, **extra):
     from purchasing.services.cart import LineInput, cart_add_line
 
-    availability = availability_titled(title)
+    availability = availability_titled(title, scope=extra.pop("scope", ""))
     terms = [t["duration"] for t in availability.terms]
     data = LineInput(
         quantity=quantity,
