@@ -222,6 +222,7 @@ class ReconClass(models.TextChoices):
     QUANTITY_MISMATCH = "quantity_mismatch", "Quantity mismatch"
     BILLED_NOT_ORDERED = "billed_not_ordered", "Billed, not ordered through the portal"
     ORDERED_NOT_BILLED = "ordered_not_billed", "Ordered, not billed"
+    NOT_COMPARABLE = "not_comparable", "Not comparable"
 
 
 MISMATCH_CLASSES = (ReconClass.AMOUNT_MISMATCH, ReconClass.QUANTITY_MISMATCH)

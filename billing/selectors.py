@@ -220,6 +220,7 @@ RECON_ORDER = [
     ReconClass.QUANTITY_MISMATCH,
     ReconClass.BILLED_NOT_ORDERED,
     ReconClass.ORDERED_NOT_BILLED,
+    ReconClass.NOT_COMPARABLE,
     ReconClass.MATCHED,
 ]
 

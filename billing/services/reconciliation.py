@@ -8,7 +8,10 @@ invoice line. Every line and every portal order line of the billing period ends 
   quantity, billed amount within the tolerance of the expected amount;
 - ``quantity_mismatch`` / ``amount_mismatch``: expected vs billed and the difference;
 - ``billed_not_ordered``: a line no portal order accounts for;
-- ``ordered_not_billed``: a portal one-time order line of the period that no line bills.
+- ``ordered_not_billed``: a portal one-time order line of the period that no line bills;
+- ``not_comparable``: the line and the order agree on quantity, but there is nothing to compare
+  the amount with (no expected price recorded on the order line, or no billed amount on the
+  line). It is counted apart and never adds to the matched totals: a missing price is not a match.
 
 **Expected** = the unit price recorded on the portal's order line x the quantity ordered, in the
 order's currency, before tax. **Billed** = the line's ``subtotal`` (after discounts, before tax).
@@ -40,7 +43,8 @@ from portal.errors import PortalError
 EXPECTED_MEANS = (
     "Expected = unit price recorded on the portal's order line times the quantity ordered, in the "
     "order's currency, before tax. Billed = the invoice line's subtotal (after discounts, "
-    "before tax)."
+    "before tax). Not comparable = quantities agree but there is no expected price (or no "
+    "billed amount) to compare; such lines are counted apart, never as matched."
 )
 CHUNK = 2000
 LINE_FIELDS = (
@@ -149,7 +153,13 @@ def _compare(invoice, line: dict, slot: _OrderLineSlot, tolerance: Decimal, how:
             shown = "none" if billed_qty is None else f"{billed_qty.normalize():f}"
             reasons.insert(0, f"billed quantity {shown} vs ordered {oline.quantity}")
         elif expected is None:
-            reasons.insert(0, "no expected price recorded on the order; quantities agree")
+            klass = ReconClass.NOT_COMPARABLE
+            reasons.insert(
+                0, "no expected price recorded on the portal's order line; quantities agree"
+            )
+        elif billed is None:
+            klass = ReconClass.NOT_COMPARABLE
+            reasons.insert(0, "the invoice line has no billed amount; quantities agree")
         elif diff is not None and abs(diff) > tolerance:
             klass = ReconClass.AMOUNT_MISMATCH
             reasons.insert(0, f"billed differs from expected by {diff.normalize():f} {currency}")
