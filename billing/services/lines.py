@@ -34,6 +34,7 @@ from portal.audit import audit_record
 from portal.errors import PortalError
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+from portal.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -366,9 +367,7 @@ def line_import_start(
             resume_from_row=imp.rows_done,
         )
         if queue:
-            from billing.tasks import import_invoice_lines
-
-            transaction.on_commit(lambda: import_invoice_lines.delay(imp.pk))
+            enqueue_on_commit("billing.tasks.import_invoice_lines", imp.pk)
     return imp
 
 

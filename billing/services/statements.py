@@ -27,6 +27,7 @@ from partnercenter.errors import (
 from portal.audit import audit_record
 from portal.errors import PortalError
 from portal.partner_center import get_client
+from portal.queue import enqueue_on_commit
 
 
 class StatementTransientError(PortalError):
@@ -80,9 +81,7 @@ def statement_request(*, invoice: Invoice, actor=None, queue: bool = True) -> St
                 summary=f"Statement PDF of {invoice.invoice_id} requested",
             )
         if queue:
-            from billing.tasks import download_statement
-
-            transaction.on_commit(lambda: download_statement.delay(statement.pk))
+            enqueue_on_commit("billing.tasks.download_statement", statement.pk)
     return statement
 
 

@@ -19,6 +19,7 @@ from portal.errors import PartnerCenterUnavailable, PortalError
 from portal.models import AzureSubscription, Customer
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
+from portal.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -364,8 +365,6 @@ def subscriptions_kind(customer: Customer) -> str:
 
 def customer_sync_enqueue(*, actor) -> None:
     """ "Sync now": mark the job running (the progress bar shows at once) and queue it."""
-    from portal.tasks import sync_customers
-
     state = sync_state(CUSTOMERS_KIND)
     if (
         state
@@ -376,13 +375,11 @@ def customer_sync_enqueue(*, actor) -> None:
         return  # already running: one sync at a time
     sync_begin(kind=CUSTOMERS_KIND, message="Queued")
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    transaction.on_commit(lambda: sync_customers.delay(actor_id))
+    enqueue_on_commit("portal.tasks.sync_customers", actor_id)
 
 
 def subscription_sync_enqueue(*, customer: Customer, actor) -> None:
-    from portal.tasks import sync_subscriptions
-
     sync_begin(kind=subscriptions_kind(customer), message="Queued")
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     tenant = str(customer.tenant_id)
-    transaction.on_commit(lambda: sync_subscriptions.delay(tenant, actor_id))
+    enqueue_on_commit("portal.tasks.sync_subscriptions", tenant, actor_id)

@@ -26,6 +26,7 @@ from portal.audit import audit_record
 from portal.errors import PortalError
 from portal.models import AzureSubscription, SubscriptionRegistration
 from portal.partner_center import get_client, new_operation_id
+from portal.queue import enqueue_on_commit
 from portal.services.customers import _map_registration_state, pc_error_message
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,7 @@ def lease() -> timedelta:
 
 
 def _queue_poll(registration_id: int, token: str, countdown: float = 0) -> None:
-    from portal.tasks import registration_poll
-
-    transaction.on_commit(
-        lambda: registration_poll.apply_async((registration_id, token), countdown=countdown)
-    )
+    enqueue_on_commit("portal.tasks.registration_poll", registration_id, token, countdown=countdown)
 
 
 def registration_start(

@@ -30,6 +30,7 @@ from django.utils import timezone
 from portal.audit import audit_record
 from portal.errors import NotAllowed, PortalError
 from portal.partner_center import get_client, new_operation_id
+from portal.queue import enqueue_on_commit
 from portal.roles import Role, has_role
 from purchasing.conf import approval_thresholds, conf
 from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order, OrderLine
@@ -612,8 +613,6 @@ def _mark_failed(checkout: Checkout, exc) -> Checkout:
 
 
 def _mark_unknown(checkout: Checkout, exc, *, ordered: bool = False) -> Checkout:
-    from purchasing import tasks
-
     message = (
         "Partner Center says this cart was already checked out; the portal is fetching the "
         "resulting orders."
@@ -638,7 +637,7 @@ def _mark_unknown(checkout: Checkout, exc, *, ordered: bool = False) -> Checkout
             error=str(exc),
             ms_request_id=checkout.ms_request_id,
         )
-        transaction.on_commit(lambda: tasks.checkout_reconcile_task.delay(checkout.pk))
+        enqueue_on_commit("purchasing.tasks.checkout_reconcile_task", checkout.pk)
     checkout.refresh_from_db()
     return checkout
 
@@ -653,7 +652,6 @@ def _order_group_for(pc_order, lines: list[CartLine]) -> str:
 
 def _record_result(checkout_id: int, result) -> Checkout:
     """Create the local orders and the final state in one transaction (idempotent)."""
-    from purchasing import tasks
     from purchasing.services.orders import order_record
 
     with transaction.atomic():
@@ -714,11 +712,8 @@ def _record_result(checkout_id: int, result) -> Checkout:
         )
         order_ids = [o.pk for o in orders]
         countdown = int(conf("PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN"))
-        transaction.on_commit(
-            lambda: [
-                tasks.order_confirm_task.apply_async((pk,), countdown=countdown) for pk in order_ids
-            ]
-        )
+        for pk in order_ids:
+            enqueue_on_commit("purchasing.tasks.order_confirm_task", pk, countdown=countdown)
     checkout.refresh_from_db()
     return checkout
 

@@ -1,0 +1,24 @@
+"""Queue Celery tasks from services by name.
+
+Tasks call services, so services name the task they queue instead of importing its module (the
+"services never import tasks" contract in pyproject.toml). The name is resolved through Celery's
+registry when the transaction commits: an unknown name fails loudly (``NotRegistered``).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from portal.celery import app
+
+
+def enqueue_on_commit(task: str, *args, countdown: float | None = None) -> None:
+    """Queue the task named ``task`` (e.g. ``"billing.tasks.import_invoice_lines"``) with
+    ``args`` once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: enqueue(task, *args, countdown=countdown))
+
+
+def enqueue(task: str, *args, countdown: float | None = None) -> None:
+    """Queue the task named ``task`` now."""
+    options = {"countdown": countdown} if countdown is not None else {}
+    app.signature(task, args=args).apply_async(**options)
