@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from portal import admin_staff  # noqa: F401  (registers the staff user editor)
 from portal.models import AuditEvent, Customer, StaffProfile
 from portal.roles import Role, has_role
 
@@ -14,24 +15,31 @@ admin.site.has_permission = _admins_only
 admin.site.site_header = "Partner Portal administration"
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows nobody edits by hand: Partner Center mirrors (the sync owns them) and the audit log."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
     list_display = ("company_name", "domain", "country", "currency", "is_active", "synced_at")
     list_filter = ("is_active", "country")
     search_fields = ("company_name", "domain", "tenant_id")
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor_name", "action", "object_type", "object_id", "summary")
     list_filter = ("action",)
     search_fields = ("summary", "object_id", "actor_name")
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # the audit log is append-only
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 admin.site.register(StaffProfile)

@@ -41,8 +41,30 @@ class StaffProfile(models.Model):
         return f"Profile of {self.user}"
 
 
+class AuditLogIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete an audit event."""
+
+
+# Deleting a user or customer sets the event's reference to NULL (the names stay in the row).
+_AUDIT_NULLABLE_REFERENCES = {"actor", "actor_id", "customer", "customer_id"}
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if set(kwargs) <= _AUDIT_NULLABLE_REFERENCES and all(v is None for v in kwargs.values()):
+            return super().update(**kwargs)
+        raise AuditLogIsAppendOnly("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+
 class AuditEvent(models.Model):
-    """An append-only record of who did what: purchases, registrations, settings changes."""
+    """An append-only record of who did what: purchases, registrations, settings changes.
+
+    Append-only below the admin too: saving an existing event, ``update()`` and ``delete()``
+    raise ``AuditLogIsAppendOnly``, and database triggers (migration 0006) refuse UPDATE/DELETE.
+    """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -56,12 +78,22 @@ class AuditEvent(models.Model):
     summary = models.CharField(max_length=255, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["action", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
 
 
 class SyncState(models.Model):

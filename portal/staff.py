@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from portal.audit import audit_record
 from portal.models import StaffProfile
-from portal.roles import Role
+from portal.roles import Role, user_roles
 
 
 @transaction.atomic
@@ -29,3 +30,23 @@ def staff_create_or_update(
     user.groups.set([Group.objects.get_or_create(name=r.value)[0] for r in roles])
     StaffProfile.objects.get_or_create(user=user)
     return user, created
+
+
+@transaction.atomic
+def staff_set_roles(*, user, roles: list[Role], actor) -> None:
+    """Give ``user`` exactly ``roles`` (admins also reach the Django admin); audited on change."""
+    before = sorted(r.value for r in user_roles(user))
+    after = sorted({Role(r).value for r in roles})
+    user.groups.set([Group.objects.get_or_create(name=r)[0] for r in after])
+    user.is_staff = Role.ADMIN.value in after or user.is_superuser
+    user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_portal_roles", None)
+    if before != after:
+        audit_record(
+            actor=actor,
+            action="staff.roles_changed",
+            obj=user,
+            summary=f"Roles of {user.get_username()}: {', '.join(after) or 'none'}",
+            before=before,
+            after=after,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -16,7 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def events(world):
     from portal.audit import audit_record
-    from portal.models import AuditEvent
 
     users, a, b = world["users"], world["a"], world["b"]
     audit_record(actor=users["sales"], action="cart.line_added", obj=world["line_a"], customer=a,
@@ -25,8 +25,9 @@ def events(world):
                  customer=b, summary="Checkout of Beta")  # fmt: skip
     audit_record(actor=users["finance"], action="approval.decided", customer=a,
                  summary="Approved, \"quoted\", comma")  # fmt: skip
-    old = audit_record(actor=None, action="registration.started", customer=a, summary="old one")
-    AuditEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    forty_days_ago = timezone.now() - timedelta(days=40)
+    with mock.patch("django.utils.timezone.now", return_value=forty_days_ago):
+        audit_record(actor=None, action="registration.started", customer=a, summary="old one")
     return world
 
 
