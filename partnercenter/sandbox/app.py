@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from partnercenter.sandbox import auth, billing, carts, catalog, control, customers, orders, seed
 from partnercenter.sandbox.common import SOURCE, ApiError
 from partnercenter.sandbox.config import Settings
+from partnercenter.sandbox.faults import AFTER, BEFORE
 from partnercenter.sandbox.state import Sandbox, sandbox
 from partnercenter.sandbox.store import Store
 
@@ -91,10 +92,14 @@ def _before():
 
 def _inject_faults(sb: Sandbox):
     for fault in sb.faults.draw(request.method, request.path):
+        if fault.kind in BEFORE:
+            sb.count(sb.fault_outcomes, f"before:{fault.kind}")
         if fault.kind == "latency":
             time.sleep(fault.delay)
         elif fault.kind == "slow_commit":
             g.slow_commit = fault.delay
+        elif fault.kind in AFTER:
+            g.after_fault = fault.kind  # applied in _after, once the request has been processed
         elif fault.kind == "429":
             resp = jsonify(
                 {
@@ -172,6 +177,15 @@ def _after(resp: Response) -> Response:
         sb.store.save_idempotent_result(
             g.idem_key, resp.status_code, kept, resp.get_data(), sb.now()
         )
+    committed = 200 <= resp.status_code < 300
+    if g.get("after_fault"):
+        # The work is done (and kept for a replay); only the answer is lost.
+        if committed:
+            sb.count(sb.fault_outcomes, f"after:{g.after_fault}")
+        if g.after_fault == "500_after":
+            resp = _api_error(ApiError(500, 800003, "Unexpected service error."))
+        else:
+            resp = _reset_connection()
     if not request.path.startswith("/_sandbox/"):
         resp.headers["MS-RequestId"] = g.get("request_id", "")
         resp.headers["MS-CorrelationId"] = g.get("correlation_id", "")
@@ -180,6 +194,8 @@ def _after(resp: Response) -> Response:
         if resp.mimetype == "application/json":
             resp.headers["Content-Type"] = "application/json; charset=utf-8"
     if g.get("slow_commit"):
+        if committed:
+            sb.count(sb.fault_outcomes, "after:slow_commit")
         time.sleep(g.slow_commit)
     if sb.settings.log_requests:
         took = (time.monotonic() - g.get("start", time.monotonic())) * 1000

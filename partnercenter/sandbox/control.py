@@ -146,6 +146,41 @@ def stats():
     return jsonify(sandbox().stats())
 
 
+@bp.get("/ledger")
+def ledger():
+    """Partner Center's own record, per customer: every cart (status, lines, checkouts) and every
+    order (with the cart it came from), oldest first; ``?customer_id=`` narrows it to one customer.
+    What was bought is read here, never from a client's own tables."""
+    sb = sandbox()
+    wanted = (request.args.get("customer_id") or "").lower()
+    with sb.stats_lock:
+        attempts, checkouts = dict(sb.checkout_attempts), dict(sb.checkouts)
+    out: dict[str, dict] = {}
+    for customer in sb.store.list("customer"):
+        if wanted and customer["id"].lower() != wanted:
+            continue
+        carts = [
+            {"id": cart["id"], "status": cart["status"], "created": cart["created"],
+             "lineItems": [_ledger_line(line) for line in cart["lineItems"]],
+             "checkoutAttempts": attempts.get(cart["id"].lower(), 0),
+             "checkouts": checkouts.get(cart["id"], 0)}
+            for cart in sb.store.list("cart", parent=customer["id"])
+        ]  # fmt: skip
+        orders = [
+            {"id": order["id"], "cartId": order.get("_cartId"), "created": order["creationDate"],
+             "billingCycle": order["billingCycle"],
+             "lineItems": [_ledger_line(line) for line in order["lineItems"]]}
+            for order in sb.store.list("order", parent=customer["id"])
+        ]  # fmt: skip
+        out[customer["id"]] = {"carts": carts, "orders": orders}
+    return jsonify({"now": sb.now(), "customers": out})
+
+
+def _ledger_line(line: dict) -> dict:
+    keys = ("catalogItemId", "offerId", "quantity", "termDuration", "provisioningContext")
+    return {key: line[key] for key in keys if key in line}
+
+
 @bp.post("/reset")
 def reset():
     """Forget all state (orders, carts, invoices, registrations, clock, run-time settings such as

@@ -1,5 +1,11 @@
 """Fault injection: latency, 429 (with Retry-After), 500/503, connection reset and slow commit,
-matched per path pattern + method with a probability and an optional count, from a seeded RNG."""
+matched per path pattern + method with a probability and an optional count, from a seeded RNG.
+
+``429``/``500``/``503``/``reset`` answer *before* the request is processed (nothing happened).
+``reset_after``/``500_after`` let the request be processed and committed (a POST/PUT's result is
+kept for a replay with the same MS-RequestId) and then lose the answer: the connection drops, or a
+500 comes back instead. ``slow_commit`` commits and answers late (a client with a shorter timeout
+never sees it)."""
 
 from __future__ import annotations
 
@@ -9,7 +15,10 @@ import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 
-KINDS = ("latency", "429", "500", "503", "reset", "slow_commit")
+KINDS = ("latency", "429", "500", "503", "reset", "slow_commit", "reset_after", "500_after")
+BEFORE = ("429", "500", "503", "reset")  # the request is never processed
+AFTER = ("reset_after", "500_after")  # processed and committed, then the answer is lost
+TERMINAL = BEFORE + AFTER  # at most one of these fires per request
 
 
 @dataclass
@@ -80,8 +89,7 @@ class Faults:
                     continue
                 if fault.probability < 1 and self.rng.random() >= fault.probability:
                     continue
-                terminal = fault.kind in ("429", "500", "503", "reset")
-                if terminal and any(f.kind in ("429", "500", "503", "reset") for f in fired):
+                if fault.kind in TERMINAL and any(f.kind in TERMINAL for f in fired):
                     continue
                 if fault.count is not None:
                     fault.count -= 1

@@ -32,6 +32,9 @@ class Sandbox:
         self.token_requests: Counter[str] = Counter()
         self.checkout_attempts: Counter[str] = Counter()
         self.checkouts: Counter[str] = Counter()
+        # Injected faults by outcome: "before:<kind>" (never processed) and "after:<kind>"
+        # (processed and committed, answer lost or late).
+        self.fault_outcomes: Counter[str] = Counter()
 
     # -- clock ---------------------------------------------------------------------------------
     def now(self) -> float:
@@ -78,6 +81,7 @@ class Sandbox:
                 "checkouts_per_cart": dict(self.checkouts),
                 "orders_per_cart": dict(orders_per_cart),
                 "calls_per_route": dict(self.calls),
+                "fault_outcomes": dict(self.fault_outcomes),
                 "orders": self.store.count("order"),
                 "carts": self.store.count("cart"),
             }

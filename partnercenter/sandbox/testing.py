@@ -186,6 +186,11 @@ class SandboxServer:
     def stats(self) -> dict:
         return self._control("GET", "stats")
 
+    def ledger(self, customer_id: str | None = None) -> dict:
+        """Every cart and order per customer, as the sandbox recorded them (see control.ledger)."""
+        query = f"?customer_id={customer_id}" if customer_id else ""
+        return self._control("GET", f"ledger{query}")
+
     def advance_clock(self, seconds: float) -> float:
         return self._control("POST", "clock", {"advance_seconds": seconds})["now"]
 

@@ -88,3 +88,71 @@ def test_faults_can_target_the_token_endpoint(api, sb):
 def test_bad_fault_spec_is_rejected(sb):
     with pytest.raises(RuntimeError, match="unknown fault kind"):
         sb.add_fault("explode")
+
+
+def _contoso_cart(api) -> str:
+    avail = first_availability(api, "DG7GMGF0DWTL", "0001", "US")
+    line = {"catalogItemId": avail["catalogItemId"], "quantity": 2, "billingCycle": "one_time",
+            "provisioningContext": {"note": "soak-7"}}  # fmt: skip
+    cart = api.post(f"/v1/customers/{CONTOSO}/carts", json={"lineItems": [line]}).json()
+    return cart["id"]
+
+
+def test_reset_after_commit_orders_loses_the_answer_and_replays(api, sb):
+    cart_id = _contoso_cart(api)
+    sb.add_fault("reset_after", path="/v1/customers/*/carts/*/checkout", method="POST", count=1)
+    checkout = f"/v1/customers/{CONTOSO}/carts/{cart_id}/checkout"
+    rid = str(uuid.uuid4())
+    with pytest.raises(requests.ConnectionError):
+        api.post(checkout, headers={"MS-RequestId": rid})
+    ledger = sb.ledger(CONTOSO)["customers"][CONTOSO]
+    bought = [o for o in ledger["orders"] if o["cartId"] == cart_id]
+    assert len(bought) == 1  # bought although the caller never heard so
+    assert [c["status"] for c in ledger["carts"] if c["id"] == cart_id] == ["Ordered"]
+    replay = api.post(checkout, headers={"MS-RequestId": rid})
+    assert replay.status_code == 201 and replay.json()["orders"][0]["id"] == bought[0]["id"]
+    again = api.post(checkout, headers={"MS-RequestId": str(uuid.uuid4())})
+    assert again.status_code == 400 and again.json()["code"] == 800065
+    assert sb.stats()["fault_outcomes"] == {"after:reset_after": 1}
+
+
+def test_500_after_commit_on_cart_create_keeps_the_cart(api, sb):
+    avail = first_availability(api, "DG7GMGF0DWTL", "0001", "US")
+    line = {"catalogItemId": avail["catalogItemId"], "quantity": 1, "billingCycle": "one_time"}
+    sb.add_fault("500_after", path="/v1/customers/*/carts", method="POST", count=1)
+    rid = str(uuid.uuid4())
+    lost = api.post(
+        f"/v1/customers/{CONTOSO}/carts", json={"lineItems": [line]}, headers={"MS-RequestId": rid}
+    )
+    assert lost.status_code == 500 and lost.json()["code"] == 800003
+    carts = sb.ledger(CONTOSO)["customers"][CONTOSO]["carts"]
+    assert len(carts) == 1
+    replay = api.post(
+        f"/v1/customers/{CONTOSO}/carts", json={"lineItems": [line]}, headers={"MS-RequestId": rid}
+    )
+    assert replay.status_code == 201 and replay.json()["id"] == carts[0]["id"]
+    assert len(sb.ledger(CONTOSO)["customers"][CONTOSO]["carts"]) == 1
+
+
+def test_before_faults_leave_nothing_behind(api, sb):
+    avail = first_availability(api, "DG7GMGF0DWTL", "0001", "US")
+    line = {"catalogItemId": avail["catalogItemId"], "quantity": 1, "billingCycle": "one_time"}
+    sb.add_fault("reset", path="/v1/customers/*/carts", method="POST", count=1)
+    with pytest.raises(requests.ConnectionError):
+        api.post(f"/v1/customers/{CONTOSO}/carts", json={"lineItems": [line]})
+    assert sb.ledger(CONTOSO)["customers"][CONTOSO]["carts"] == []
+    assert sb.stats()["fault_outcomes"] == {"before:reset": 1}
+
+
+def test_ledger_lists_every_cart_and_order_per_customer(api, sb):
+    cart_id = _contoso_cart(api)
+    api.post(f"/v1/customers/{CONTOSO}/carts/{cart_id}/checkout")
+    ledger = sb.ledger()
+    assert CONTOSO in ledger["customers"] and len(ledger["customers"]) > 1
+    mine = ledger["customers"][CONTOSO]
+    cart = next(c for c in mine["carts"] if c["id"] == cart_id)
+    assert cart["checkouts"] == 1 and cart["checkoutAttempts"] == 1
+    assert cart["lineItems"][0]["provisioningContext"] == {"note": "soak-7"}
+    order = next(o for o in mine["orders"] if o["cartId"] == cart_id)
+    assert order["lineItems"][0]["quantity"] == 2
+    assert order["lineItems"][0]["provisioningContext"] == {"note": "soak-7"}
