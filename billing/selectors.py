@@ -61,6 +61,43 @@ def summaries() -> list[InvoiceSummary]:
     return list(InvoiceSummary.objects.order_by("-is_current", "currency"))
 
 
+def balances_by_currency() -> list[dict]:
+    """The billing headline, one row per currency: the balance Partner Center reports for it (the
+    current invoice summary, else the account balance when it is in that currency) and the open
+    invoices in it. Every currency with an open invoice gets a row, reported balance or not;
+    amounts of different currencies are never added together."""
+    rows: dict[str, dict] = {}
+
+    def row(currency: str) -> dict:
+        return rows.setdefault(
+            currency,
+            {
+                "currency": currency,
+                "balance": None,
+                "fetched_at": None,
+                "open_count": 0,
+                "open_amount": Decimal(0),
+            },
+        )
+
+    for summary in InvoiceSummary.objects.filter(is_current=True):
+        entry = row(summary.currency.upper())
+        entry["balance"], entry["fetched_at"] = summary.balance_amount, summary.fetched_at
+    account = balance_latest()
+    if account is not None and account.currency:
+        entry = row(account.currency.upper())
+        if entry["balance"] is None:
+            entry["balance"], entry["fetched_at"] = account.balance_amount, account.fetched_at
+    open_invoices, _, _ = invoice_list({"status": "open"})
+    for currency, charges, paid in open_invoices.values_list(
+        "currency", "total_charges", "paid_amount"
+    ):
+        entry = row(currency.upper())
+        entry["open_count"] += 1
+        entry["open_amount"] += charges + paid
+    return sorted(rows.values(), key=lambda r: (-r["open_count"], r["currency"]))
+
+
 def parse_period(value: str) -> tuple[datetime, datetime] | None:
     match = PERIOD_RE.match(value or "")
     if not match:

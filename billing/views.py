@@ -43,6 +43,7 @@ def index(request):
         "billing/index.html",
         {
             "balance": selectors.balance_latest(),
+            "balances": selectors.balances_by_currency(),
             "summaries": selectors.summaries(),
             "recent": recent[:8],
             "balance_state": sync_state("billing:balances"),
