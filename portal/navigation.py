@@ -1,4 +1,7 @@
-"""The navigation bar: which sections each role sees."""
+"""The navigation bar: which sections each role sees.
+
+An item shows when the user holds one of its roles (the sections a role works in) and the
+section's view admits them (``portal.access``), so the bar never links to a 403."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
+from portal.access import may_open
 from portal.roles import Role, user_roles
 
 
@@ -41,6 +45,8 @@ def nav_for(user, current_path: str) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue  # section not installed in this build
+        if not may_open(user, url):
+            continue
         active = current_path == url if url == "/" else current_path.startswith(url)
         items.append({"label": item.label, "url": url, "active": active})
     return items

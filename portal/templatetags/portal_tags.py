@@ -1,4 +1,5 @@
-"""Template helpers: money with its currency, query strings for sort/filter/paging links."""
+"""Template helpers: money with its currency, query strings for sort/filter/paging links, and
+links shown only to roles that may follow them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from decimal import Decimal
 from django import template
 from django.utils.http import urlencode
 
+from portal.access import url_if_allowed as _url_if_allowed
 from portal.money import Money
 from portal.roles import has_role as _has_role
 
@@ -52,3 +54,11 @@ def sync_state_for(kind: str):
     from portal.models import SyncState
 
     return SyncState.objects.filter(kind=kind).first() or SyncState(kind=kind)
+
+
+@register.simple_tag(takes_context=True)
+def url_if_allowed(context, url_name: str, *args, **kwargs) -> str:
+    """``{% url_if_allowed 'app:name' arg as url %}{% if url %}<a href="{{ url }}">…{% endif %}``:
+    the URL when the signed-in user's roles may open it (as its view's ``@role_required``
+    declares), else empty, so a page offers only links and forms its reader can follow."""
+    return _url_if_allowed(context["request"].user, url_name, *args, **kwargs)
