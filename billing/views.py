@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing import selectors
+from billing import exports, selectors
 from billing.models import ReconciliationNote, ReconciliationResult, ReconClass, StatementPdf
 from portal.errors import PortalError
+from portal.exports import export_csv, wants_csv
 from portal.progress import sync_state
 from portal.roles import Role, role_required
 from portal.tables import csv_response, paginate
@@ -85,6 +86,8 @@ def sync(request):
 @role_required(*FINANCE)
 def invoices(request):
     qs, sort, errors = selectors.invoice_list(request.GET)
+    if wants_csv(request) and not errors:
+        return export_csv("invoices", exports.INVOICE_COLUMNS, qs.iterator(chunk_size=1000))
     context = {
         "page_obj": paginate(request.GET, qs),
         "sort": sort,
@@ -256,11 +259,11 @@ def reconciliation(request):
     params = request.GET.copy()
     params.setdefault("type", "onetime")
     qs, sort, errors = selectors.invoice_list(params)
-    rows = []
+    if wants_csv(request) and not errors:
+        rows = exports.reconciliation_rows(qs.iterator(chunk_size=1000))
+        return export_csv("reconciliation", exports.RECONCILIATION_COLUMNS, rows)
     page_obj = paginate(request.GET, qs)
-    for invoice in page_obj:
-        run = getattr(invoice, "recon_run", None)
-        rows.append({"invoice": invoice, "run": run, "counts": selectors.recon_counts(run)})
+    rows = list(exports.reconciliation_rows(page_obj))
     return render(
         request,
         "billing/reconciliation_overview.html",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal.errors import PortalError
+from portal.exports import Column, cell_time, export_csv, wants_csv
 from portal.models import Customer, SubscriptionRegistration
 from portal.progress import sync_state
 from portal.roles import Role, has_role, role_required
@@ -36,6 +37,17 @@ REG_SORTS = {
 }
 
 
+CUSTOMER_COLUMNS = (
+    Column("Company", lambda c: c.company_name),
+    Column("Partner Center id", lambda c: str(c.tenant_id)),
+    Column("Domain", lambda c: c.domain),
+    Column("Country", lambda c: c.country),
+    Column("Currency", lambda c: c.currency),
+    Column("Status", lambda c: "active" if c.is_active else "inactive"),
+    Column("Last synced", lambda c: cell_time(c.synced_at)),
+)
+
+
 def _state(kind: str):
     from portal.models import SyncState
 
@@ -47,7 +59,10 @@ def customer_list(request):
     params = request.GET
     sort = parse_sort(params, SORTS, "name")
     qs = customer_search(text=params.get("q", ""), include_inactive=params.get("inactive") == "1")
-    page = paginate(params, qs.order_by(sort.field, "pk"))
+    qs = qs.order_by(sort.field, "pk")
+    if wants_csv(request):
+        return export_csv("customers", CUSTOMER_COLUMNS, qs.iterator(chunk_size=1000))
+    page = paginate(params, qs)
     context = {
         "page_obj": page,
         "sort": sort,

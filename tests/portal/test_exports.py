@@ -1,0 +1,115 @@
+"""CSV on the list pages: the columns the page shows, the rows its filters select (all pages)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def _shown_headers(html: str) -> list[str]:
+    thead = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    cells = re.findall(r"<th[^>]*>(.*?)</th>", thead, re.S)
+    return [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in cells]
+
+
+def _in_order(shown: list[str], exported: list[str]) -> bool:
+    """Every column the page shows is exported, in the same order (extra detail allowed);
+    a shown range like "Billing period" may be exported as its start and end."""
+    position = 0
+    for header in shown:
+        matches = [i for i, h in enumerate(exported) if h == header or h.startswith(header + " ")]
+        later = [i for i in matches if i >= position]
+        if not later:
+            return False
+        position = later[0] + 1
+    return True
+
+
+def _customers():
+    from portal.models import Customer
+
+    for name, country in (("Contoso Ltd", "US"), ("Fabrikam GmbH", "DE"), ("Contoso UK", "GB")):
+        Customer.objects.create(
+            tenant_id=uuid.uuid4(), company_name=name, country=country, currency="USD",
+            domain=name.split()[0].lower() + ".example", synced_at=timezone.now(),
+        )  # fmt: skip
+
+
+def test_customers_csv_has_the_page_columns_and_filters(sales_client):
+    _customers()
+    page = sales_client.get("/customers/?q=contoso&sort=-name")
+    html = page.content.decode()
+    assert "format=csv" in html
+    rows = _csv(sales_client.get("/customers/?q=contoso&sort=-name&format=csv"))
+    assert _in_order(_shown_headers(html), rows[0]), (rows[0], _shown_headers(html))
+    assert [r[0] for r in rows[1:]] == ["Contoso UK", "Contoso Ltd"]
+
+
+def test_customers_csv_is_for_the_roles_of_the_page(finance_client):
+    assert finance_client.get("/customers/?format=csv").status_code == 403
+
+
+def _invoice(invoice_id: str, currency: str, total: str, paid: str = "0", when=(2026, 5, 3)):
+    from billing.models import Invoice
+
+    return Invoice.objects.create(
+        invoice_id=invoice_id, currency=currency, total_charges=Decimal(total),
+        paid_amount=Decimal(paid), invoice_type="onetime",
+        invoice_date=datetime(*when, tzinfo=UTC), period_start=datetime(*when, tzinfo=UTC),
+        period_end=datetime(*when, tzinfo=UTC), synced_at=timezone.now(),
+    )  # fmt: skip
+
+
+def test_invoices_csv_has_the_page_columns_and_filters(finance_client):
+    _invoice("G1", "USD", "120.50")
+    _invoice("G2", "EUR", "99.999999", paid="-99.999999")
+    _invoice("G3", "USD", "10.00", when=(2026, 4, 1))
+    html = finance_client.get("/billing/invoices/?currency=USD").content.decode()
+    assert "format=csv" in html
+    rows = _csv(finance_client.get("/billing/invoices/?currency=USD&format=csv"))
+    assert _in_order(_shown_headers(html), rows[0]), (rows[0], _shown_headers(html))
+    by_id = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert set(by_id) == {"G1", "G3"}
+    assert by_id["G1"]["Total"] == "120.500000" and by_id["G1"]["Currency"] == "USD"
+    assert by_id["G1"]["Status"] == "open" and by_id["G1"]["Date"] == "2026-05-03"
+
+
+def test_reconciliation_overview_csv(finance_client):
+    from billing.models import ReconciliationRun
+
+    invoice = _invoice("G9", "USD", "50")
+    _invoice("G10", "USD", "70")
+    ReconciliationRun.objects.create(
+        invoice=invoice, ran_at=timezone.now(), tolerance=Decimal("0.01"),
+        summary=[{"klass": "matched", "count": 3}, {"klass": "amount_mismatch", "count": 1},
+                 {"klass": "not_comparable", "count": 2}],
+    )  # fmt: skip
+    html = finance_client.get("/billing/reconciliation/").content.decode()
+    assert "format=csv" in html
+    rows = _csv(finance_client.get("/billing/reconciliation/?format=csv"))
+    assert _in_order(_shown_headers(html), rows[0]), (rows[0], _shown_headers(html))
+    by_id = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert by_id["G9"]["Matched"] == "3" and by_id["G9"]["Mismatches"] == "1"
+    assert by_id["G9"]["Not comparable"] == "2"
+    assert by_id["G10"]["Last run"] == "not reconciled yet"
+
+
+def test_a_bad_filter_shows_its_message_instead_of_a_file(finance_client):
+    response = finance_client.get("/billing/invoices/?period=May&format=csv")
+    assert response.status_code == 200 and b"is not a period" in response.content
