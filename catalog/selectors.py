@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Availability, InventoryCheck, PriceSheetEntry, Product, Sku
+from portal.models import Customer, SyncState
 
 # Browse tabs: (target view, label). The view is matched against Product.target_views.
 VIEW_TABS = [
@@ -230,3 +231,32 @@ def sku_requirements(sku: Sku) -> tuple[list[tuple[str, str]], list[tuple[str, s
         for v in sku.provisioning_variables or []
     ]
     return prereqs, provisioning
+
+
+def price_sheet_markets() -> list[str]:
+    """Markets whose price sheets the portal keeps: active customers' countries and the countries
+    of the synced catalog."""
+    markets = set(Customer.objects.filter(is_active=True).values_list("country", flat=True))
+    markets |= set(Availability.objects.values_list("country", flat=True).distinct())
+    return sorted({m.upper() for m in markets if m})
+
+
+def price_sheet_overview(views: list[str]) -> list[dict]:
+    """One row per market in use x price-sheet view: current prices and that sheet's sync state."""
+    counts = {
+        (row["market"], row["view"]): row["n"]
+        for row in PriceSheetEntry.objects.filter(is_current=True)
+        .values("market", "view")
+        .annotate(n=Count("id"))
+    }
+    states = {s.kind: s for s in SyncState.objects.filter(kind__startswith="pricesheet:")}
+    return [
+        {
+            "market": market,
+            "view": view,
+            "prices": counts.get((market, view), 0),
+            "state": states.get(f"pricesheet:{market}:{view}"),
+        }
+        for market in sorted(set(price_sheet_markets()) | {m for m, _ in counts})
+        for view in views
+    ]

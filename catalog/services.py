@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from catalog.models import Availability, InventoryCheck, PriceSheetEntry, Product, Sku
+from catalog.selectors import price_sheet_markets
 from partnercenter.models import Sku as PCSku
 from portal import progress
 from portal.audit import audit_record
@@ -581,18 +582,61 @@ def _price_upsert(rows, market, view, result, seen) -> None:
     result.written += len(changed)
 
 
-def price_sheet_sync_markets(*, markets: Iterable[str] | None = None, views=None) -> list:
-    """Price sheets of the markets in use (customers' countries, else synced catalog countries)."""
-    if markets is None:
-        from portal.models import Customer
+PRICE_SHEETS_KIND = "pricesheets"  # progress of a whole run (one step per market x view)
+PRICE_SHEETS_QUEUED = "Queued: waiting for a worker"
+PRICE_SHEETS_STALE_AFTER = timedelta(minutes=10)  # a run without heartbeat this long is dead
 
-        markets = set(Customer.objects.filter(is_active=True).values_list("country", flat=True))
-        markets |= set(Availability.objects.values_list("country", flat=True).distinct())
+
+def price_sheet_sync_markets(*, markets: Iterable[str] | None = None, views=None) -> list:
+    """Price sheets of the markets in use (customers' countries, else synced catalog countries).
+
+    Progress of the whole run is kept under ``PRICE_SHEETS_KIND``; each sheet also keeps its own.
+    Raises ``PortalError`` on the first sheet that cannot be downloaded (recorded as the run's
+    error)."""
+    if markets is None:
+        markets = price_sheet_markets()
+    sheets = [
+        (market, view)
+        for market in sorted({m.upper() for m in markets if m})
+        for view in views or PRICE_SHEET_VIEWS
+    ]
+    progress.sync_begin(kind=PRICE_SHEETS_KIND, total=len(sheets), message="Price sheets")
     results = []
-    for market in sorted({m.upper() for m in markets if m}):
-        for view in views or PRICE_SHEET_VIEWS:
+    try:
+        for done, (market, view) in enumerate(sheets):
+            progress.sync_progress(
+                kind=PRICE_SHEETS_KIND, done=done, message=f"Price sheet {market} {view}"
+            )
             results.append(price_sheet_sync(market=market, view=view))
+    except PortalError as exc:
+        progress.sync_fail(kind=PRICE_SHEETS_KIND, error=str(exc))
+        raise
+    rows = sum(r.rows for r in results)
+    progress.sync_succeed(
+        kind=PRICE_SHEETS_KIND, message=f"{len(results)} price sheets, {rows} prices"
+    )
     return results
+
+
+def price_sheet_sync_request(*, actor) -> bool:
+    """Mark a price-sheet run as queued (pages poll its progress) unless one is already running;
+    the caller queues the task. Returns False when a run is in progress."""
+    now = timezone.now()
+    state = progress.sync_state(PRICE_SHEETS_KIND)
+    if (
+        state is not None
+        and state.running
+        and state.heartbeat_at
+        and state.heartbeat_at > now - PRICE_SHEETS_STALE_AFTER
+    ):
+        return False
+    progress.sync_begin(kind=PRICE_SHEETS_KIND, message=PRICE_SHEETS_QUEUED)
+    audit_record(
+        actor=actor,
+        action="catalog.price_sheets_requested",
+        summary="Price sheet sync of the markets in use requested",
+    )
+    return True
 
 
 # -- inventory checks ----------------------------------------------------------------------------

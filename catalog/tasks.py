@@ -59,11 +59,34 @@ def catalog_sync_markets():
             catalog_sync_task.delay(country, view)
 
 
+def _claim_price_sheets() -> bool:
+    """Claim a price-sheet run: free, queued by the button, or dead (no heartbeat)."""
+    from catalog.services import PRICE_SHEETS_KIND, PRICE_SHEETS_QUEUED
+    from portal.models import SyncState
+
+    SyncState.objects.get_or_create(kind=PRICE_SHEETS_KIND)
+    now = timezone.now()
+    return bool(
+        SyncState.objects.filter(kind=PRICE_SHEETS_KIND)
+        .filter(
+            Q(running=False)
+            | Q(message=PRICE_SHEETS_QUEUED)
+            | Q(heartbeat_at__isnull=True)
+            | Q(heartbeat_at__lt=now - STALE_AFTER)
+        )
+        .update(running=True, heartbeat_at=now, message="Starting")
+    )
+
+
 @shared_task(ignore_result=True)
 def price_sheets_sync_task(market: str | None = None, view: str | None = None):
-    """Monthly (beat) and on demand: mirror the price sheets of the markets in use."""
+    """Weekly (beat) and on demand (admin button): mirror the price sheets of the markets in use.
+    Safe to run twice: a second run finds the first one's claim and returns."""
     from catalog.services import price_sheet_sync_markets
 
+    if not _claim_price_sheets():
+        return
+    # Failures are recorded in the SyncState rows (shown on the price sheets page).
     with contextlib.suppress(PortalError):
         price_sheet_sync_markets(
             markets=[market] if market else None, views=[view] if view else None

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from catalog import rules, selectors, services
 from catalog.forms import CatalogFilterForm, InventoryCheckForm
 from portal.errors import PortalError
-from portal.models import Customer
+from portal.models import Customer, SyncState
 from portal.progress import sync_state
 from portal.roles import Role, role_required
 from portal.tables import csv_response, paginate, parse_sort
@@ -194,3 +194,31 @@ def sync_start(request):
     transaction.on_commit(lambda: catalog_sync_task.delay(country))
     messages.success(request, f"Catalog sync of {country} queued; progress shows below.")
     return HttpResponseRedirect(target)
+
+
+@role_required(Role.ADMIN)
+def price_sheets(request):
+    """Price sheets per market in use: current prices, last sync, and the sync button."""
+    return render(
+        request,
+        "catalog/price_sheets.html",
+        {
+            "state": sync_state(services.PRICE_SHEETS_KIND)
+            or SyncState(kind=services.PRICE_SHEETS_KIND),
+            "sheets": selectors.price_sheet_overview(services.PRICE_SHEET_VIEWS),
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def price_sheets_sync(request):
+    """Queue a price-sheet sync of every market in use (Celery); progress shows on the page."""
+    from catalog.tasks import price_sheets_sync_task
+
+    if services.price_sheet_sync_request(actor=request.user):
+        transaction.on_commit(lambda: price_sheets_sync_task.delay())
+        messages.success(request, "Price sheet sync queued; progress shows below.")
+    else:
+        messages.info(request, "A price sheet sync is already running; progress shows below.")
+    return HttpResponseRedirect(reverse("catalog:price_sheets"))

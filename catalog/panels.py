@@ -1,0 +1,15 @@
+"""The admin's price-sheet panel on the portal dashboard."""
+
+from __future__ import annotations
+
+from catalog.services import PRICE_SHEETS_KIND
+from portal.models import SyncState
+from portal.progress import sync_state
+
+
+def price_sheets_panel(request) -> dict:
+    return {
+        "title": "Price sheets",
+        "template": "catalog/_price_sheets_panel.html",
+        "state": sync_state(PRICE_SHEETS_KIND) or SyncState(kind=PRICE_SHEETS_KIND),
+    }
