@@ -27,6 +27,7 @@ install: $(VENV)/.synced
 run: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@# Demo data: on a fresh database, mirror the sandbox's partner (a temporary sandbox for it).
 	@$(PY) -m partnercenter.sandbox --port $(SANDBOX_PORT) --state var/sandbox.sqlite3 --quiet & pid=$$!; \
 		$(SANDBOX_ENV) $(PY) manage.py load_demo --sync; rc=$$?; \

@@ -1,8 +1,10 @@
 """Settings for the Partner Portal, read from the environment.
 
-Embedded mode (the default): SQLite under ``var/``, Celery on its filesystem broker, and the
-Partner Center sandbox on 127.0.0.1:8765. Production: set ``DEBUG=false``, ``SECRET_KEY``,
-``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` and the ``PARTNER_CENTER_*`` settings.
+``DEBUG`` is off unless set. Embedded mode (no ``DATABASE_URL``, as ``make run`` and the tests
+use): SQLite under ``var/``, Celery on its filesystem broker, the Partner Center sandbox on
+127.0.0.1:8765, plain http on loopback, and local defaults for the secrets. Production (a
+``DATABASE_URL``; see docker-compose.yml): ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``REDIS_URL`` and the
+``PARTNER_CENTER_*`` settings are required, and pages are served over https behind the proxy.
 """
 
 from __future__ import annotations
@@ -26,11 +28,22 @@ from portal.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", None if not DEBUG else "") or development_secret_key(VAR_DIR)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
-if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is false.")
+DEBUG = env_bool("DEBUG", False)
+EMBEDDED = env_str("DATABASE_URL", "") == ""
+# Local defaults (development secret key under var/, loopback hosts, the sandbox's demo secret)
+# apply in embedded mode or with DEBUG on; production must set each of them.
+LOCAL_DEFAULTS = EMBEDDED or DEBUG
+SECRET_KEY = env_str("SECRET_KEY", "" if LOCAL_DEFAULTS else None) or development_secret_key(
+    VAR_DIR
+)
+# Former keys, still accepted for sessions and signatures and able to read the token cache until
+# ``manage.py rotate_token_cache`` has re-encrypted it with SECRET_KEY.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if LOCAL_DEFAULTS else []
+)
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is required: the host names the portal answers to.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -170,19 +183,24 @@ PARTNER_CENTER_AUTHORITY = env_url(
 )
 PARTNER_CENTER_CLIENT_ID = env_str("PARTNER_CENTER_CLIENT_ID", "portal-demo-client")
 PARTNER_CENTER_CLIENT_SECRET = env_str(
-    "PARTNER_CENTER_CLIENT_SECRET", "portal-demo-secret" if DEBUG else None
+    "PARTNER_CENTER_CLIENT_SECRET", "portal-demo-secret" if LOCAL_DEFAULTS else None
 )
 PARTNER_CENTER_CLOUD = env_choice("PARTNER_CENTER_CLOUD", "public", ("public", "usgov"))
 PARTNER_CENTER_TIMEOUT = env_int("PARTNER_CENTER_TIMEOUT", 30, minimum=1)
 PARTNER_CENTER_MAX_RETRIES = env_int("PARTNER_CENTER_MAX_RETRIES", 3, minimum=0)
 
 # Celery: Redis when REDIS_URL is set, else the filesystem broker under var/celery/.
+# Hard limit of any one task run (the soft limit, 5 s earlier, lets it record why it stopped).
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     env_url("REDIS_URL", schemes=("redis", "rediss"))
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    # Redis hands an unacknowledged task (acks_late) to another worker after visibility_timeout:
+    # keep it well above the longest run so a slow task is never run twice in parallel.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
 else:
     CELERY_DIR = VAR_DIR / "celery"
     for _sub in ("queue", "processed", "results"):
@@ -201,8 +219,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10)
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
+# Pages follow jobs through SyncState rows and their own tables, never through task results.
+CELERY_TASK_IGNORE_RESULT = True
+# Workers log through LOGGING below (JSON lines in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
@@ -260,9 +280,15 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'"
 )
-if not DEBUG:
+# Production is served over https by the TLS proxy (Caddy in docker-compose.yml). Whether a request
+# came over https is gunicorn's ``wsgi.url_scheme``: gunicorn honours X-Forwarded-Proto only from
+# the proxy's address (``forwarded_allow_ips`` in gunicorn.conf.py). SECURE_PROXY_SSL_HEADER stays
+# unset, because Django would read that header from anyone who reaches gunicorn.
+HTTPS_ONLY = not DEBUG and not EMBEDDED
+if HTTPS_ONLY:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Health probes run inside the container over plain http (the proxy is not on that path).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
@@ -270,11 +296,16 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
+# Logs on stdout: JSON lines in production (portal.log_format), plain text in embedded mode.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain" if LOCAL_DEFAULTS else "json", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "portal.log_format.PortalJsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

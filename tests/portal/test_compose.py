@@ -44,15 +44,89 @@ def test_compose_file_is_valid_and_complete():
     assert result.returncode == 0, result.stderr
     config = json.loads(result.stdout)
     services = config["services"]
-    assert set(services) == {"web", "worker", "beat", "redis", "postgres"}
+    assert set(services) == {"proxy", "migrate", "web", "worker", "beat", "redis", "postgres"}
     web_env = services["web"]["environment"]
     assert web_env["DEBUG"] == "false"
     assert web_env["DATABASE_URL"].startswith("postgres://portal:")
     assert web_env["REDIS_URL"] == "redis://redis:6379/0"
-    assert "gunicorn" in " ".join(services["web"]["command"])
     assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
     assert any(v["target"] == "/var/lib/postgresql/data" for v in services["postgres"]["volumes"])
     assert (ROOT / "Dockerfile").exists()
+
+
+def test_only_the_tls_proxy_is_published_and_trusted():
+    config = json.loads(_config(ENV).stdout)
+    services = config["services"]
+    published = {name for name, svc in services.items() if svc.get("ports")}
+    assert published == {"proxy"}
+    assert {p["target"] for p in services["proxy"]["ports"]} == {80, 443}
+    proxy_ip = services["proxy"]["networks"]["default"]["ipv4_address"]
+    for name in ("web", "worker", "beat", "migrate"):
+        assert services[name]["environment"]["FORWARDED_ALLOW_IPS"] == proxy_ip
+    caddyfile = [v for v in services["proxy"]["volumes"] if v["target"] == "/etc/caddy/Caddyfile"]
+    assert caddyfile and Path(caddyfile[0]["source"]) == ROOT / "Caddyfile"
+    assert services["proxy"]["environment"]["PORTAL_UPSTREAM"] == "web:8000"
+    # One variable names the real domain; the portal then answers to it.
+    env = {**ENV, "PORTAL_DOMAIN": "portal.contoso.example"}
+    env.pop("ALLOWED_HOSTS")
+    services = json.loads(_config(env).stdout)["services"]
+    assert services["proxy"]["environment"]["PORTAL_DOMAIN"] == "portal.contoso.example"
+    assert services["web"]["environment"]["ALLOWED_HOSTS"] == "portal.contoso.example"
+
+
+def test_caddyfile_is_valid():
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        pytest.skip("caddy is not installed (apt-get install caddy)")
+    result = subprocess.run(
+        [caddy, "adapt", "--config", str(ROOT / "Caddyfile"), "--adapter", "caddyfile"],
+        env={"PATH": "/usr/bin:/bin", "PORTAL_DOMAIN": "portal.contoso.example"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    routes = json.loads(result.stdout)["apps"]["http"]["servers"]["srv0"]["routes"]
+    assert routes[0]["match"] == [{"host": ["portal.contoso.example"]}]
+    assert '"dial":"web:8000"' in result.stdout
+
+
+def test_migrations_run_once_before_web_worker_and_beat():
+    services = json.loads(_config(ENV).stdout)["services"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert "migrate" not in " ".join(services[name].get("command") or [])
+
+
+def test_servers_are_pid_1_and_restart_with_healthchecks():
+    services = json.loads(_config(ENV).stdout)["services"]
+    for name in ("web", "worker", "beat"):
+        command = services[name].get("command")  # web: the image's exec-form CMD
+        assert command is None or command[0] in ("celery", "gunicorn"), command
+        assert services[name]["restart"] == "unless-stopped"
+        assert services[name]["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL")
+    for name in ("proxy", "redis", "postgres"):
+        assert services[name]["restart"] == "unless-stopped"
+    assert "inspect ping" in services["worker"]["healthcheck"]["test"][1]
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_data_lives_in_named_volumes():
+    config = json.loads(_config(ENV).stdout)
+    services = config["services"]
+
+    def named(service: str, target: str) -> str:
+        (volume,) = [v for v in services[service]["volumes"] if v["target"] == target]
+        assert volume["type"] == "volume"
+        return volume["source"]
+
+    assert named("postgres", "/var/lib/postgresql/data") in config["volumes"]
+    assert named("redis", "/data") in config["volumes"]
+    assert "--appendonly" in services["redis"]["command"]
+    assert named("web", "/app/media") == named("worker", "/app/media")
 
 
 def test_compose_refuses_to_start_without_secrets():

@@ -32,7 +32,18 @@ def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Compl
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"PARTNER_CENTER_API_URL": "ftp://example"}, "PARTNER_CENTER_API_URL"),
         ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE"),
-        ({"DEBUG": "false", "ALLOWED_HOSTS": "portal.example"}, "SECRET_KEY"),
+        (
+            {
+                "DEBUG": "false",
+                "ALLOWED_HOSTS": "portal.example",
+                "DATABASE_URL": "postgres://u@db.example/portal",
+            },
+            "SECRET_KEY",
+        ),
+        (
+            {"DEBUG": "false", "SECRET_KEY": "k" * 50, "DATABASE_URL": "postgres://u@db.example/p"},
+            "ALLOWED_HOSTS",
+        ),
         ({"DATABASE_URL": "nonsense://"}, "DATABASE_URL"),
     ],
 )

@@ -21,8 +21,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, sync: bool, **options):
-        if not settings.DEBUG:
-            raise CommandError("Demo users are only created when DEBUG is true.")
+        if not (settings.EMBEDDED or settings.DEBUG):
+            raise CommandError(
+                "Demo users are only created in embedded mode (no DATABASE_URL) or with DEBUG on."
+            )
         password = settings.PORTAL_DEMO_PASSWORD
         for username, role in DEMO_USERS:
             staff_create_or_update(username=username, password=password, roles=[role])
