@@ -245,6 +245,16 @@ class ReconciliationRun(models.Model):
         help_text="[{klass, currency, count, expected, billed, difference}]",
     )
 
+    class Meta:
+        constraints = [
+            # Validated on the way in (tolerance_clean); the database refuses anything else, so
+            # no stored tolerance can break the pages that read it.
+            models.CheckConstraint(
+                condition=models.Q(tolerance__gte=0, tolerance__lte=1_000_000),
+                name="recon_run_tolerance_in_range",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"Reconciliation of {self.invoice_id} at {self.ran_at:%Y-%m-%d %H:%M}"
 

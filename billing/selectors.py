@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -20,6 +18,7 @@ from billing.models import (
     ReconClass,
     StatementPdf,
 )
+from portal.params import Params
 from portal.tables import parse_sort
 
 INVOICE_SORTS = {
@@ -46,7 +45,6 @@ RESULT_SORTS = {
     "diff": "difference",
     "billed": "billed_amount",
 }
-PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def get_invoice(invoice_id: str) -> Invoice | None:
@@ -98,43 +96,27 @@ def balances_by_currency() -> list[dict]:
     return sorted(rows.values(), key=lambda r: (-r["open_count"], r["currency"]))
 
 
-def parse_period(value: str) -> tuple[datetime, datetime] | None:
-    match = PERIOD_RE.match(value or "")
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
-        return None
-    start = datetime(year, month, 1, tzinfo=UTC)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
-    return start, end
-
-
 def invoice_list(params) -> tuple:
     """Invoices filtered by ``q``, ``period`` (YYYY-MM of the invoice date), ``currency``,
     ``type`` (onetime|recurring), ``status`` (open|paid|credit); returns (queryset, sort, errors)."""
-    errors = []
+    p = Params(params)
     qs = Invoice.objects.annotate(balance=F("total_charges") + F("paid_amount")).select_related(
         "statement", "recon_run"
     )
-    if not params.get("gone"):
+    if not p.text("gone"):
         qs = qs.filter(is_active=True)
-    if q := (params.get("q") or "").strip():
+    if q := p.text("q", label="Search"):
         qs = qs.filter(invoice_id__icontains=q)
-    if period := (params.get("period") or "").strip():
-        bounds = parse_period(period)
-        if bounds is None:
-            errors.append(f"“{period}” is not a period; use YYYY-MM, e.g. 2024-05.")
-        else:
-            qs = qs.filter(invoice_date__gte=bounds[0], invoice_date__lt=bounds[1])
-    if currency := (params.get("currency") or "").strip().upper():
+    if bounds := p.month("period", label="Period"):
+        qs = qs.filter(invoice_date__gte=bounds[0], invoice_date__lt=bounds[1])
+    if currency := p.text("currency", label="Currency", max_length=3).upper():
         qs = qs.filter(currency=currency)
-    kind = (params.get("type") or "").strip().lower()
+    kind = p.text("type", label="Type").lower()
     if kind == "onetime":
         qs = qs.filter(Q(invoice_type__iexact="onetime") | Q(invoice_type__iexact="one_time"))
     elif kind == "recurring":
         qs = qs.filter(invoice_type__iexact="recurring")
-    status = (params.get("status") or "").strip().lower()
+    status = p.text("status", label="Status").lower()
     credit = Q(total_charges__lt=0) | Q(document_type__in=["void_note", "adjustment_note"])
     if status == "credit":
         qs = qs.filter(credit)
@@ -143,7 +125,7 @@ def invoice_list(params) -> tuple:
     elif status == "open":
         qs = qs.exclude(credit).filter(balance__gt=0)
     sort = parse_sort(params, INVOICE_SORTS, "-date")
-    return qs.order_by(sort.field, "-id"), sort, errors
+    return qs.order_by(sort.field, "-id"), sort, p.errors
 
 
 def invoice_currencies() -> list[str]:
@@ -169,9 +151,10 @@ def invoice_line_totals(invoice: Invoice) -> list[dict]:
 
 def invoice_lines(invoice: Invoice, params) -> tuple:
     """Lines of one invoice: ``q`` (customer, product, order id), ``customer``, ``product``,
-    ``order``, ``charge``, ``provider``; returns (queryset, sort)."""
+    ``order``, ``charge``, ``provider``; returns (queryset, sort, errors)."""
+    p = Params(params)
     qs = InvoiceLineItem.objects.filter(invoice=invoice)
-    if q := (params.get("q") or "").strip():
+    if q := p.text("q", label="Search"):
         qs = qs.filter(
             Q(customer_name__icontains=q)
             | Q(customer_domain__icontains=q)
@@ -180,20 +163,20 @@ def invoice_lines(invoice: Invoice, params) -> tuple:
             | Q(order_id__iexact=q)
             | Q(product_id__iexact=q)
         )
-    if customer := (params.get("customer") or "").strip():
+    if customer := p.text("customer", label="Customer"):
         qs = qs.filter(
             Q(customer_name__icontains=customer) | Q(customer_tenant_id__iexact=customer)
         )
-    if product := (params.get("product") or "").strip():
+    if product := p.text("product", label="Product"):
         qs = qs.filter(Q(product_id__iexact=product) | Q(product_name__icontains=product))
-    if order := (params.get("order") or "").strip():
+    if order := p.text("order", label="Order"):
         qs = qs.filter(order_id__iexact=order)
-    if charge := (params.get("charge") or "").strip():
+    if charge := p.text("charge", label="Charge type"):
         qs = qs.filter(charge_type__iexact=charge)
-    if provider := (params.get("provider") or "").strip():
+    if provider := p.text("provider", label="Provider"):
         qs = qs.filter(provider=provider)
     sort = parse_sort(params, LINE_SORTS, "seq")
-    return qs.order_by(sort.field, "id"), sort
+    return qs.order_by(sort.field, "id"), sort, p.errors
 
 
 def charge_types(invoice: Invoice) -> list[str]:

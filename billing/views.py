@@ -3,8 +3,6 @@ call one service, render."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +11,10 @@ from django.views.decorators.http import require_POST
 
 from billing import exports, selectors
 from billing.models import ReconciliationNote, ReconciliationResult, ReconClass, StatementPdf
+from billing.services._common import TOLERANCE_MAX, TOLERANCE_MIN
 from portal.errors import PortalError
 from portal.exports import export_csv, wants_csv
+from portal.params import Params
 from portal.progress import sync_state
 from portal.roles import Role, role_required
 from portal.tables import csv_response, paginate
@@ -102,7 +102,9 @@ def invoices(request):
 @role_required(*FINANCE)
 def invoice_detail(request, invoice_id: str):
     invoice = _invoice_or_404(invoice_id)
-    lines, sort = selectors.invoice_lines(invoice, request.GET)
+    lines, sort, errors = selectors.invoice_lines(invoice, request.GET)
+    for error in errors:
+        messages.error(request, error)
     imports = selectors.imports_for(invoice)
     streams = [
         {
@@ -130,7 +132,7 @@ def invoice_detail(request, invoice_id: str):
 @role_required(*FINANCE)
 def lines_csv(request, invoice_id: str):
     invoice = _invoice_or_404(invoice_id)
-    lines, _ = selectors.invoice_lines(invoice, request.GET)
+    lines, _, _ = selectors.invoice_lines(invoice, request.GET)
     fields = [
         "sequence",
         "provider",
@@ -277,10 +279,13 @@ def invoice_reconciliation(request, invoice_id: str):
 
     invoice = _invoice_or_404(invoice_id)
     run = getattr(invoice, "recon_run", None)
-    klass = request.GET.get("klass", "")
+    params = Params(request.GET)
+    klass = params.choice("klass", {*ReconClass.values, "mismatch"})
     results = selectors.recon_results(
-        invoice, klass=klass, q=(request.GET.get("q") or "").strip(), sort_params=request.GET
+        invoice, klass=klass, q=params.text("q", label="Search"), sort_params=request.GET
     )
+    for error in params.errors:
+        messages.error(request, error)
     context = {
         "invoice": invoice,
         "run": run,
@@ -303,14 +308,13 @@ def reconcile(request, invoice_id: str):
     from billing.services.reconciliation import reconciliation_run
 
     invoice = _invoice_or_404(invoice_id)
-    tolerance = None
-    raw = (request.POST.get("tolerance") or "").strip()
-    if raw:
-        try:
-            tolerance = Decimal(raw)
-        except InvalidOperation:
-            messages.error(request, f"“{raw}” is not a number; enter a tolerance like 0.01.")
-            return redirect("billing:invoice_reconciliation", invoice_id=invoice.invoice_id)
+    params = Params(request.POST)
+    tolerance = params.decimal(
+        "tolerance", label="Tolerance", minimum=TOLERANCE_MIN, maximum=TOLERANCE_MAX
+    )
+    if params.errors:
+        messages.error(request, params.errors[0])
+        return redirect("billing:invoice_reconciliation", invoice_id=invoice.invoice_id)
     try:
         run = reconciliation_run(invoice=invoice, actor=request.user, tolerance=tolerance)
     except PortalError as exc:
@@ -330,11 +334,15 @@ def recon_note(request, invoice_id: str, pk: int):
 
     invoice = _invoice_or_404(invoice_id)
     result = get_object_or_404(ReconciliationResult, invoice=invoice, pk=pk)
+    params = Params(request.POST)
+    text = params.text("text", label="The note", max_length=2000)
     try:
+        if params.errors:
+            raise PortalError(params.errors[0], code="bad_note")
         reconciliation_note_add(
             result=result,
-            status=request.POST.get("status", "note"),
-            text=request.POST.get("text", ""),
+            status=params.text("status", label="Status", max_length=20) or "note",
+            text=text,
             actor=request.user,
         )
     except PortalError as exc:
@@ -352,7 +360,8 @@ def recon_note(request, invoice_id: str, pk: int):
 @role_required(*FINANCE)
 def recon_csv(request, invoice_id: str):
     invoice = _invoice_or_404(invoice_id)
-    results = selectors.recon_results(invoice, klass=request.GET.get("klass", ""))
+    klass = Params(request.GET).choice("klass", {*ReconClass.values, "mismatch"})
+    results = selectors.recon_results(invoice, klass=klass)
     header = [
         "class",
         "pc_order_id",

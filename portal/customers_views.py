@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from portal.errors import PortalError
 from portal.exports import Column, cell_time, export_csv, wants_csv
 from portal.models import Customer, SubscriptionRegistration
+from portal.params import Params
 from portal.progress import sync_state
 from portal.roles import Role, has_role, role_required
 from portal.selectors import (
@@ -48,6 +49,11 @@ CUSTOMER_COLUMNS = (
 )
 
 
+def _report(request, params: Params) -> None:
+    for error in params.errors:
+        messages.error(request, error)
+
+
 def _state(kind: str):
     from portal.models import SyncState
 
@@ -57,16 +63,19 @@ def _state(kind: str):
 @role_required(Role.ADMIN, Role.SALES)
 def customer_list(request):
     params = request.GET
+    p = Params(params)
     sort = parse_sort(params, SORTS, "name")
-    qs = customer_search(text=params.get("q", ""), include_inactive=params.get("inactive") == "1")
+    q = p.text("q", label="Search")
+    qs = customer_search(text=q, include_inactive=p.choice("inactive", ("1",)) == "1")
     qs = qs.order_by(sort.field, "pk")
     if wants_csv(request):
         return export_csv("customers", CUSTOMER_COLUMNS, qs.iterator(chunk_size=1000))
     page = paginate(params, qs)
+    _report(request, p)
     context = {
         "page_obj": page,
         "sort": sort,
-        "q": params.get("q", ""),
+        "q": q,
         "state": _state(CUSTOMERS_KIND),
     }
     if request.htmx and request.htmx.target == "customer-table":
@@ -153,8 +162,12 @@ def subscription_row(request, pk: int):
 @role_required(Role.ADMIN, Role.SALES)
 def registrations(request):
     params = request.GET
+    p = Params(params)
     sort = parse_sort(params, REG_SORTS, "-requested")
-    qs = registration_search(text=params.get("q", ""), state=params.get("state", ""))
+    q = p.text("q", label="Search")
+    state = p.choice("state", SubscriptionRegistration.State.values)
+    qs = registration_search(text=q, state=state)
+    _report(request, p)
     qs = qs.order_by(sort.field, "-pk")
     if params.get("format") == "csv":
         rows = (
@@ -182,8 +195,8 @@ def registrations(request):
     context = {
         "page_obj": page,
         "sort": sort,
-        "q": params.get("q", ""),
-        "state_filter": params.get("state", ""),
+        "q": q,
+        "state_filter": state,
         "states": SubscriptionRegistration.State.choices,
         "any_active": any(r.state in SubscriptionRegistration.ACTIVE_STATES for r in page),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.http import Http404
 from django.utils import timezone
 
 
@@ -57,3 +58,17 @@ class ContentSecurityPolicyMiddleware:
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+class NulInPathMiddleware:
+    """A NUL character in the URL path names no object: answer 404 before any view passes it
+    to the database (PostgreSQL refuses NUL in text and would fail the request). Query and form
+    values are checked where they are parsed (``portal.params``, Django forms)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "\x00" in request.path_info:
+            raise Http404("No such page.")
+        return self.get_response(request)

@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
+from portal.params import Params
 from purchasing.models import (
     Cart,
     CartLine,
@@ -56,45 +56,33 @@ def cart_line_count(user) -> int:
     return CartLine.objects.filter(cart__state=Cart.State.OPEN, cart__created_by=user).count()
 
 
-def _day(value: str, *, end: bool = False):
-    parsed = parse_date(value or "")
-    if not parsed:
-        return None
-    moment = datetime.combine(parsed, time.max if end else time.min)
+def _day_bound(day, *, end: bool = False):
+    moment = datetime.combine(day, time.max if end else time.min)
     return timezone.make_aware(moment, timezone.get_current_timezone())
 
 
 def orders_filtered(params) -> tuple[QuerySet[Order], dict]:
     """Orders for the list page; returns the queryset and the cleaned filters (with errors)."""
     qs = Order.objects.select_related("customer", "placed_by").annotate(line_count=Count("lines"))
-    filters: dict = {"errors": []}
-    customer = (params.get("customer") or "").strip()
-    if customer.isdecimal() and len(customer) < 19:  # not '²' (isdigit), not 5000 digits
-        qs = qs.filter(customer_id=int(customer))
-        filters["customer"] = int(customer)
-    cycle = params.get("cycle") or ""
-    if cycle in ("one_time", "monthly", "annual"):
+    p = Params(params)
+    filters: dict = {"errors": p.errors}
+    if (customer := p.object_id("customer", label="Customer")) is not None:
+        qs = qs.filter(customer_id=customer)
+        filters["customer"] = customer
+    if cycle := p.choice("cycle", ("one_time", "monthly", "annual")):
         qs = qs.filter(billing_cycle=cycle)
         filters["cycle"] = cycle
-    status = params.get("status") or ""
-    if status in ("pending", "completed", "cancelled"):
+    if status := p.choice("status", ("pending", "completed", "cancelled")):
         qs = qs.filter(status=status)
         filters["status"] = status
-    sync = params.get("sync") or ""
-    if sync in Order.SyncState.values:
+    if sync := p.choice("sync", Order.SyncState.values):
         qs = qs.filter(sync_state=sync)
         filters["sync"] = sync
-    for key, end in (("from", False), ("to", True)):
-        raw = params.get(key) or ""
-        if raw:
-            moment = _day(raw, end=end)
-            if moment is None:
-                filters["errors"].append(f"'{raw}' is not a date (use YYYY-MM-DD).")
-            else:
-                qs = qs.filter(**{f"created_at__{'lte' if end else 'gte'}": moment})
-                filters[key] = raw
-    search = (params.get("q") or "").strip()
-    if search:
+    for key, end, label in (("from", False, "From"), ("to", True, "To")):
+        if (day := p.day(key, label=label)) is not None:
+            qs = qs.filter(**{f"created_at__{'lte' if end else 'gte'}": _day_bound(day, end=end)})
+            filters[key] = day.isoformat()
+    if search := p.text("q", label="Search"):
         qs = qs.filter(
             Q(pc_order_id__icontains=search)
             | Q(alternate_id__icontains=search)
@@ -115,26 +103,22 @@ def order_detail(pk: int) -> Order:
 
 def entitlements_filtered(params) -> tuple[QuerySet[Entitlement], dict]:
     qs = Entitlement.objects.select_related("customer", "order").prefetch_related("reservations")
-    filters: dict = {"errors": []}
-    customer = (params.get("customer") or "").strip()
-    if customer.isdecimal() and len(customer) < 19:  # not '²' (isdigit), not 5000 digits
-        qs = qs.filter(customer_id=int(customer))
-        filters["customer"] = int(customer)
-    etype = params.get("type") or ""
-    if etype in ("software", "reservedinstance"):
+    p = Params(params)
+    filters: dict = {"errors": p.errors}
+    if (customer := p.object_id("customer", label="Customer")) is not None:
+        qs = qs.filter(customer_id=customer)
+        filters["customer"] = customer
+    if etype := p.choice("type", ("software", "reservedinstance")):
         qs = qs.filter(entitlement_type=etype)
         filters["type"] = etype
-    expiring = params.get("expiring") or ""
-    if expiring:
-        if expiring.isdecimal() and len(expiring) <= 5 and int(expiring) <= 36500:
-            qs = qs.filter(
-                expiry_date__gte=timezone.now(),
-                expiry_date__lte=timezone.now() + timedelta(days=int(expiring)),
-            )
-            filters["expiring"] = expiring
-        else:
-            filters["errors"].append("'Expiring within' must be a number of days (up to 36500).")
-    if params.get("inactive") != "1":
+    expiring = p.integer("expiring", label="Expiring within (days)", minimum=0, maximum=36500)
+    if expiring is not None:
+        qs = qs.filter(
+            expiry_date__gte=timezone.now(),
+            expiry_date__lte=timezone.now() + timedelta(days=expiring),
+        )
+        filters["expiring"] = str(expiring)
+    if p.choice("inactive", ("1",)) != "1":
         qs = qs.filter(is_active=True)
     else:
         filters["inactive"] = "1"

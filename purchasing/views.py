@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from portal.errors import PortalError
 from portal.models import Customer
+from portal.params import Params
 from portal.roles import Role, has_role, role_required
 from portal.tables import csv_response, paginate, parse_sort
 from purchasing import selectors
@@ -33,9 +34,12 @@ def _redirect(request, url: str):
 
 @role_required(Role.SALES)
 def carts(request):
-    customer_pk = request.GET.get("customer", "")
-    if customer_pk.isdecimal() and len(customer_pk) < 19:
-        return redirect("purchasing:cart", customer_pk=int(customer_pk))
+    params = Params(request.GET)
+    customer_pk = params.object_id("customer", label="Customer")
+    if customer_pk is not None:
+        return redirect("purchasing:cart", customer_pk=customer_pk)
+    for error in params.errors:
+        messages.error(request, error)
     rows = selectors.open_carts()
     recent = Checkout.objects.select_related("customer", "requested_by").order_by("-created_at")[
         :20
@@ -56,13 +60,14 @@ def cart_add(request):
     """GET ``?availability=<pk>&customer=<pk>`` shows the line form; POST adds the line."""
     from catalog.models import Availability
 
-    params = request.POST if request.method == "POST" else request.GET
-    try:
-        availability = Availability.objects.select_related("sku__product").get(
-            pk=int(params.get("availability", ""))
-        )
-        customer = Customer.objects.get(pk=int(params.get("customer", "")))
-    except (ValueError, Availability.DoesNotExist, Customer.DoesNotExist):
+    params = Params(request.POST if request.method == "POST" else request.GET)
+    availability = (
+        Availability.objects.select_related("sku__product")
+        .filter(pk=params.object_id("availability", label="Catalog item"))
+        .first()
+    )
+    customer = Customer.objects.filter(pk=params.object_id("customer", label="Customer")).first()
+    if availability is None or customer is None:
         return render(
             request,
             "purchasing/cart_add.html",
@@ -237,9 +242,8 @@ def cart_confirm_changes(request, customer_pk: int):
 @require_POST
 def checkout_place(request, customer_pk: int):
     customer = _customer(customer_pk)
-    try:
-        cart_pk = int(request.POST.get("cart", ""))
-    except ValueError:
+    cart_pk = Params(request.POST).object_id("cart", label="Cart")
+    if cart_pk is None:
         return HttpResponseBadRequest("Missing cart.")
     cart = get_object_or_404(Cart, pk=cart_pk, customer=customer)
     try:
@@ -307,15 +311,17 @@ def approvals(request):
 @require_POST
 def approval_decide(request, pk: int):
     approval = get_object_or_404(Approval, pk=pk)
-    decision = request.POST.get("decision")
-    if decision not in ("approve", "reject"):
-        return HttpResponseBadRequest("Choose approve or reject.")
+    params = Params(request.POST)
+    decision = params.choice("decision", ("approve", "reject"))
+    comment = params.text("comment", label="Comment", max_length=1000)
+    if not decision or params.errors:
+        return HttpResponseBadRequest(" ".join(params.errors) or "Choose approve or reject.")
     try:
         checkout_services.approval_decide(
             approval_id=approval.pk,
             user=request.user,
             approve=decision == "approve",
-            comment=request.POST.get("comment", ""),
+            comment=comment,
         )
     except PortalError as exc:
         messages.error(request, exc.message)

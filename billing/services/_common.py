@@ -8,6 +8,7 @@ from django.conf import settings
 
 from partnercenter.errors import PartnerCenterError, UserSignInRequired
 from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.params import ParamError, parse_decimal
 
 SIGN_IN_HINT = (
     "Partner Center accepts this only with a signed-in partner user: ask an administrator to "
@@ -42,5 +43,21 @@ def dec(value) -> Decimal | None:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+# A reconciliation tolerance (line currency) fits the run's money column and compares sanely.
+TOLERANCE_MIN = Decimal(0)
+TOLERANCE_MAX = Decimal(1_000_000)
+
+
 def tolerance_default() -> Decimal:
     return Decimal(str(getattr(settings, "BILLING_RECONCILIATION_TOLERANCE", "0.01")))
+
+
+def tolerance_clean(value) -> Decimal:
+    """A tolerance the portal can store and compare: finite, 0..1,000,000, at most 6 decimals.
+    Raises ``PortalError`` (code ``bad_tolerance``) otherwise."""
+    try:
+        return parse_decimal(
+            value, label="The tolerance", minimum=TOLERANCE_MIN, maximum=TOLERANCE_MAX
+        )
+    except ParamError as exc:
+        raise PortalError(str(exc), code="bad_tolerance") from None

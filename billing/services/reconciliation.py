@@ -36,7 +36,7 @@ from billing.models import (
     ReconciliationRun,
     ReconClass,
 )
-from billing.services._common import tolerance_default
+from billing.services._common import tolerance_clean, tolerance_default
 from portal.audit import audit_record
 from portal.errors import PortalError
 
@@ -224,9 +224,7 @@ def reconciliation_run(
     """
     from purchasing.models import Entitlement, Order
 
-    tolerance = tolerance_default() if tolerance is None else Decimal(tolerance)
-    if tolerance < 0:
-        raise PortalError("The tolerance must be zero or more.", code="bad_tolerance")
+    tolerance = tolerance_clean(tolerance_default() if tolerance is None else tolerance)
     lines = InvoiceLineItem.objects.filter(invoice=invoice, provider="onetime")
     if not lines.exists():
         raise PortalError(
