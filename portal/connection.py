@@ -2,7 +2,10 @@
 
 One admin signs in once with a partner account (MSAL authorization-code flow); the resulting MSAL
 token cache (refresh token included) is stored in ``PartnerCenterConnection.token_cache_encrypted``,
-encrypted with Fernet under a key derived from ``SECRET_KEY``. ``portal.partner_center.get_client()``
+encrypted with Fernet under keys derived from ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` (a
+MultiFernet: the newest key encrypts, every listed key decrypts, so rotating ``SECRET_KEY`` keeps the
+connection; ``manage.py rotate_token_cache`` then re-encrypts with the newest key and the old key can
+leave the fallbacks). ``portal.partner_center.get_client()``
 plugs ``database_token_cache()`` into every client, so App+User operations (entitlements, invoice
 summaries, statement PDFs, ...) work from web requests, workers and management commands alike.
 
@@ -21,7 +24,7 @@ import json
 import logging
 from datetime import timedelta
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -45,11 +48,14 @@ def warn_before() -> timedelta:
     return timedelta(days=getattr(settings, "PARTNER_CENTER_REFRESH_WARN_DAYS", 14))
 
 
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(
-        b"portal.connection.token-cache:" + settings.SECRET_KEY.encode()
-    ).digest()
+def _key(secret: str) -> Fernet:
+    digest = hashlib.sha256(b"portal.connection.token-cache:" + secret.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _fernet() -> MultiFernet:
+    """Newest key first: ``SECRET_KEY``, then each of ``SECRET_KEY_FALLBACKS``."""
+    return MultiFernet([_key(settings.SECRET_KEY), *map(_key, settings.SECRET_KEY_FALLBACKS)])
 
 
 def encrypt(text: str) -> bytes:
@@ -61,9 +67,36 @@ def decrypt(blob: bytes) -> str | None:
         return _fernet().decrypt(bytes(blob)).decode("utf-8")
     except InvalidToken:
         logger.warning(
-            "The stored Partner Center token cache cannot be decrypted (SECRET_KEY changed?)"
+            "The stored Partner Center token cache cannot be decrypted: SECRET_KEY changed "
+            "without the former key in SECRET_KEY_FALLBACKS"
         )
         return None
+
+
+def token_cache_rotate() -> int:
+    """Re-encrypt every stored token cache with the newest key; returns how many rows changed.
+
+    Raises ``PortalError`` when a cache cannot be read with any listed key (nothing is written).
+    """
+    fernet = _fernet()
+    changed = 0
+    with transaction.atomic():
+        rows = PartnerCenterConnection.objects.select_for_update().exclude(
+            token_cache_encrypted=b""
+        )
+        for conn in rows:
+            try:
+                blob = fernet.rotate(bytes(conn.token_cache_encrypted))
+            except InvalidToken:
+                raise PortalError(
+                    f"The token cache of connection '{conn.name}' cannot be decrypted with "
+                    "SECRET_KEY or SECRET_KEY_FALLBACKS; add the former key to "
+                    "SECRET_KEY_FALLBACKS and run this again.",
+                    code="token_cache_key",
+                ) from None
+            PartnerCenterConnection.objects.filter(pk=conn.pk).update(token_cache_encrypted=blob)
+            changed += 1
+    return changed
 
 
 def _has_refresh_token(cache_text: str) -> bool:
