@@ -128,6 +128,24 @@ class Availability(models.Model):
     def product_id(self) -> str:
         return self.catalog_item_id.split(":")[0]
 
+    @property
+    def is_azure_plan_item(self) -> bool:
+        """Listed with ``reservationScope=AzurePlan``: a reservation bought for an Azure plan."""
+        return self.reservation_scope.lower() == "azureplan"
+
+    @property
+    def takes_subscription(self) -> bool:
+        """A line of this item names the Azure subscription it is for (Azure reservations)."""
+        variables = {str(v).lower() for v in (self.sku.provisioning_variables or [])}
+        return "subscriptionid" in variables or self.sku.needs_registration
+
+    @property
+    def scope_label(self) -> str:
+        """Which subscriptions the item is sold for, in words ('' when it names none)."""
+        if self.is_azure_plan_item:
+            return "Azure plan"
+        return "Azure subscription (MS-AZR-0145P)" if self.takes_subscription else ""
+
 
 class InventoryCheck(models.Model):
     class State(models.TextChoices):

@@ -45,6 +45,10 @@ DEFAULT_TARGET_VIEWS = [
     "Software",
 ]
 PRICE_SHEET_VIEWS = ["azure_reservations", "software", "updatedlicensebased"]
+# Reservation items for Azure plans are a catalog of their own (``reservationScope=AzurePlan``);
+# without the parameter Partner Center lists the items for MS-AZR-0145P subscriptions.
+AZURE_PLAN_SCOPE = "AzurePlan"
+RESERVATION_VIEW_PREFIX = "AzureReservations"
 BATCH_SKUS = 2000  # SKUs fetched before a bulk upsert
 
 
@@ -152,12 +156,20 @@ def _catalog_sync_run(client, result: SyncResult, views, workers, kind, on_progr
     country, segment = result.country, result.segment
     products: dict[str, dict] = {}
     product_views: dict[str, list[str]] = {}
+    plan_products: set[str] = set()  # products with an Azure plan reservation catalog too
     for view in views:
-        for product in client.list_products(country, view, target_segment=segment):
-            pid = product.id
-            if pid not in products:
-                products[pid] = {"doc": product.raw, "view": view}
-            product_views.setdefault(pid, []).append(view)
+        scopes = [None, AZURE_PLAN_SCOPE] if view.startswith(RESERVATION_VIEW_PREFIX) else [None]
+        for scope in scopes:
+            for product in client.list_products(
+                country, view, target_segment=segment, reservation_scope=scope
+            ):
+                pid = product.id
+                if pid not in products:
+                    products[pid] = {"doc": product.raw, "view": view}
+                if view not in product_views.setdefault(pid, []):
+                    product_views[pid].append(view)
+                if scope:
+                    plan_products.add(pid)
     total = len(products)
     progress.sync_progress(kind=kind, done=0, total=total, message=f"{total} products to sync")
     if on_progress:
@@ -170,15 +182,19 @@ def _catalog_sync_run(client, result: SyncResult, views, workers, kind, on_progr
         # Only the JSON is stored: raw items skip the client's models (one call per SKU).
         # Raw items are checked for the ids the mirror keys on (InvalidResponse otherwise).
         out = []
+        scopes = [None, AZURE_PLAN_SCOPE] if pid in plan_products else [None]
         for sku in client.list_skus(pid, country, target_segment=segment, raw=True):
             PCSku.check_required(sku)
-            avails = list(
-                client.list_availabilities(
-                    pid, sku["id"], country, target_segment=segment, raw=True
-                )
-            )
-            for avail in avails:
-                _check_availability(avail)
+            avails = []
+            for scope in scopes:
+                for avail in client.list_availabilities(
+                    pid, sku["id"], country, target_segment=segment, reservation_scope=scope,
+                    raw=True,
+                ):  # fmt: skip
+                    _check_availability(avail)
+                    if scope:  # the item does not say which catalog it came from
+                        avail.setdefault("reservationScope", scope)
+                    avails.append(avail)
             out.append((sku, avails))
         return pid, out
 

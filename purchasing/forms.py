@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from portal.models import AzureSubscription
+from purchasing.subscriptions import subscriptions_for
 
 
 class CartLineForm(forms.Form):
@@ -36,16 +36,23 @@ class CartLineForm(forms.Form):
         variables = {str(v).lower() for v in (sku.provisioning_variables or [])}
         self.needs_subscription = "subscriptionid" in variables or sku.needs_registration
         self.needs_scope = "scope" in variables
-        subs = AzureSubscription.objects.filter(customer=customer, is_active=True)
-        self.fields["subscription_id"].choices = [("", "— choose —")] + [
-            (
-                str(s.subscription_id),
-                f"{s.friendly_name or s.offer_name or s.subscription_id} "
-                f"({s.get_registration_state_display().lower()})",
+        self.scope_label = availability.scope_label
+        self.subscriptions_left_out: list[str] = []
+        if self.needs_subscription:
+            choices = subscriptions_for(customer=customer, availability=availability)
+            self.subscriptions_left_out = choices.left_out
+            self.fields["subscription_id"].choices = [("", "— choose —")] + [
+                (str(s.subscription_id), f"{s.friendly_name or s.offer_name} ({s.subscription_id})")
+                for s in choices.fitting
+            ]
+            self.fields["subscription_id"].label = f"{self.scope_label}"
+            self.fields["subscription_id"].help_text = (
+                "Only subscriptions that can carry this reservation are offered."
+                if choices.fitting
+                else f"{customer.company_name} has no {self.scope_label} that can carry this "
+                "reservation yet."
             )
-            for s in subs
-        ]
-        if not self.needs_subscription:
+        else:
             del self.fields["subscription_id"]
         if not self.needs_scope:
             del self.fields["scope"]

@@ -315,6 +315,25 @@ class CartLine(models.Model):
     def line_total(self):
         return None if self.unit_price is None else self.unit_price * self.quantity
 
+    @property
+    def error_text(self) -> str:
+        """Partner Center's refusal of this line, led by what it means for the salesperson."""
+        lead = CART_LINE_ERRORS.get(self.error_code, "Partner Center refused this line.")
+        said = self.error_description.strip()
+        return f"{lead} Partner Center said: {said}" if said else lead
+
+
+# CartErrorCode -> what it means for whoever fixes the line.
+CART_LINE_ERRORS = {
+    "10001": "This catalog item is no longer sold under this id; remove the line and add the item "
+    "again from the catalog.",
+    "10003": "Partner Center has no capacity for this reservation on this subscription and region.",
+    "10007": "The subscription on this line is not one of the customer's.",
+    "10008": "The subscription on this line cannot carry this reservation.",
+    "10010": "Partner Center refused the line as entered (quantity, term, billing or provisioning).",
+    "10011": "The subscription on this line is not registered for Azure reservations yet.",
+}
+
 
 class Approval(models.Model):
     """A checkout waiting for a finance or admin user (rules in settings/PortalSetting)."""

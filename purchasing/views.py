@@ -125,7 +125,7 @@ def cart_add(request):
 
 
 def _cart_context(customer, cart) -> dict:
-    lines = list(cart.lines.order_by("id")) if cart else []
+    lines = list(cart.lines.select_related("availability__sku").order_by("id")) if cart else []
     groups: dict[str, list] = {}
     for line in lines:
         groups.setdefault(line.order_group or "not yet grouped", []).append(line)

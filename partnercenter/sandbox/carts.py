@@ -115,7 +115,7 @@ def line_problem(customer: dict, line: dict) -> dict | None:
     found = catalog.find_availability(line["catalogItemId"], customer["country"])
     if not found:
         return _line_error(10001, f"The catalog item ID {line['catalogItemId']} is not valid.")
-    product, sku, _, _ = found
+    product, sku, _, scope = found
     cycle = line["billingCycle"]
     if cycle not in sku["supportedBillingCycles"]:
         return _line_error(10010, f"Billing cycle '{cycle}' is not supported; use one of "
@@ -148,6 +148,9 @@ def line_problem(customer: dict, line: dict) -> dict | None:
             return _line_error(
                 10008, f"Subscription {sid} is not enabled for reserved instance purchases."
             )
+        scope_error = _scope_problem(scope, sub)
+        if scope_error:
+            return scope_error
         if registration_status(sub["id"]) != "Registered":
             return _line_error(
                 10011, f"Subscription {sid} is not registered for reserved instance purchases."
@@ -160,6 +163,20 @@ def line_problem(customer: dict, line: dict) -> dict | None:
     if restrictions:
         return _line_error(10003, f"Inventory is not available: {restrictions[0]['description']}")
     return None
+
+
+def _scope_problem(scope: str, sub: dict) -> dict | None:
+    """Reservation items of the Azure plan catalog fit Azure plans only; the others (no
+    reservationScope) fit MS-AZR-0145P subscriptions only (SubscriptionIsNotEnabledForRI)."""
+    wanted = "azure_plan" if scope == "AzurePlan" else "azure_legacy"
+    if sub["_kind"] == wanted:
+        return None
+    if wanted == "azure_plan":
+        return _line_error(10008, f"Subscription {sub['id']} is not an Azure plan; this catalog item "
+                                  "(reservationScope AzurePlan) can only be bought for an Azure plan.")  # fmt: skip
+    return _line_error(10008, f"Subscription {sub['id']} is an Azure plan; this catalog item is for "
+                              "MS-AZR-0145P subscriptions. Use the item listed with reservationScope "
+                              "AzurePlan.")  # fmt: skip
 
 
 def _lines_from(body) -> list:

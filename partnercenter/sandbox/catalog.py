@@ -549,11 +549,12 @@ def product_get(product_id):
 
 @bp.get("/v1/products/<product_id>/skus")
 def skus_list(product_id):
-    country, segment = _country(), _segment()
+    country, segment, scope = _country(), _segment(), _scope()
     product = _product_or_404(product_id)
     skus = (
         []
-        if segment and segment not in kind_segments(product["_kind"])
+        if (segment and segment not in kind_segments(product["_kind"]))
+        or scope not in scopes(product["_kind"])
         else list_skus(product["id"])
     )
     if not offered_in(product["_kind"], country):

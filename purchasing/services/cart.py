@@ -20,6 +20,7 @@ from portal.errors import PortalError
 from portal.models import AzureSubscription, Customer
 from portal.partner_center import get_client, new_operation_id
 from purchasing.models import Cart, CartLine
+from purchasing.subscriptions import subscription_fit_problem
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def line_problems(
     if subscription_id or sku.needs_registration:
         subscription = (
             AzureSubscription.objects.filter(customer=customer, subscription_id=subscription_id)
-            .only("registration_state", "friendly_name", "is_active")
+            .only("registration_state", "friendly_name", "is_active", "offer_id", "status")
             .first()
             if _is_uuid(subscription_id)
             else None
@@ -104,16 +105,10 @@ def line_problems(
         if subscription_id and subscription is None:
             add("ctx_subscriptionid", f"{customer.company_name} has no Azure subscription "
                                       f"{subscription_id}; pick one of theirs.")  # fmt: skip
-        elif (
-            sku.needs_registration
-            and subscription is not None
-            and (subscription.registration_state != AzureSubscription.RegistrationState.REGISTERED)
-        ):
-            add(
-                "ctx_subscriptionid",
-                f"Subscription {subscription} is not registered for Azure reservations yet; an "
-                "administrator registers it on the customer's page (Registrations).",
-            )
+        elif subscription is not None and availability.takes_subscription:
+            problem = subscription_fit_problem(subscription=subscription, availability=availability)
+            if problem:
+                add("ctx_subscriptionid", problem)
     if check_inventory and sku.needs_inventory_check and "ctx_subscriptionid" not in errors:
         # The line's provisioning context names the subscription; the check is keyed on its own
         # inventory context (customer, azureSubscriptionId, the SKU's region).

@@ -26,7 +26,7 @@ def test_price_sheet_mirror_is_idempotent_and_shown(synced_us, pc_user_connectio
     assert entry.term_duration == "P1Y" and entry.unit_price == Decimal("1093.08")
     assert entry.effective_start.tzinfo is not None
     avail = Availability.objects.select_related("sku__product").get(
-        sku__product__product_id=SQL_DB, sku__sku_id="0001", country="US"
+        sku__product__product_id=SQL_DB, sku__sku_id="0001", country="US", reservation_scope=""
     )
     price = availability_price(avail)
     assert price.unit_price == Decimal("1093.08") and price.currency == "USD"

@@ -26,12 +26,15 @@ def test_sync_mirrors_products_skus_availabilities(sandbox):
     assert sku.needs_inventory_check and sku.needs_registration
     assert sku.dynamic_attributes["armRegionName"]
     assert sku.provisioning_variables == ["Scope", "SubscriptionId", "Duration"]
-    avail = sku.availabilities.get()
+    avail = sku.availabilities.get(reservation_scope="")
+    plan = sku.availabilities.get(reservation_scope="AzurePlan")  # the Azure plan catalog's item
+    assert plan.catalog_item_id != avail.catalog_item_id and plan.sku_id == sku.pk
     assert avail.country == "US" and avail.currency == "USD" and avail.segment == "commercial"
     assert avail.catalog_item_id == f"{VM_PRODUCT}:{sku.sku_id}:{avail.availability_id}"
     assert avail.term_durations in ("|P1Y|", "|P3Y|")
     # perpetual software is offered to three segments: one availability each
     perpetual = Sku.objects.filter(product__product_id="DG7GMGF0DWTK").get()
+    assert not perpetual.availabilities.exclude(reservation_scope="").exists()
     assert set(perpetual.availabilities.values_list("segment", flat=True)) == {
         "commercial", "education", "nonprofit",
     }  # fmt: skip

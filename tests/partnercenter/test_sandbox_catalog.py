@@ -153,3 +153,17 @@ def test_subscriptions_of_a_customer(api):
         api.get(f"/v1/customers/{customer_id('contoso')}/subscriptions/nope").json()["code"]
         == 20003
     )
+
+
+def test_azure_plan_reservation_catalog_is_its_own(api):
+    plan = {"country": "US", "reservationScope": "AzurePlan"}
+    products = api.get("/v1/products", params={**plan, "targetView": "AzureReservations"}).json()
+    assert "DZH318Z0BQ5S" in {p["id"] for p in products["items"]}
+    software = api.get("/v1/products", params={**plan, "targetView": "Software"}).json()
+    assert software["items"] == []
+    assert api.get("/v1/products/DG7GMGF0DWTL/skus", params=plan).json()["items"] == []
+    path = "/v1/products/DZH318Z0BQ5S/skus/0001/availabilities"
+    legacy = api.get(path, params={"country": "US"}).json()["items"]
+    azure_plan = api.get(path, params=plan).json()["items"]
+    assert len(legacy) == len(azure_plan) == 1
+    assert legacy[0]["catalogItemId"] != azure_plan[0]["catalogItemId"]

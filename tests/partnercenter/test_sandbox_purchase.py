@@ -17,8 +17,13 @@ RI_PRODUCT, RI_SKU = (
 )  # D2s v3, US East, 1 year: InventoryCheck + registration
 
 
-def ri_line(api, sub_key="contoso-plan", sku=RI_SKU, country="US", **extra):
-    avail = first_availability(api, RI_PRODUCT, sku, country)
+def ri_line(api, sub_key="contoso-plan", sku=RI_SKU, country="US", scope=None, **extra):
+    """A reservation line; the item comes from the catalog that fits the subscription unless
+    ``scope`` says otherwise ("AzurePlan" or "" for the MS-AZR-0145P catalog)."""
+    if scope is None:
+        scope = "AzurePlan" if sub_key.endswith("plan") else ""
+    params = {"reservationScope": scope} if scope else {}
+    avail = first_availability(api, RI_PRODUCT, sku, country, **params)
     line = {"id": 0, "catalogItemId": avail["catalogItemId"], "quantity": 1, "billingCycle": "one_time",
             "termDuration": "P1Y",
             "provisioningContext": {"subscriptionId": subscription_id(sub_key), "scope": "shared", "duration": "1Year"}}  # fmt: skip
@@ -133,6 +138,23 @@ def test_bad_lines_carry_errors_and_block_checkout(api, line_fn, code):
     assert line["error"]["errorCode"] == code and line["error"]["errorDescription"]
     failed = checkout(api, resp.json()["id"])
     assert failed.status_code == 400 and failed.json()["data"][0]["errorCode"] == code
+
+
+def test_reservation_scope_must_fit_the_subscription(api):
+    plan_on_legacy_item = ri_line(api, sub_key="contoso-plan", scope="")
+    legacy_on_plan_item = ri_line(api, sub_key="wingtip-legacy", country="DE", scope="AzurePlan")
+    fits = ri_line(api, sub_key="wingtip-legacy", country="DE")
+    assert plan_on_legacy_item["catalogItemId"] != ri_line(api)["catalogItemId"]
+    line = create_cart(api, [plan_on_legacy_item]).json()["lineItems"][0]
+    assert line["error"]["errorCode"] == 10008
+    assert "is an Azure plan" in line["error"]["errorDescription"]
+    wingtip = customer_id("wingtip")
+    line = create_cart(api, [legacy_on_plan_item], customer=wingtip).json()["lineItems"][0]
+    assert line["error"]["errorCode"] == 10008
+    assert "not an Azure plan" in line["error"]["errorDescription"]
+    cart = create_cart(api, [fits], customer=wingtip).json()
+    assert "error" not in cart["lineItems"][0]
+    assert checkout(api, cart["id"], customer=wingtip).status_code == 201
 
 
 def test_unregistered_subscription_checkout_is_800030_and_inventory_restriction_10003(api, sb):

@@ -61,7 +61,7 @@ def test_reservation_needs_registered_subscription_and_scope(world, sales_user):
                           "duration": "3Year"})  # fmt: skip
     assert "not registered for Azure reservations" in err.value.errors["ctx_subscriptionid"][0]
     plan = AzureSubscription.objects.get(customer=world["contoso"], registration_state="registered")
-    line = add_line(world["contoso"], sales_user, title=title, quantity=1,
+    line = add_line(world["contoso"], sales_user, title=title, quantity=1, scope="AzurePlan",
                     context={"subscriptionId": str(plan.subscription_id), "scope": "shared",
                              "duration": "3Year"})  # fmt: skip
     assert line.order_group == "0" and not line.error_code
@@ -74,7 +74,14 @@ def test_vm_reservation_requires_a_passing_inventory_check(world, sales_user):
     title = "Reserved VM Instance, Standard_D2s_v3, US East, 1 Year"
     context = {"subscriptionId": str(plan.subscription_id), "scope": "single", "duration": "1Year"}
     with pytest.raises(CartValidationError) as err:
-        add_line(world["contoso"], sales_user, title=title, quantity=1, context=context)
+        add_line(
+            world["contoso"],
+            sales_user,
+            title=title,
+            quantity=1,
+            context=context,
+            scope="AzurePlan",
+        )
     assert "inventory check" in err.value.errors["__all__"][0]
 
 

@@ -254,7 +254,8 @@ def test_rejected_purchase_buys_nothing(world, sales_user, admin_user, sandbox, 
     plan = AzureSubscription.objects.get(customer=world["contoso"], registration_state="registered")
     line = add_line(world["contoso"], sales_user, title="App Service, Premium v3 P1v3, US East, 3 Years",
                     quantity=1, context={"subscriptionId": str(plan.subscription_id),
-                                         "scope": "shared", "duration": "3Year"})  # fmt: skip
+                                         "scope": "shared", "duration": "3Year"},
+                    scope="AzurePlan")  # fmt: skip
     review = checkout_review(cart=line.cart)
     assert len(review.approval_reasons) == 2
     checkout = checkout_submit(cart_id=line.cart_id, user=sales_user)

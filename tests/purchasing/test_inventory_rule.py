@@ -15,7 +15,7 @@ from purchasing.services.cart import CartValidationError
 from tests.purchasing.conftest import add_line, availability_titled
 
 VM = "Reserved VM Instance, Standard_D2s_v3, US East, 1 Year"
-SCOPE = ""
+SCOPE = "AzurePlan"
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_entitlements_and_reservation_details(
     plan = AzureSubscription.objects.get(customer=world["contoso"], registration_state="registered")
     order = _place(world, sales_user, title="App Service, Premium v3 P1v3, US East, 3 Years", quantity=2,
                    context={"subscriptionId": str(plan.subscription_id), "scope": "single",
-                            "duration": "3Year"})  # fmt: skip
+                            "duration": "3Year"}, scope="AzurePlan")  # fmt: skip
     _place_software = add_line(world["contoso"], sales_user)
     checkout_submit(cart_id=_place_software.cart_id, user=sales_user, confirm_duplicates=True)
     call_command("sync_entitlements", "--customer", str(world["contoso"].pk))
