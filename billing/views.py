@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing import exports, selectors
@@ -16,6 +15,7 @@ from portal.errors import PortalError
 from portal.exports import export_csv, wants_csv
 from portal.params import Params
 from portal.progress import sync_state
+from portal.redirects import redirect_next
 from portal.roles import Role, role_required
 from portal.tables import csv_response, paginate
 
@@ -80,7 +80,7 @@ def sync(request):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Invoices synced: {result}.")
-    return redirect(request.POST.get("next") or "billing:invoices")
+    return redirect_next(request, "billing:invoices")
 
 
 @role_required(*FINANCE)
@@ -349,12 +349,7 @@ def recon_note(request, invoice_id: str, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, "Note saved.")
-    back = request.POST.get("next") or reverse(
-        "billing:invoice_reconciliation", kwargs={"invoice_id": invoice.invoice_id}
-    )
-    if not back.startswith("/"):
-        back = "/"
-    return redirect(back)
+    return redirect_next(request, "billing:invoice_reconciliation", invoice_id=invoice.invoice_id)
 
 
 @role_required(*FINANCE)

@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from portal.errors import PortalError
 from portal.models import Customer
 from portal.params import Params
+from portal.redirects import safe_url
 from portal.roles import Role, has_role, role_required
 from portal.tables import csv_response, paginate, parse_sort
 from purchasing import selectors
@@ -363,7 +364,7 @@ def notification_read(request, pk: int):
     note = get_object_or_404(Notification, pk=pk, recipient=request.user)
     notification_mark_read(user=request.user, ids=[note.pk])
     if request.POST.get("open") == "1" and note.url:
-        return _redirect(request, note.url)
+        return _redirect(request, safe_url(request, note.url, "purchasing:notifications"))
     if request.htmx:
         return _notifications_page(request)
     return redirect("purchasing:notifications")
