@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,24 @@ def paginate(params, queryset, *, per_page: int | None = None) -> Page:
     return Paginator(queryset, size).get_page(params.get("page"))
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (or, for tab and carriage
+# return, after it strips them): customer, product and subscription names come from Partner
+# Center and people type notes, so such text is written with a leading apostrophe.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def csv_cell(value):
+    """One CSV cell: None -> "", text that a spreadsheet would run as a formula -> '-prefixed."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        if _PLAIN_NUMBER.match(value):
+            return value  # "-5.00" is a number, not a formula
+        return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -53,14 +72,15 @@ class _Echo:
 def csv_response(
     filename: str, header: Sequence[str], rows: Iterable[Sequence]
 ) -> StreamingHttpResponse:
-    """Stream a CSV download row by row, so exports of any size use flat memory."""
+    """Stream a CSV download row by row, so exports of any size use flat memory. Every cell goes
+    through ``csv_cell`` (formula-leading text neutralised)."""
     writer = csv.writer(_Echo())
 
     def generate():
         yield "\ufeff"  # BOM so spreadsheet tools read UTF-8
-        yield writer.writerow(header)
+        yield writer.writerow([csv_cell(cell) for cell in header])
         for row in rows:
-            yield writer.writerow(["" if cell is None else cell for cell in row])
+            yield writer.writerow([csv_cell(cell) for cell in row])
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
