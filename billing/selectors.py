@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -283,3 +284,19 @@ def recon_notes(invoice: Invoice):
 
 def line_notes(line: InvoiceLineItem):
     return ReconciliationNote.objects.filter(line=line)
+
+
+# -- invoices named by id (the mirror is a cache; see portal.mirror) -----------------------------
+
+INVOICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{3,63}$")
+
+
+def looks_like_invoice_id(text: str) -> bool:
+    """A Partner Center invoice number (``G000024135``, ``D02005YFHI``): letters and digits."""
+    return bool(INVOICE_ID.match(text or "")) and any(ch.isdigit() for ch in text)
+
+
+def unmirrored_invoice_id(text: str) -> str:
+    """``text`` when it is an exact invoice id the mirror does not hold (offer to fetch it)."""
+    text = (text or "").strip()
+    return text if looks_like_invoice_id(text) and get_invoice(text) is None else ""

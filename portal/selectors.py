@@ -95,3 +95,12 @@ def registration_search(*, text: str = "", state: str = "") -> QuerySet:
             cond |= Q(subscription__subscription_id=uuid.UUID(text))
         qs = qs.filter(cond)
     return qs
+
+
+def unmirrored_customer_id(text: str) -> str:
+    """``text`` (normalised) when it is a customer GUID the mirror does not hold (offer to fetch)."""
+    try:
+        tenant = uuid.UUID((text or "").strip())
+    except ValueError:
+        return ""
+    return "" if Customer.objects.filter(tenant_id=tenant).exists() else str(tenant)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -147,3 +149,29 @@ def notifications_for(user, *, unread_only: bool = False) -> QuerySet[Notificati
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-id")
+
+
+# -- orders named by id (the mirror is a cache; see portal.mirror) -------------------------------
+
+ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def looks_like_order_id(text: str) -> bool:
+    """A Partner Center order id (33 characters of base64url, or a GUID): no spaces, has digits."""
+    return bool(ORDER_ID.match(text or "")) and any(ch.isdigit() for ch in text)
+
+
+def unmirrored_order_id(text: str) -> str:
+    """``text`` when it is an exact order id the mirror does not hold (offer to fetch it)."""
+    text = (text or "").strip()
+    if not looks_like_order_id(text) or Order.objects.filter(pc_order_id=text).exists():
+        return ""
+    return text
+
+
+def looks_like_guid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except (TypeError, ValueError):
+        return False
+    return True

@@ -121,7 +121,9 @@ def test_reconcile_without_lines_is_a_clear_error(sandbox, finance_client):
     from tests.billing.conftest import sync_invoices
 
     sync_invoices()
-    with pytest.raises(CommandError, match="no imported one-time line items"):
+    with pytest.raises(
+        CommandError, match="line items of invoice G000773583 are not in the portal"
+    ):
         call_command("reconcile", "G000773583")
     response = finance_client.post("/billing/invoices/G000773583/reconciliation/run/", follow=True)
     assert "no imported one-time line items" in response.content.decode()

@@ -77,13 +77,14 @@ def test_sync_subscriptions_eligibility_and_registration_state(sandbox, capsys):
 def test_sync_commands_fail_with_one_clear_line(sandbox, settings):
     with pytest.raises(CommandError, match="not a Partner Center customer id"):
         call_command("sync_subscriptions", "--customer", "nope")
-    with pytest.raises(CommandError, match="run sync_customers first"):
-        call_command("sync_subscriptions", "--customer", str(uuid.uuid4()))
     settings.PARTNER_CENTER_CLIENT_SECRET = "wrong-secret"
     with pytest.raises(CommandError, match="refused the portal's credentials"):
         call_command("sync_customers")
     state = SyncState.objects.get(kind="customers")
     assert state.failed_last and not state.running
+    settings.PARTNER_CENTER_CLIENT_SECRET = sandbox.client_secret
+    with pytest.raises(CommandError, match=r"Partner Center has no customer .* \(request id "):
+        call_command("sync_subscriptions", "--customer", str(uuid.uuid4()))
 
 
 def test_sync_outage_is_reported_with_ids(sandbox, settings):

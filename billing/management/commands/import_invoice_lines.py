@@ -22,18 +22,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from billing import selectors
-        from billing.services.invoices import invoice_sync_all
+        from billing.services.invoice_lookup import invoice_get_or_fetch
         from billing.services.lines import line_import_run, line_import_start
 
-        invoice_id = options["invoice_id"]
-        invoice = selectors.get_invoice(invoice_id)
         try:
-            if invoice is None:
-                invoice_sync_all(queue_statements=False)
-                invoice = selectors.get_invoice(invoice_id)
-            if invoice is None:
-                raise CommandError(f"Partner Center has no invoice {invoice_id}.")
+            found = invoice_get_or_fetch(invoice_id=options["invoice_id"])
+            invoice = found.obj
+            if found.fetched:
+                self.stdout.write(f"Read invoice {invoice.invoice_id} from Partner Center by id.")
             imp = line_import_start(
                 invoice=invoice,
                 provider=options["provider"],

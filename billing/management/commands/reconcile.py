@@ -11,16 +11,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("invoice_id")
         parser.add_argument("--tolerance", default=None, help="e.g. 0.01 (line currency)")
+        parser.add_argument(
+            "--import-lines",
+            action="store_true",
+            help="import the invoice's line items first when the portal has none yet",
+        )
 
     def handle(self, *args, **options):
         from billing import selectors
+        from billing.services.invoice_lookup import invoice_get_or_fetch, invoice_implied
+        from billing.services.lines import line_import_run, line_import_start
         from billing.services.reconciliation import EXPECTED_MEANS, reconciliation_run
 
-        invoice = selectors.get_invoice(options["invoice_id"])
-        if invoice is None:
-            raise CommandError(
-                f"No invoice {options['invoice_id']} in the portal; run sync_invoices first."
-            )
+        try:
+            found = invoice_get_or_fetch(invoice_id=options["invoice_id"])
+            invoice = found.obj
+            if found.fetched:
+                self.stdout.write(f"Read invoice {invoice.invoice_id} from Partner Center by id.")
+            for implied in invoice_implied(invoice):
+                if implied.action != "import_lines":
+                    continue
+                if not options["import_lines"]:
+                    raise CommandError(
+                        f"{implied.text} Import them with import_invoice_lines "
+                        f"{invoice.invoice_id}, or run reconcile again with --import-lines."
+                    )
+                imp = line_import_start(invoice=invoice, queue=False)
+                imp = line_import_run(import_id=imp.pk)
+                self.stdout.write(f"Imported {imp.rows_done:,} line items.")
+        except PortalError as exc:
+            raise CommandError(str(exc)) from exc
         tolerance = None
         if options["tolerance"] is not None:
             try:

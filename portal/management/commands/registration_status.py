@@ -1,11 +1,11 @@
 """``manage.py registration_status SUBSCRIPTION_ID``: the reservation registration state (support)."""
 
 import datetime
-import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.models import AzureSubscription
+from portal.errors import PortalError
+from portal.services.lookups import subscription_get_or_fetch
 from portal.services.registrations import registration_latest
 
 
@@ -18,20 +18,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("subscription_id", help="Azure subscription id (GUID)")
+        parser.add_argument(
+            "--customer",
+            help="the subscription's customer (Partner Center id); default: look under each one",
+        )
 
     def handle(self, *args, subscription_id: str, **options):
         try:
-            sid = uuid.UUID(subscription_id)
-        except ValueError as exc:
-            raise CommandError(f"{subscription_id!r} is not a subscription id (a GUID).") from exc
-        sub = (
-            AzureSubscription.objects.select_related("customer").filter(subscription_id=sid).first()
-        )
-        if sub is None:
-            raise CommandError(
-                f"Subscription {sid} is not in the portal; run sync_subscriptions first."
+            found = subscription_get_or_fetch(
+                subscription_id=subscription_id, customer_tenant_id=options.get("customer")
             )
+        except PortalError as exc:
+            raise CommandError(str(exc)) from exc
+        sub = found.obj
         out = self.stdout.write
+        if found.fetched:
+            out(f"Read subscription {sub.subscription_id} from Partner Center by id.")
         out(f"Subscription:        {sub.subscription_id} ({sub.friendly_name or sub.offer_name})")
         out(f"Customer:            {sub.customer.company_name} ({sub.customer.tenant_id})")
         out(f"Offer:               {sub.offer_id}  status={sub.status or '-'}")

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal.errors import PortalError
 from portal.services.customers import subscription_sync_all
+from portal.services.lookups import customer_get_or_fetch
 
 
 class Command(BaseCommand):
@@ -14,8 +15,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
+            tenant = None
+            if options.get("customer"):
+                found = customer_get_or_fetch(tenant_id=options["customer"])
+                tenant = str(found.obj.tenant_id)
+                if found.fetched:
+                    self.stdout.write(
+                        f"Read customer {found.obj.company_name} from Partner Center by id."
+                    )
             outcome = subscription_sync_all(
-                customer_tenant_id=options.get("customer"), actor=None, echo=self.stdout.write
+                customer_tenant_id=tenant, actor=None, echo=self.stdout.write
             )
         except PortalError as exc:
             raise CommandError(str(exc)) from exc

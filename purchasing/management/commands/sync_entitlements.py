@@ -18,7 +18,11 @@ class Command(BaseCommand):
         from portal.errors import PortalError
         from purchasing.services.entitlements import entitlements_sync
 
-        customer = find_customer(options["customer"]) if options.get("customer") else None
+        customer = (
+            find_customer(options["customer"], self.stdout.write)
+            if options.get("customer")
+            else None
+        )
         try:
             result = entitlements_sync(customer=customer)
         except (PortalError, PartnerCenterError) as exc:

@@ -6,21 +6,25 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.errors import PortalError
 from portal.models import Customer
+from portal.services.lookups import customer_get_or_fetch
 
 
-def find_customer(value: str) -> Customer:
-    query = Customer.objects.all()
-    found = (
-        query.filter(pk=int(value)).first()
-        if value.isdigit()
-        else query.filter(tenant_id=value).first()
-        if len(value) == 36
-        else None
-    )
-    if found is None:
-        raise CommandError(f"No customer {value!r}: pass the portal id or the Partner Center id.")
-    return found
+def find_customer(value: str, echo=None) -> Customer:
+    """A portal id (digits) from the mirror; a Partner Center id from the mirror, else read by id."""
+    if value.isdigit():
+        found = Customer.objects.filter(pk=int(value)).first()
+        if found is None:
+            raise CommandError(f"No customer {value!r} in the portal (a portal id).")
+        return found
+    try:
+        lookup = customer_get_or_fetch(tenant_id=value)
+    except PortalError as exc:
+        raise CommandError(str(exc)) from exc
+    if lookup.fetched and echo:
+        echo(f"Read customer {lookup.obj.company_name} from Partner Center by id.")
+    return lookup.obj
 
 
 class Command(BaseCommand):
@@ -41,7 +45,11 @@ class Command(BaseCommand):
         from partnercenter.errors import PartnerCenterError
         from purchasing.services.orders import orders_sync
 
-        customer = find_customer(options["customer"]) if options.get("customer") else None
+        customer = (
+            find_customer(options["customer"], self.stdout.write)
+            if options.get("customer")
+            else None
+        )
         started = time.monotonic()
 
         def progress(done, total, result):

@@ -1,0 +1,64 @@
+"""Invoices named by their Partner Center id: the mirror, else ``GET /invoices/{id}`` (App+User)
+and mirrored (see ``portal.mirror`` for the rule and its errors)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing import selectors
+from billing.models import Invoice, LineImport
+from billing.services.invoices import _flatten, _upsert
+from portal.audit import audit_record
+from portal.errors import PortalError
+from portal.mirror import Found, Implied, mirror_get, pc_read
+from portal.partner_center import get_client
+
+
+def invoice_get_or_fetch(*, invoice_id: str, actor=None) -> Found[Invoice]:
+    """The mirrored invoice, else read by id from Partner Center and mirrored.
+
+    Raises ``PortalError`` for a malformed id, ``NotInPartnerCenter`` on Partner Center's 404,
+    ``NeedsUserConnection`` without the App+User sign-in, ``PartnerCenterUnavailable`` otherwise.
+    """
+    invoice_id = (invoice_id or "").strip()
+    if not selectors.looks_like_invoice_id(invoice_id):
+        raise PortalError(
+            f"{invoice_id[:80]!r} is not a Partner Center invoice id (like G000024135).",
+            code="bad_id",
+        )
+    return mirror_get(
+        find=lambda: selectors.get_invoice(invoice_id),
+        fetch=lambda: invoice_fetch(invoice_id=invoice_id, actor=actor),
+    )
+
+
+def invoice_fetch(*, invoice_id: str, actor=None) -> Invoice:
+    """Read one invoice (and its amendments) by id and upsert it."""
+    pc = pc_read(
+        what="invoice", object_id=invoice_id, call=lambda: get_client().get_invoice(invoice_id)
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        rows = [_upsert(document, now)[0] for document in _flatten([pc]) if document.id]
+        invoice = selectors.get_invoice(invoice_id) or rows[0]
+        audit_record(
+            actor=actor,
+            action="invoice.fetched",
+            obj=invoice,
+            summary=f"Read invoice {invoice.invoice_id} from Partner Center by id",
+            invoice_id=invoice.invoice_id,
+        )
+    return invoice
+
+
+def invoice_implied(invoice: Invoice) -> list[Implied]:
+    """What the mirror lacks around an invoice: its line items, until an import was started."""
+    if LineImport.objects.filter(invoice=invoice).exists() or invoice.lines.exists():
+        return []
+    return [
+        Implied(
+            text=f"The line items of invoice {invoice.invoice_id} are not in the portal yet.",
+            action="import_lines",
+        )
+    ]

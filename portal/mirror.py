@@ -1,0 +1,154 @@
+"""The mirror is a cache, not the truth: one rule for anything named by its Partner Center id.
+
+Look in the mirror; when the object is absent, read it from Partner Center by id (with the token
+that operation needs), store it, and go on. Only Partner Center's own 404 becomes
+``NotInPartnerCenter`` ("Partner Center has no invoice G000123 (request id …)."); a missing
+App+User sign-in becomes ``NeedsUserConnection``; anything else ``PartnerCenterUnavailable``.
+
+Each object kind has a small service built on ``mirror_get`` (``billing.services.invoice_lookup``,
+``purchasing.services.order_lookup``, ``portal.services.lookups``). Commands call those services
+directly; pages never call Partner Center in the request: they queue the fetch with
+``fetch_enqueue`` and show its progress from the ``SyncState`` row ``fetch_kind(what, id)``, which
+``fetch_in_background`` (the task body) keeps, failures in words included.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+
+from partnercenter.errors import NotFound, PartnerCenterError, UserSignInRequired
+from portal.connection import connection_mark_revoked
+from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.models import SyncState
+from portal.progress import sync_begin, sync_fail, sync_state, sync_succeed
+from portal.services.customers import pc_error_message
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# A queued fetch whose row has not moved for this long is taken to be lost (worker restarted).
+STALE_SECONDS = 120
+
+
+class NotInPartnerCenter(PortalError):
+    """Partner Center itself answered 404 for the id."""
+
+    code = "not_in_partner_center"
+
+
+class NeedsUserConnection(PortalError):
+    """The read needs the App+User connection and no (working) partner sign-in is stored."""
+
+    code = "sign_in_required"
+
+
+@dataclass(frozen=True)
+class Implied:
+    """Something a fetched object implies that the mirror does not hold yet, and how to get it."""
+
+    text: str
+    action: (
+        str  # e.g. "import_lines", "sync_subscriptions": pages and commands turn it into an offer
+    )
+
+
+@dataclass(frozen=True)
+class Found(Generic[T]):
+    """A looked-up object; ``fetched`` when it came from Partner Center just now."""
+
+    obj: T
+    fetched: bool = False
+
+
+def not_found_message(what: str, object_id: str, exc: PartnerCenterError, where: str = "") -> str:
+    ids = f" (request id {exc.request_id})" if exc.request_id else ""
+    return f"Partner Center has no {what} {object_id}{where}{ids}."
+
+
+def pc_read(*, what: str, object_id: str, call: Callable[[], T]) -> T:
+    """Read one object from Partner Center, turning its errors into sentences a user can act on."""
+    try:
+        return call()
+    except NotFound as exc:
+        raise NotInPartnerCenter(
+            not_found_message(what, object_id, exc), details={"request_id": exc.request_id}
+        ) from exc
+    except UserSignInRequired as exc:
+        connection_mark_revoked(error=exc)
+        raise NeedsUserConnection(
+            f"Reading {what} {object_id} from Partner Center needs the App+User connection: an "
+            "administrator signs in on the Connection page (Admin tools), then try again."
+        ) from exc
+    except PartnerCenterError as exc:
+        raise PartnerCenterUnavailable(
+            pc_error_message(exc, f"reading {what} {object_id}"), details={"status": exc.status}
+        ) from exc
+
+
+def mirror_get(*, find: Callable[[], T | None], fetch: Callable[[], T]) -> Found[T]:
+    """The rule: the mirrored object, else ``fetch()`` (which reads Partner Center and stores)."""
+    obj = find()
+    if obj is not None:
+        return Found(obj)
+    return Found(fetch(), fetched=True)
+
+
+# -- background fetches (pages) -----------------------------------------------------------------
+
+
+def fetch_kind(what: str, object_id: str) -> str:
+    """The ``SyncState`` kind of one object's fetch, e.g. ``fetch:invoice:G000123``."""
+    return f"fetch:{what}:{object_id}"[:100]
+
+
+def fetch_state(what: str, object_id: str) -> SyncState | None:
+    return sync_state(fetch_kind(what, object_id))
+
+
+def _is_live(state: SyncState | None) -> bool:
+    return bool(
+        state
+        and state.running
+        and state.heartbeat_at
+        and (timezone.now() - state.heartbeat_at).total_seconds() < STALE_SECONDS
+    )
+
+
+def fetch_enqueue(
+    *, what: str, object_id: str, task: Any, args: tuple = (), again: bool = False
+) -> SyncState:
+    """Mark the fetch queued (the page shows progress at once) and queue ``task`` after commit.
+
+    One fetch per object at a time; a finished one is queued again only with ``again`` (the "Try
+    again" / "Fetch from Partner Center" buttons), so reloading a page never repeats a failed read.
+    """
+    state = fetch_state(what, object_id)
+    if _is_live(state) or (state is not None and not state.running and not again):
+        return state
+    state = sync_begin(kind=fetch_kind(what, object_id), message="Queued")
+    transaction.on_commit(lambda: task.delay(*args))
+    return state
+
+
+def fetch_in_background(*, what: str, object_id: str, fetch: Callable[[], Any]) -> bool:
+    """The body of a fetch task: run ``fetch`` and record the outcome (in words) for the page."""
+    kind = fetch_kind(what, object_id)
+    sync_begin(kind=kind, message=f"Reading {what} {object_id} from Partner Center")
+    try:
+        fetch()
+    except PortalError as exc:
+        sync_fail(kind=kind, error=str(exc))
+        return False
+    except Exception:
+        logger.exception("fetching %s %s failed", what, object_id)
+        sync_fail(kind=kind, error=f"Fetching {what} {object_id} failed unexpectedly; try again.")
+        raise
+    sync_succeed(kind=kind, message=f"Fetched {what} {object_id} from Partner Center")
+    return True

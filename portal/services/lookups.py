@@ -1,0 +1,140 @@
+"""Customers and Azure subscriptions named by their Partner Center id: the mirror, else Partner
+Center (see ``portal.mirror`` for the rule and its errors)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.audit import audit_record
+from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.mirror import Found, Implied, NotInPartnerCenter, mirror_get, pc_read
+from portal.models import AzureSubscription, Customer
+from portal.partner_center import get_client
+from portal.progress import sync_state
+from portal.services.customers import (
+    _customer_fields,
+    subscription_sync_customer,
+    subscriptions_kind,
+)
+
+
+def parse_guid(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        raise PortalError(
+            f"{str(value)[:80]!r} is not a {what} id (a GUID).", code="bad_id"
+        ) from None
+
+
+def customer_get_or_fetch(*, tenant_id: str, actor=None) -> Found[Customer]:
+    """The mirrored customer, else read by id from Partner Center (App) and mirrored."""
+    tid = parse_guid(tenant_id, "Partner Center customer")
+    return mirror_get(
+        find=lambda: Customer.objects.filter(tenant_id=tid).first(),
+        fetch=lambda: customer_fetch(tenant_id=tid, actor=actor),
+    )
+
+
+def customer_fetch(*, tenant_id: uuid.UUID, actor=None) -> Customer:
+    """Read one customer by id and upsert it. Raises the errors of ``portal.mirror.pc_read``."""
+    pc = pc_read(
+        what="customer",
+        object_id=str(tenant_id),
+        call=lambda: get_client().get_customer(str(tenant_id)),
+    )
+    fields = _customer_fields(pc)
+    with transaction.atomic():
+        customer, _ = Customer.objects.update_or_create(
+            tenant_id=tenant_id, defaults={**fields, "synced_at": timezone.now(), "is_active": True}
+        )
+        audit_record(
+            actor=actor,
+            action="customer.fetched",
+            obj=customer,
+            customer=customer,
+            summary=f"Read customer {customer.company_name} from Partner Center by id",
+            tenant_id=str(tenant_id),
+        )
+    return customer
+
+
+def customer_implied(customer: Customer) -> list[Implied]:
+    """What the mirror lacks around a customer: its subscriptions, until they were read once."""
+    state = sync_state(subscriptions_kind(customer))
+    if customer.subscriptions.exists() or (state and state.last_success_at):
+        return []
+    return [
+        Implied(
+            text="Its Azure subscriptions are not in the portal yet.",
+            action="sync_subscriptions",
+        )
+    ]
+
+
+def _owners(customer_tenant_id: str | None, actor) -> list[Customer]:
+    if customer_tenant_id:
+        return [customer_get_or_fetch(tenant_id=customer_tenant_id, actor=actor).obj]
+    return list(Customer.objects.filter(is_active=True).order_by("company_name"))
+
+
+def owner_phrase(owners: list[Customer]) -> str:
+    """`` for customer Contoso Ltd`` / `` under any of the 6 customers in the portal``."""
+    if len(owners) == 1:
+        return f" for customer {owners[0].company_name}"
+    return f" under any of the {len(owners)} customers in the portal"
+
+
+def subscription_get_or_fetch(
+    *, subscription_id: str, customer_tenant_id: str | None = None, actor=None
+) -> Found[AzureSubscription]:
+    """The mirrored subscription, else found by id in Partner Center and mirrored.
+
+    Partner Center reads a subscription under its customer, so the fetch asks for it under
+    ``customer_tenant_id`` (itself looked up by the same rule) or else under each mirrored
+    customer in turn; the owner's subscriptions are then mirrored (registration state included).
+    """
+    sid = parse_guid(subscription_id, "subscription")
+
+    def find():
+        return AzureSubscription.objects.select_related("customer").filter(subscription_id=sid)
+
+    def fetch() -> AzureSubscription:
+        owners = _owners(customer_tenant_id, actor)
+        if not owners:
+            raise PortalError(
+                f"No customers in the portal to look for subscription {sid} under: read the "
+                "customers from Partner Center first, or name the subscription's customer.",
+                code="no_customers",
+            )
+        client = get_client()
+        last: NotInPartnerCenter | None = None
+        for owner in owners:
+            try:
+                pc_read(
+                    what="subscription",
+                    object_id=str(sid),
+                    call=lambda o=owner: client.get_subscription(str(o.tenant_id), str(sid)),
+                )
+            except NotInPartnerCenter as exc:
+                last = exc
+                continue
+            subscription_sync_customer(customer=owner, actor=actor)
+            found = find().first()
+            if found is None:
+                raise PartnerCenterUnavailable(
+                    f"Partner Center returned subscription {sid} by id but not in the list of "
+                    f"{owner.company_name}'s subscriptions; try again later."
+                )
+            return found
+        ids = (
+            f" (request id {last.details['request_id']})" if last.details.get("request_id") else ""
+        )
+        raise NotInPartnerCenter(
+            f"Partner Center has no subscription {sid}{owner_phrase(owners)}{ids}."
+        )
+
+    return mirror_get(find=lambda: find().first(), fetch=fetch)
