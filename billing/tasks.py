@@ -66,3 +66,31 @@ def download_statement(self, statement_id: int) -> None:
         delay = retry_delay(attempt)
         statement_mark_retrying(statement_id=statement_id, error=str(exc), delay=delay)
         raise self.retry(countdown=delay, exc=exc) from exc
+
+
+@shared_task(ignore_result=True)
+def fetch_invoice(invoice_id: str, actor_id: int | None = None) -> None:
+    """Read an invoice that is not mirrored yet by id (the page shows the outcome); idempotent."""
+    from billing.services.invoice_lookup import invoice_get_or_fetch
+    from portal.mirror import fetch_in_background
+    from portal.tasks import _user
+
+    fetch_in_background(
+        what="invoice",
+        object_id=invoice_id,
+        fetch=lambda: invoice_get_or_fetch(invoice_id=invoice_id, actor=_user(actor_id)),
+    )
+
+
+def fetch_invoice_enqueue(*, invoice_id: str, actor, again: bool = False):
+    """Queue ``fetch_invoice`` after commit; returns the ``SyncState`` the page shows."""
+    from portal.mirror import fetch_enqueue
+
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    return fetch_enqueue(
+        what="invoice",
+        object_id=invoice_id,
+        task=fetch_invoice,
+        args=(invoice_id, actor_id),
+        again=again,
+    )

@@ -6,13 +6,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing import exports, selectors
 from billing.models import ReconciliationNote, ReconciliationResult, ReconClass, StatementPdf
 from billing.services._common import TOLERANCE_MAX, TOLERANCE_MIN
+from billing.services.invoice_lookup import invoice_implied
+from billing.tasks import fetch_invoice_enqueue
 from portal.errors import PortalError
 from portal.exports import export_csv, wants_csv
+from portal.mirror import fetch_state
+from portal.mirror_views import FetchPage, fetch_page, fetch_status
 from portal.params import Params
 from portal.progress import sync_state
 from portal.redirects import redirect_next
@@ -95,13 +100,53 @@ def invoices(request):
         "currencies": selectors.invoice_currencies(),
         "state": sync_state("invoices"),
         "f": request.GET,
+        "fetch_offer": selectors.unmirrored_invoice_id(request.GET.get("q", "")),
     }
     return _partial(request, "billing/invoices.html", "table", context)
 
 
+def _fetch_page_for(invoice_id: str) -> FetchPage:
+    if not selectors.looks_like_invoice_id(invoice_id):
+        raise Http404(f"{invoice_id!r} is not an invoice id.")
+    return FetchPage(
+        what="invoice",
+        object_id=invoice_id,
+        back_url=reverse("billing:invoices"),
+        back_label="Invoices",
+        status_url=reverse("billing:invoice_fetch_status", kwargs={"invoice_id": invoice_id}),
+        retry_url=reverse("billing:invoice_fetch", kwargs={"invoice_id": invoice_id}),
+    )
+
+
+@role_required(*FINANCE)
+@require_POST
+def invoice_fetch(request, invoice_id: str):
+    """Queue the read of an invoice the mirror does not hold (the "Fetch" buttons)."""
+    _fetch_page_for(invoice_id)
+    if selectors.get_invoice(invoice_id) is None:
+        fetch_invoice_enqueue(invoice_id=invoice_id, actor=request.user, again=True)
+    return redirect("billing:invoice", invoice_id=invoice_id)
+
+
+@role_required(*FINANCE)
+def invoice_fetch_status(request, invoice_id: str):
+    """HTMX poll of a queued fetch: progress, then the invoice page, or the failure in words."""
+    page = _fetch_page_for(invoice_id)
+    invoice = selectors.get_invoice(invoice_id)
+    done = (
+        reverse("billing:invoice", kwargs={"invoice_id": invoice.invoice_id}) if invoice else None
+    )
+    return fetch_status(request, page, fetch_state("invoice", invoice_id), done)
+
+
 @role_required(*FINANCE)
 def invoice_detail(request, invoice_id: str):
-    invoice = _invoice_or_404(invoice_id)
+    invoice = selectors.get_invoice(invoice_id)
+    if invoice is None:
+        # Not mirrored (yet): read it from Partner Center in the background and show progress.
+        page = _fetch_page_for(invoice_id)
+        state = fetch_invoice_enqueue(invoice_id=invoice_id, actor=request.user)
+        return fetch_page(request, page, state)
     lines, sort, errors = selectors.invoice_lines(invoice, request.GET)
     for error in errors:
         messages.error(request, error)
@@ -124,6 +169,7 @@ def invoice_detail(request, invoice_id: str):
         "charge_types": selectors.charge_types(invoice),
         "statement": selectors.statement_for(invoice),
         "run": getattr(invoice, "recon_run", None),
+        "implied": invoice_implied(invoice),
         "f": request.GET,
     }
     return _partial(request, "billing/invoice_detail.html", "lines", context)
@@ -277,7 +323,9 @@ def reconciliation(request):
 def invoice_reconciliation(request, invoice_id: str):
     from billing.services.reconciliation import EXPECTED_MEANS
 
-    invoice = _invoice_or_404(invoice_id)
+    invoice = selectors.get_invoice(invoice_id)
+    if invoice is None:
+        return redirect("billing:invoice", invoice_id=invoice_id)  # which reads it by id
     run = getattr(invoice, "recon_run", None)
     params = Params(request.GET)
     klass = params.choice("klass", {*ReconClass.values, "mismatch"})

@@ -3,13 +3,19 @@ their reservation registration (live via HTMX polling), and the registrations li
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal.errors import PortalError
 from portal.exports import Column, cell_time, export_csv, wants_csv
+from portal.mirror import fetch_state
+from portal.mirror_views import FetchPage, fetch_page, fetch_status
 from portal.models import Customer, SubscriptionRegistration
 from portal.params import Params
 from portal.progress import sync_state
@@ -19,6 +25,7 @@ from portal.selectors import (
     customer_subscriptions,
     registration_search,
     subscription_with_registration,
+    unmirrored_customer_id,
 )
 from portal.services.customers import (
     CUSTOMERS_KIND,
@@ -26,8 +33,10 @@ from portal.services.customers import (
     subscription_sync_enqueue,
     subscriptions_kind,
 )
+from portal.services.lookups import customer_implied
 from portal.services.registrations import registration_start
 from portal.tables import csv_response, paginate, parse_sort
+from portal.tasks import fetch_customer_enqueue
 
 SORTS = {"name": "company_name", "country": "country", "domain": "domain", "synced": "synced_at"}
 REG_SORTS = {
@@ -77,6 +86,7 @@ def customer_list(request):
         "sort": sort,
         "q": q,
         "state": _state(CUSTOMERS_KIND),
+        "fetch_offer": unmirrored_customer_id(q),
     }
     if request.htmx and request.htmx.target == "customer-table":
         return render(request, "portal/customers/list.html#table", context)
@@ -101,10 +111,71 @@ def customer_detail(request, pk: int):
         "subscriptions": customer_subscriptions(customer),
         "state": _state(subscriptions_kind(customer)),
         "can_register": has_role(request.user, Role.ADMIN),
+        "implied": customer_implied(customer),
     }
     if request.htmx and request.htmx.target == "subscriptions":
         return render(request, "portal/customers/detail.html#subscriptions", context)
     return render(request, "portal/customers/detail.html", context)
+
+
+def _guid(text: str) -> str | None:
+    """The canonical form of a GUID (lower case, hyphens), or None."""
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+def _customer_fetch_page(tenant_id: str) -> FetchPage:
+    if _guid(tenant_id) != tenant_id:
+        raise Http404("Not a Partner Center customer id.")
+    kwargs = {"tenant_id": tenant_id}
+    return FetchPage(
+        what="customer",
+        object_id=tenant_id,
+        back_url=reverse("customers:list"),
+        back_label="Customers",
+        status_url=reverse("customers:fetch_status", kwargs=kwargs),
+        retry_url=reverse("customers:fetch", kwargs=kwargs),
+    )
+
+
+def _mirrored(tenant_id: str) -> Customer | None:
+    tenant = _guid(tenant_id)
+    return Customer.objects.filter(tenant_id=tenant).first() if tenant else None
+
+
+@role_required(Role.ADMIN, Role.SALES)
+def customer_by_pc_id(request, tenant_id: str):
+    """A customer named by its Partner Center id: its page, or (not mirrored) the queued fetch."""
+    customer = _mirrored(tenant_id)
+    if customer is not None:
+        return redirect("customers:detail", pk=customer.pk)
+    if _guid(tenant_id) and _guid(tenant_id) != tenant_id:
+        return redirect("customers:by_pc_id", tenant_id=_guid(tenant_id))
+    page = _customer_fetch_page(tenant_id)
+    return fetch_page(
+        request, page, fetch_customer_enqueue(tenant_id=tenant_id, actor=request.user)
+    )
+
+
+@role_required(Role.ADMIN, Role.SALES)
+@require_POST
+def customer_fetch(request, tenant_id: str):
+    """Queue the read of a customer the mirror does not hold (the "Fetch" buttons)."""
+    _customer_fetch_page(tenant_id)
+    if _mirrored(tenant_id) is None:
+        fetch_customer_enqueue(tenant_id=tenant_id, actor=request.user, again=True)
+    return redirect("customers:by_pc_id", tenant_id=tenant_id)
+
+
+@role_required(Role.ADMIN, Role.SALES)
+def customer_fetch_status(request, tenant_id: str):
+    """HTMX poll of a queued fetch: progress, then the customer page, or the failure in words."""
+    page = _customer_fetch_page(tenant_id)
+    customer = _mirrored(tenant_id)
+    done = reverse("customers:detail", kwargs={"pk": customer.pk}) if customer else None
+    return fetch_status(request, page, fetch_state("customer", tenant_id), done)
 
 
 @role_required(Role.ADMIN, Role.SALES)

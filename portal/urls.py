@@ -9,6 +9,13 @@ from portal import admin_tools_views, customers_views, views
 customer_patterns = [
     path("", customers_views.customer_list, name="list"),
     path("<int:pk>/", customers_views.customer_detail, name="detail"),
+    path("pc/<str:tenant_id>/", customers_views.customer_by_pc_id, name="by_pc_id"),
+    path("pc/<str:tenant_id>/fetch/", customers_views.customer_fetch, name="fetch"),
+    path(
+        "pc/<str:tenant_id>/fetch/status/",
+        customers_views.customer_fetch_status,
+        name="fetch_status",
+    ),
     path("registrations/", customers_views.registrations, name="registrations"),
     path("sync/", customers_views.customer_sync, name="sync"),
     path(

@@ -75,3 +75,39 @@ def entitlements_sync_task() -> str:
         return str(entitlements_sync())
     except PortalError as exc:  # no App+User sign-in: recorded in SyncState, shown on the page
         return str(exc)
+
+
+@shared_task(ignore_result=True)
+def fetch_order(
+    pc_order_id: str, customer_tenant_id: str | None = None, actor_id: int | None = None
+) -> None:
+    """Read an order that is not mirrored yet by id (the page shows the outcome); idempotent."""
+    from portal.mirror import fetch_in_background
+    from portal.tasks import _user
+    from purchasing.services.order_lookup import order_get_or_fetch
+
+    fetch_in_background(
+        what="order",
+        object_id=pc_order_id,
+        fetch=lambda: order_get_or_fetch(
+            pc_order_id=pc_order_id,
+            customer_tenant_id=customer_tenant_id,
+            actor=_user(actor_id),
+        ),
+    )
+
+
+def fetch_order_enqueue(
+    *, pc_order_id: str, actor, customer_tenant_id: str | None = None, again: bool = False
+):
+    """Queue ``fetch_order`` after commit; returns the ``SyncState`` the page shows."""
+    from portal.mirror import fetch_enqueue
+
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    return fetch_enqueue(
+        what="order",
+        object_id=pc_order_id,
+        task=fetch_order,
+        args=(pc_order_id, customer_tenant_id, actor_id),
+        again=again,
+    )

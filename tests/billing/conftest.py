@@ -148,3 +148,20 @@ def make_invoice(sandbox, *, extra_lines: int = 0, quantity: int = 1):
     created = sandbox.generate_invoice(currency="USD", extra_lines=extra_lines)
     sync_invoices()
     return Invoice.objects.get(invoice_id=created[0]["id"])
+
+
+@pytest.fixture
+def unmirrored_invoice(sandbox) -> str:
+    """A one-time invoice with 4 lines that exists in Partner Center but not in the portal."""
+    from billing.models import Invoice
+    from partnercenter.sandbox.seed import customer_id
+    from portal.partner_center import get_client
+
+    item = _catalog_item(get_client(), *SOFTWARE[0])
+    sandbox.create_external_order(
+        customer_id("contoso"), [{"catalog_item_id": item, "quantity": 2}]
+    )
+    sandbox.advance_clock(60)
+    created = sandbox.generate_invoice(currency="USD", extra_lines=3)
+    assert not Invoice.objects.filter(invoice_id=created[0]["id"]).exists()
+    return created[0]["id"]
