@@ -25,6 +25,12 @@ DEFAULTS: dict[str, Any] = {
     # outcome_unknown checkouts: reconcile attempts before asking a person to look.
     "PURCHASING_RECONCILE_MAX_ATTEMPTS": 40,
     "PURCHASING_RECONCILE_BACKOFF_SECONDS": 5,
+    # After confirmation, a one-time order is followed until Partner Center has fulfilled it and
+    # listed its entitlements (software subscriptions: until provisioned); backoff doubles from
+    # the first countdown up to the maximum, for at most this many checks.
+    "PURCHASING_FOLLOWUP_FIRST_COUNTDOWN": 10,
+    "PURCHASING_FOLLOWUP_MAX_COUNTDOWN": 900,
+    "PURCHASING_FOLLOWUP_MAX_ATTEMPTS": 25,
 }
 
 
@@ -43,3 +49,9 @@ def conf(name: str) -> Any:
 def approval_thresholds() -> dict[str, Decimal]:
     raw = conf("PURCHASING_APPROVAL_THRESHOLDS") or {}
     return {str(k).upper(): Decimal(str(v)) for k, v in raw.items()}
+
+
+def followup_countdown(attempt: int) -> int:
+    """Seconds before follow-up check ``attempt`` (0-based): doubling, capped."""
+    first = max(1, int(conf("PURCHASING_FOLLOWUP_FIRST_COUNTDOWN")))
+    return min(int(conf("PURCHASING_FOLLOWUP_MAX_COUNTDOWN")), first * 2 ** min(attempt, 16))

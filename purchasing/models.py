@@ -131,6 +131,12 @@ class Checkout(models.Model):
         return self.state in self.FINAL_STATES
 
 
+class FollowUp(models.TextChoices):
+    WAITING = "waiting", "Waiting for Partner Center"
+    DONE = "done", "Done"
+    FAILED = "failed", "Stopped"
+
+
 class Order(models.Model):
     """A Partner Center order: placed through the portal (awaiting until it shows in PC's lists)
     or imported from PC by the periodic sync."""
@@ -172,6 +178,13 @@ class Order(models.Model):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     provisioning_status = models.CharField(max_length=32, blank=True)
     provisioning_checked_at = models.DateTimeField(null=True, blank=True)
+    # After confirmation: followed until its entitlements are mirrored (purchasing.services.followup).
+    followup_state = models.CharField(
+        max_length=16, choices=FollowUp.choices, blank=True, default=""
+    )
+    followup_message = models.CharField(max_length=255, blank=True)
+    followup_attempts = models.PositiveIntegerField(default=0)
+    followup_checked_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -219,6 +232,9 @@ class OrderLine(models.Model):
     provisioning_status = models.CharField(max_length=32, blank=True)
     provisioning_checked_at = models.DateTimeField(null=True, blank=True)
     transaction_type = models.CharField(max_length=32, blank=True)
+    # Software subscriptions: the subscription's provisioning status (success/pending/failed).
+    subscription_status = models.CharField(max_length=32, blank=True)
+    subscription_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order_id", "line_number"]

@@ -43,9 +43,12 @@ def order_confirm_task(order_id: int) -> str:
     """After checkout: check until the order shows in PC's list (backoff up to the window)."""
     from purchasing.conf import conf
     from purchasing.models import Order
+    from purchasing.services.followup import order_followup_start
     from purchasing.services.orders import order_confirm
 
     order = order_confirm(order_id=order_id)
+    if order.sync_state == Order.SyncState.CONFIRMED:
+        order_followup_start(order_id=order.pk)  # once per order: it claims the follow-up
     if order.sync_state == Order.SyncState.AWAITING:
         base = max(1, int(conf("PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN")))
         delay = min(300, base * (2 ** min(order.sync_attempts, 4)))
@@ -111,3 +114,19 @@ def fetch_order_enqueue(
         args=(pc_order_id, customer_tenant_id, actor_id),
         again=again,
     )
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def order_entitlements_task(order_id: int, attempt: int = 0) -> str:
+    """Follow a confirmed order until its entitlements are mirrored (doubling countdown)."""
+    from purchasing.conf import conf, followup_countdown
+    from purchasing.models import FollowUp
+    from purchasing.services.followup import order_entitlements_follow
+
+    last = attempt + 1 >= int(conf("PURCHASING_FOLLOWUP_MAX_ATTEMPTS"))
+    state = order_entitlements_follow(order_id=order_id, last=last)
+    if state == FollowUp.WAITING:
+        order_entitlements_task.apply_async(
+            (order_id, attempt + 1), countdown=followup_countdown(attempt)
+        )
+    return state

@@ -42,4 +42,5 @@ urlpatterns = [
         name="order_fetch_status",
     ),
     path("entitlements/", views.entitlements, name="entitlements"),
+    path("entitlements/refresh/", views.entitlements_refresh, name="entitlements_refresh"),
 ]

@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from portal.errors import PortalError
 from portal.mirror import fetch_state
 from portal.mirror_views import FetchPage, fetch_page, fetch_status
-from portal.models import Customer
+from portal.models import Customer, SyncState
 from portal.params import Params
 from portal.redirects import safe_url
 from portal.roles import Role, has_role, role_required
@@ -22,6 +22,7 @@ from purchasing.forms import CartLineForm, QuantityForm
 from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order
 from purchasing.services import cart as cart_services
 from purchasing.services import checkout as checkout_services
+from purchasing.services.entitlements import ENTITLEMENTS_KIND, entitlements_refresh_start
 from purchasing.tasks import fetch_order_enqueue
 
 
@@ -493,9 +494,10 @@ def order_detail(request, pk: int):
         order = selectors.order_detail(pk)
     except Order.DoesNotExist as exc:
         raise Http404("No such order.") from exc
-    template = (
-        "purchasing/order_detail.html#sync" if request.htmx else "purchasing/order_detail.html"
-    )
+    template = "purchasing/order_detail.html"
+    if request.htmx:
+        part = "entitlements" if request.GET.get("part") == "entitlements" else "sync"
+        template = f"{template}#{part}"
     return render(request, template, _order_context(request, order))
 
 
@@ -528,7 +530,7 @@ def order_provisioning(request, pk: int):
 # -- entitlements --------------------------------------------------------------------------------
 
 
-@role_required(Role.SALES)
+@role_required(Role.SALES, Role.FINANCE)
 def entitlements(request):
     from portal.progress import sync_state
 
@@ -559,6 +561,17 @@ def entitlements(request):
             "filters": filters,
             "sort": sort,
             "customers": Customer.objects.only("company_name", "country"),
-            "state": sync_state("entitlements"),
+            "state": sync_state(ENTITLEMENTS_KIND) or SyncState(kind=ENTITLEMENTS_KIND),
         },
     )
+
+
+@role_required(Role.SALES, Role.FINANCE)
+@require_POST
+def entitlements_refresh(request):
+    """Queue a refresh of every customer's entitlements; the page shows its progress."""
+    if entitlements_refresh_start(actor=request.user):
+        messages.success(request, "Refresh queued: entitlements are read from Partner Center.")
+    else:
+        messages.info(request, "A refresh is already running; its progress shows below.")
+    return _redirect(request, reverse("purchasing:entitlements"))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from portal.audit import audit_record
 from portal.errors import PartnerCenterUnavailable
 from portal.models import Customer
 from portal.partner_center import get_client
-from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+from portal.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
+from portal.queue import enqueue_on_commit
 from purchasing.models import Entitlement, Order, OrderLine, Reservation
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,35 @@ def _sku_info(product_id: str, sku_id: str) -> tuple[str, dict]:
     return (sku.title, sku.dynamic_attributes or {}) if sku else ("", {})
 
 
+ENTITLEMENTS_KIND = "entitlements"  # SyncState of the all-customers sync (page and beat)
+REFRESH_STALE_AFTER = timedelta(minutes=10)  # a "running" state this quiet is a lost run
+
+
+def entitlements_refresh_start(*, actor) -> bool:
+    """Queue a sync of every customer's entitlements (the page's Refresh button).
+
+    The progress shows at once ("queued"); returns False when a sync is already running."""
+    state = sync_state(ENTITLEMENTS_KIND)
+    now = timezone.now()
+    if (
+        state
+        and state.running
+        and state.heartbeat_at
+        and now - state.heartbeat_at < (REFRESH_STALE_AFTER)
+    ):
+        return False
+    with transaction.atomic():
+        sync_begin(kind=ENTITLEMENTS_KIND, message="Queued")
+        audit_record(
+            actor=actor,
+            action="entitlements.refresh_requested",
+            obj=None,
+            summary="Entitlements refresh from Partner Center requested",
+        )
+        enqueue_on_commit("purchasing.tasks.entitlements_sync_task")
+    return True
+
+
 def entitlements_sync(*, customer: Customer | None = None) -> EntitlementSyncResult:
     """Mirror entitlements of one or all active customers; needs the App+User connection.
 
@@ -54,7 +86,7 @@ def entitlements_sync(*, customer: Customer | None = None) -> EntitlementSyncRes
     customers = (
         [customer] if customer else list(Customer.objects.filter(is_active=True).order_by("pk"))
     )
-    kind = "entitlements" + (f":{customer.pk}" if customer else "")
+    kind = ENTITLEMENTS_KIND + (f":{customer.pk}" if customer else "")
     sync_begin(kind=kind, total=len(customers), message="Reading entitlements")
     result = EntitlementSyncResult()
     client = get_client()

@@ -461,3 +461,16 @@ def orders_refresh_provisioning(*, limit: int = 200) -> int:
             continue
         done += 1
     return done
+
+
+def order_status_apply(*, order_id: int, pc_order) -> Order:
+    """Record Partner Center's current status of an order and its lines' subscription ids
+    (status changes keep their history)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        status = str(pc_order.status or "")
+        if order.status != status.lower():
+            _set(order, {"status": status.lower(), "pc_status": status}, note="order follow-up")
+            order.save(update_fields=["status", "pc_status", "updated_at"])
+        _update_lines(order, pc_order)
+    return order
