@@ -26,15 +26,17 @@ install: $(VENV)/.synced
 
 run: install
 	@mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@# Demo data: on a fresh database, mirror the sandbox's partner (a temporary sandbox for it).
+	@# On a fresh database, load the demo from the sandbox's partner (a temporary sandbox for it,
+	@# started first because it takes longest); static files are collected meanwhile.
 	@$(PY) -m partnercenter.sandbox --port $(SANDBOX_PORT) --state var/sandbox.sqlite3 --quiet & pid=$$!; \
-		$(SANDBOX_ENV) $(PY) manage.py load_demo --sync; rc=$$?; \
+		$(PY) manage.py migrate --noinput --verbosity 0 && \
+		{ $(PY) manage.py collectstatic --noinput --verbosity 0 & static=$$!; \
+		  $(SANDBOX_ENV) $(PY) manage.py load_demo --sync && wait $$static; }; rc=$$?; \
 		kill $$pid; wait $$pid 2>/dev/null; exit $$rc
 	@echo ""
 	@echo "  Partner Portal: http://127.0.0.1:$(WEB_PORT)/   (Partner Center sandbox on 127.0.0.1:$(SANDBOX_PORT))"
 	@echo "  Demo logins: sales / finance / admin, password demo-portal-pass"
+	@echo "  Served as in production (DEBUG off, gunicorn, WhiteNoise) over plain http on 127.0.0.1."
 	@echo "  Ctrl-C stops web, worker, beat and sandbox."
 	@echo ""
 	$(SANDBOX_ENV) WEB_PORT=$(WEB_PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(BIN)/honcho start -f Procfile

@@ -15,7 +15,7 @@ DAY = 86400.0
 CUSTOMERS = [
     # key, company, domain stem, country, region, city, street, postal code, culture, first, last
     ("contoso", "Contoso Ltd", "contosoltd", "US", "WA", "Redmond", "1 Microsoft Way", "98052", "en-US", "Avery", "Howard"),
-    ("fabrikam", "Fabrikam Taiwan Co., Ltd.", "fabrikamtw", "TW", "", "Taipei", "No. 7, Sec. 5, Xinyi Rd", "110", "zh-TW", "Mei", "Lin"),
+    ("fabrikam", "台灣富百科股份有限公司", "fabrikamtw", "TW", "", "Taipei", "No. 7, Sec. 5, Xinyi Rd", "110", "zh-TW", "Mei", "Lin"),
     ("tailspin", "Tailspin Toys Brasil Ltda", "tailspinbr", "BR", "SP", "São Paulo", "Av. Paulista 1000", "01310-100", "pt-BR", "João", "Silva"),
     ("northwind", "Northwind Traders UK Ltd", "northwinduk", "GB", "", "London", "2 Kingdom Street", "W2 6BD", "en-GB", "Oliver", "Smith"),
     ("wingtip", "Wingtip Toys GmbH", "wingtipde", "DE", "BE", "Berlin", "Unter den Linden 17", "10117", "de-DE", "Lena", "Schmidt"),

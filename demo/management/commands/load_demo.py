@@ -1,0 +1,117 @@
+"""manage.py load_demo [--sync]: the demo staff users and, on a fresh database, the whole product
+mirrored from the local Partner Center sandbox (local portals only; see ``demo.guard``)."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from billing.models import Invoice
+from billing.services.statements import statement_download_attempt, statement_request
+from demo.guard import demo_refusal, sandbox_health
+from demo.sandbox import SandboxControl
+from demo.scenario import demo_reconciled_invoice, recon_classes
+from demo.sign_in import demo_partner_sign_in
+from portal.errors import PortalError
+from portal.models import AzureSubscription, Customer
+from portal.roles import Role
+from portal.services.registrations import registration_start
+from portal.staff import staff_create_or_update
+
+DEMO_USERS = (("sales", Role.SALES), ("finance", Role.FINANCE), ("admin", Role.ADMIN))
+DEMO_CUSTOMER_COUNTRY = "US"  # Contoso: the demo's purchases and reconciled invoice
+REGISTRATION_DELAY = 300  # seconds the demo registration stays "registering" in the sandbox
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo staff users and, with --sync on a fresh database, load the whole demo "
+        "from the local Partner Center sandbox (refused anywhere else)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--sync",
+            action="store_true",
+            help="On a fresh database: sign the sandbox's partner user in, mirror customers, "
+            "subscriptions, catalog, price sheets, orders, entitlements and invoices, download "
+            "the statements, place and reconcile a demo invoice, start a registration.",
+        )
+
+    def handle(self, *args, sync: bool, **options):
+        refusal = demo_refusal(check_sandbox=False)
+        if refusal:
+            raise CommandError(refusal)
+        password = settings.PORTAL_DEMO_PASSWORD
+        users = {
+            username: staff_create_or_update(username=username, password=password, roles=[role])[0]
+            for username, role in DEMO_USERS
+        }
+        if sync and not Customer.objects.exists():
+            started = time.monotonic()
+            try:
+                self._load(users)
+            except PortalError as exc:
+                raise CommandError(str(exc).replace("\n", " ")) from None
+            self.stdout.write(f"Demo data loaded in {time.monotonic() - started:.1f} s.")
+        self.stdout.write(f"Demo logins (password for all: {password}):")
+        for username, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<8} role {role.value}")
+
+    def _step(self, text: str) -> None:
+        self.stdout.write(f"· {text}")
+
+    def _load(self, users: dict) -> None:
+        _wait_for_sandbox(settings.PARTNER_CENTER_API_URL)
+        refusal = demo_refusal()
+        if refusal:
+            raise CommandError(refusal)
+        sandbox = SandboxControl(settings.PARTNER_CENTER_API_URL)
+        sandbox.configure(registration_delay=REGISTRATION_DELAY)
+        self._step("Signing the sandbox's partner user in (App+User)")
+        connection = demo_partner_sign_in(actor=users["admin"])
+        self.stdout.write(f"  signed in as {connection.username}")
+        call_command("sync_customers", stdout=self.stdout)
+        call_command("sync_subscriptions", stdout=self.stdout)
+        for country in sorted(set(Customer.objects.values_list("country", flat=True))):
+            call_command("sync_catalog", "--country", country, stdout=self.stdout)
+        call_command("sync_price_sheets", stdout=self.stdout)
+        call_command("sync_orders", stdout=self.stdout)
+
+        self._step("Placing the demo orders and reconciling their invoice")
+        customer = Customer.objects.filter(country=DEMO_CUSTOMER_COUNTRY).order_by("pk").first()
+        invoice = demo_reconciled_invoice(sandbox=sandbox, seller=users["sales"], customer=customer)
+        self.stdout.write(
+            f"  invoice {invoice.invoice_id}: {', '.join(sorted(recon_classes(invoice)))}"
+        )
+        call_command("sync_entitlements", stdout=self.stdout)
+        call_command("sync_invoices", "--no-statements", stdout=self.stdout)
+
+        self._step("Downloading the statement PDFs")
+        for each in Invoice.objects.filter(is_active=True):
+            statement = statement_request(invoice=each, actor=users["finance"], queue=False)
+            statement = statement_download_attempt(statement_id=statement.pk)
+            self.stdout.write(f"  {each.invoice_id}: {statement.get_state_display()}")
+
+        subscription = (
+            AzureSubscription.objects.filter(
+                is_active=True, is_reservation_eligible=True, registration_state="not_registered"
+            )
+            .order_by("customer__country", "pk")
+            .first()
+        )
+        if subscription is not None:
+            self._step(f"Registering {subscription} for reservations (in progress)")
+            registration_start(subscription=subscription, actor=users["admin"])
+
+
+def _wait_for_sandbox(url: str, timeout: float = 30.0) -> None:
+    """Wait until the sandbox started by ``make run`` answers."""
+    deadline = time.monotonic() + timeout
+    while sandbox_health(url, timeout=1) is None:
+        if time.monotonic() > deadline:
+            raise CommandError(f"Partner Center is not reachable at {url}.")
+        time.sleep(0.2)

@@ -1,0 +1,114 @@
+"""The demo's purchases and the invoice that bills them, so reconciliation shows every class.
+
+Contoso (US, USD) buys through the portal's own cart and checkout, as a salesperson would, so the
+portal records the price-sheet price it expected for each line; one more order is placed in
+Partner Center directly (the portal mirrors it without a price). The sandbox then bills them into
+one invoice with a price 10% over the sheet, one unit more than ordered, one order left off and one
+line nobody ordered through the portal:
+
+==================  ==================================================
+matched             SUSE support x2, billed as ordered
+amount_mismatch     Windows Server x8, billed at 110% of the price
+quantity_mismatch   SUSE support x3, billed for 4
+ordered_not_billed  Windows Server x10, not on the invoice
+not_comparable      SUSE support x4 ordered in Partner Center: no price
+billed_not_ordered  one extra line on the invoice
+==================  ==================================================
+"""
+
+from __future__ import annotations
+
+from billing.models import Invoice, ReconciliationRun
+from billing.services.invoices import invoice_sync_all
+from billing.services.lines import line_import_run, line_import_start
+from billing.services.reconciliation import reconciliation_run
+from catalog.models import Availability
+from demo.sandbox import SandboxControl
+from portal.errors import PortalError
+from portal.models import Customer
+from purchasing.models import Order
+from purchasing.services.cart import LineInput, cart_add_line
+from purchasing.services.checkout import checkout_submit
+from purchasing.services.orders import orders_sync
+
+SUSE = "SUSE Linux Enterprise Server Priority - 1-2 vCPU VM Support"
+WINDOWS = "Windows Server 2022 Standard - 2 Core License Pack - 1 year"
+# name -> (SKU title, quantity) of the orders placed through the portal
+PORTAL_ORDERS = {
+    "matched": (SUSE, 2),
+    "amount": (WINDOWS, 8),
+    "quantity": (SUSE, 3),
+    "unbilled": (WINDOWS, 10),
+}
+EXTERNAL_QUANTITY = 4
+
+
+def _availability(title: str) -> Availability:
+    availability = (
+        Availability.objects.select_related("sku__product")
+        .filter(country="US", segment="commercial", reservation_scope="", sku__title=title)
+        .first()
+    )
+    if availability is None:
+        raise PortalError(f"The US catalog has no “{title}”: sync the catalog first.")
+    return availability
+
+
+def _buy(customer: Customer, seller, title: str, quantity: int) -> Order:
+    availability = _availability(title)
+    terms = [t["duration"] for t in availability.terms]
+    line = cart_add_line(
+        customer=customer,
+        availability=availability,
+        user=seller,
+        data=LineInput(
+            quantity=quantity, billing_cycle="one_time", term_duration=terms[0] if terms else ""
+        ),
+    )
+    checkout = checkout_submit(cart_id=line.cart_id, user=seller, confirm_duplicates=True)
+    order = Order.objects.filter(checkout=checkout).first()
+    if order is None:
+        raise PortalError(f"The demo order of {quantity} x {title} was not placed: {checkout}.")
+    return order
+
+
+def demo_reconciled_invoice(*, sandbox: SandboxControl, seller, customer: Customer) -> Invoice:
+    """Place the demo orders, bill them, import the invoice's lines and reconcile it."""
+    orders = {
+        name: _buy(customer, seller, title, quantity)
+        for name, (title, quantity) in PORTAL_ORDERS.items()
+    }
+    suse = _availability(SUSE).sku
+    sandbox.external_order(
+        str(customer.tenant_id),
+        [
+            {
+                "catalog_item_id": f"{suse.product.product_id}:{suse.sku_id}",
+                "quantity": EXTERNAL_QUANTITY,
+            }
+        ],
+    )
+    sandbox.advance_clock(180)  # the orders complete and show in Partner Center's order lists
+    orders_sync(customer=customer)
+    created = sandbox.bill(
+        currency=customer.currency or "USD",
+        customer_id=str(customer.tenant_id),
+        adjust={
+            orders["amount"].pc_order_id: {"unit_price_factor": "1.1"},
+            orders["quantity"].pc_order_id: {"quantity_delta": 1},
+        },
+        extra_lines=1,
+        exclude_orders=[orders["unbilled"].pc_order_id],
+    )
+    if not created:
+        raise PortalError("The sandbox billed nothing for the demo orders.")
+    invoice_sync_all(queue_statements=False)
+    invoice = Invoice.objects.get(invoice_id=created[0]["id"])
+    line_import_run(import_id=line_import_start(invoice=invoice, queue=False).pk)
+    reconciliation_run(invoice=invoice)
+    return invoice
+
+
+def recon_classes(invoice: Invoice) -> set[str]:
+    run = ReconciliationRun.objects.filter(invoice=invoice).first()
+    return {row["klass"] for row in run.summary} if run else set()

@@ -1,0 +1,66 @@
+"""``load_demo --sync`` against the sandbox leaves the whole product to look at: a signed-in
+partner user, prices in every market, a reconciled invoice with every class, downloaded
+statements, entitlements, a registration in progress, and the Taiwanese customer's own name."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from billing.models import Invoice, ReconciliationRun, ReconClass, StatementPdf
+from catalog.models import Availability
+from catalog.selectors import availability_price
+from portal.models import Customer, PartnerCenterConnection, SubscriptionRegistration
+from purchasing.models import Entitlement, Order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(sandbox, settings):
+    settings.DEBUG = True
+    call_command("load_demo", "--sync")
+    return sandbox
+
+
+def test_load_demo_shows_everything(demo, client, settings):
+    connection = PartnerCenterConnection.objects.get()
+    assert connection.username == "partner.admin@contoso-partner.example"
+
+    markets = set(Customer.objects.values_list("country", flat=True))
+    assert len(markets) >= 6
+    for market in markets:
+        priced = [
+            a
+            for a in Availability.objects.filter(country=market, segment="commercial")[:40]
+            if availability_price(a) is not None
+        ]
+        assert priced, f"no prices in {market}"
+
+    portal_orders = Order.objects.filter(placed_by__username="sales")
+    assert portal_orders.count() == 4
+    assert all(line.unit_price is not None for o in portal_orders for line in o.lines.all())
+
+    run = ReconciliationRun.objects.get()
+    assert {row["klass"] for row in run.summary} == set(ReconClass.values)
+
+    invoices = Invoice.objects.filter(is_active=True)
+    assert invoices.count() >= 5
+    assert StatementPdf.objects.filter(state=StatementPdf.State.STORED).count() == invoices.count()
+    assert Entitlement.objects.exists()
+    assert SubscriptionRegistration.objects.filter(
+        state__in=SubscriptionRegistration.ACTIVE_STATES
+    ).exists()
+    assert Customer.objects.filter(company_name="台灣富百科股份有限公司", country="TW").exists()
+
+    assert client.login(username="finance", password=settings.PORTAL_DEMO_PASSWORD)
+    page = client.get(f"/billing/invoices/{run.invoice.invoice_id}/reconciliation/").content
+    for label in ReconClass.labels:
+        assert label.encode() in page
+
+    # Running it again changes nothing (the database is no longer fresh).
+    call_command("load_demo", "--sync")
+    assert (
+        ReconciliationRun.objects.count() == 1
+        and Order.objects.filter(placed_by__username="sales").count() == 4
+    )
