@@ -26,6 +26,9 @@ class SandboxControl:
             )
         return answer.json()
 
+    def settings(self) -> dict:
+        return self._call("GET", "config")
+
     def configure(self, **values) -> dict:
         return self._call("POST", "config", values)
 

@@ -18,7 +18,7 @@ billed_not_ordered  one extra line on the invoice
 
 from __future__ import annotations
 
-from billing.models import Invoice, ReconciliationRun
+from billing.models import Invoice
 from billing.services.invoices import invoice_sync_all
 from billing.services.lines import line_import_run, line_import_start
 from billing.services.reconciliation import reconciliation_run
@@ -43,21 +43,21 @@ PORTAL_ORDERS = {
 EXTERNAL_QUANTITY = 4
 
 
-def _availability(title: str) -> Availability:
+def _availability(title: str, country: str) -> Availability:
     availability = (
         Availability.objects.select_related("sku__product")
-        .filter(country="US", segment="commercial", reservation_scope="", sku__title=title)
+        .filter(country=country, segment="commercial", reservation_scope="", sku__title=title)
         .first()
     )
     if availability is None:
-        raise PortalError(f"The US catalog has no “{title}”: sync the catalog first.")
+        raise PortalError(f"The {country} catalog has no “{title}”: sync the catalog first.")
     return availability
 
 
-def _buy(customer: Customer, seller, title: str, quantity: int) -> Order:
-    availability = _availability(title)
+def _add_line(customer: Customer, seller, title: str, quantity: int):
+    availability = _availability(title, customer.country)
     terms = [t["duration"] for t in availability.terms]
-    line = cart_add_line(
+    return cart_add_line(
         customer=customer,
         availability=availability,
         user=seller,
@@ -65,6 +65,10 @@ def _buy(customer: Customer, seller, title: str, quantity: int) -> Order:
             quantity=quantity, billing_cycle="one_time", term_duration=terms[0] if terms else ""
         ),
     )
+
+
+def _buy(customer: Customer, seller, title: str, quantity: int) -> Order:
+    line = _add_line(customer, seller, title, quantity)
     checkout = checkout_submit(cart_id=line.cart_id, user=seller, confirm_duplicates=True)
     order = Order.objects.filter(checkout=checkout).first()
     if order is None:
@@ -72,23 +76,32 @@ def _buy(customer: Customer, seller, title: str, quantity: int) -> Order:
     return order
 
 
-def demo_reconciled_invoice(*, sandbox: SandboxControl, seller, customer: Customer) -> Invoice:
-    """Place the demo orders, bill them, import the invoice's lines and reconcile it."""
-    orders = {
-        name: _buy(customer, seller, title, quantity)
-        for name, (title, quantity) in PORTAL_ORDERS.items()
-    }
-    suse = _availability(SUSE).sku
-    sandbox.external_order(
-        str(customer.tenant_id),
-        [
-            {
-                "catalog_item_id": f"{suse.product.product_id}:{suse.sku_id}",
-                "quantity": EXTERNAL_QUANTITY,
-            }
-        ],
-    )
-    sandbox.advance_clock(180)  # the orders complete and show in Partner Center's order lists
+def demo_billed_invoice(*, sandbox: SandboxControl, seller, customer: Customer) -> Invoice:
+    """Place the demo orders, bill them into one invoice and import its lines (reconcile it once
+    entitlements are synced, so the three-way match sees them)."""
+    delays = sandbox.settings()
+    # Orders complete and show in Partner Center's lists at once (the clock stays as it is).
+    sandbox.configure(order_list_delay=0, order_completion_delay=0)
+    try:
+        orders = {
+            name: _buy(customer, seller, title, quantity)
+            for name, (title, quantity) in PORTAL_ORDERS.items()
+        }
+        suse = _availability(SUSE, customer.country).sku
+        sandbox.external_order(
+            str(customer.tenant_id),
+            [
+                {
+                    "catalog_item_id": f"{suse.product.product_id}:{suse.sku_id}",
+                    "quantity": EXTERNAL_QUANTITY,
+                }
+            ],
+        )
+    finally:
+        sandbox.configure(
+            order_list_delay=delays["order_list_delay"],
+            order_completion_delay=delays["order_completion_delay"],
+        )
     orders_sync(customer=customer)
     created = sandbox.bill(
         currency=customer.currency or "USD",
@@ -105,10 +118,15 @@ def demo_reconciled_invoice(*, sandbox: SandboxControl, seller, customer: Custom
     invoice_sync_all(queue_statements=False)
     invoice = Invoice.objects.get(invoice_id=created[0]["id"])
     line_import_run(import_id=line_import_start(invoice=invoice, queue=False).pk)
-    reconciliation_run(invoice=invoice)
     return invoice
 
 
-def recon_classes(invoice: Invoice) -> set[str]:
-    run = ReconciliationRun.objects.filter(invoice=invoice).first()
-    return {row["klass"] for row in run.summary} if run else set()
+def demo_reconcile(*, invoice: Invoice, actor) -> set[str]:
+    """Reconcile the demo invoice; returns the classes its lines ended in."""
+    run = reconciliation_run(invoice=invoice, actor=actor)
+    return {row["klass"] for row in run.summary}
+
+
+def demo_open_cart(*, seller, customer: Customer):
+    """A cart in progress (priced in the customer's currency), as a salesperson leaves it."""
+    return _add_line(customer, seller, SUSE, 1).cart

@@ -7,11 +7,17 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from billing.models import Invoice, ReconciliationRun, ReconClass, StatementPdf
+from billing.models import (
+    Invoice,
+    ReconciliationResult,
+    ReconciliationRun,
+    ReconClass,
+    StatementPdf,
+)
 from catalog.models import Availability
 from catalog.selectors import availability_price
 from portal.models import Customer, PartnerCenterConnection, SubscriptionRegistration
-from purchasing.models import Entitlement, Order
+from purchasing.models import Cart, Entitlement, Order
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +49,11 @@ def test_load_demo_shows_everything(demo, client, settings):
 
     run = ReconciliationRun.objects.get()
     assert {row["klass"] for row in run.summary} == set(ReconClass.values)
+    # Entitlements were synced before reconciling: the three-way match saw them.
+    assert not ReconciliationResult.objects.filter(reason__contains="no Partner Center entitlement")
+    cart = Cart.objects.get(state=Cart.State.OPEN)
+    assert cart.customer.country == "TW"
+    assert all(line.unit_price and line.currency == "TWD" for line in cart.lines.all())
 
     invoices = Invoice.objects.filter(is_active=True)
     assert invoices.count() >= 5

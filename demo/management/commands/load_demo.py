@@ -13,7 +13,7 @@ from billing.models import Invoice
 from billing.services.statements import statement_download_attempt, statement_request
 from demo.guard import demo_refusal, sandbox_health
 from demo.sandbox import SandboxControl
-from demo.scenario import demo_reconciled_invoice, recon_classes
+from demo.scenario import demo_billed_invoice, demo_open_cart, demo_reconcile
 from demo.sign_in import demo_partner_sign_in
 from portal.errors import PortalError
 from portal.models import AzureSubscription, Customer
@@ -23,6 +23,7 @@ from portal.staff import staff_create_or_update
 
 DEMO_USERS = (("sales", Role.SALES), ("finance", Role.FINANCE), ("admin", Role.ADMIN))
 DEMO_CUSTOMER_COUNTRY = "US"  # Contoso: the demo's purchases and reconciled invoice
+CART_CUSTOMER_COUNTRY = "TW"  # a cart in progress, priced in TWD
 REGISTRATION_DELAY = 300  # seconds the demo registration stays "registering" in the sandbox
 
 
@@ -81,13 +82,14 @@ class Command(BaseCommand):
         call_command("sync_price_sheets", stdout=self.stdout)
         call_command("sync_orders", stdout=self.stdout)
 
-        self._step("Placing the demo orders and reconciling their invoice")
+        self._step("Placing the demo orders through the portal and billing them")
         customer = Customer.objects.filter(country=DEMO_CUSTOMER_COUNTRY).order_by("pk").first()
-        invoice = demo_reconciled_invoice(sandbox=sandbox, seller=users["sales"], customer=customer)
-        self.stdout.write(
-            f"  invoice {invoice.invoice_id}: {', '.join(sorted(recon_classes(invoice)))}"
-        )
+        invoice = demo_billed_invoice(sandbox=sandbox, seller=users["sales"], customer=customer)
         call_command("sync_entitlements", stdout=self.stdout)
+        classes = demo_reconcile(invoice=invoice, actor=users["finance"])
+        self.stdout.write(
+            f"  invoice {invoice.invoice_id} reconciled: {', '.join(sorted(classes))}"
+        )
         call_command("sync_invoices", "--no-statements", stdout=self.stdout)
 
         self._step("Downloading the statement PDFs")
@@ -106,6 +108,10 @@ class Command(BaseCommand):
         if subscription is not None:
             self._step(f"Registering {subscription} for reservations (in progress)")
             registration_start(subscription=subscription, actor=users["admin"])
+        taiwan = Customer.objects.filter(country=CART_CUSTOMER_COUNTRY).first()
+        if taiwan is not None:
+            self._step(f"Leaving a cart in progress for {taiwan}")
+            demo_open_cart(seller=users["sales"], customer=taiwan)
 
 
 def _wait_for_sandbox(url: str, timeout: float = 30.0) -> None:
