@@ -24,6 +24,30 @@ def sync_invoices() -> None:
 
 
 @shared_task(ignore_result=True)
+def invoice_sync_task() -> None:
+    """ "Sync invoices" on a page (progress and errors in the ``invoices`` SyncState)."""
+    from billing.services.invoices import invoice_sync_all
+    from portal.errors import PortalError
+
+    try:
+        invoice_sync_all()
+    except PortalError as exc:  # recorded in SyncState; the page shows it
+        logger.warning("invoice sync failed: %s", exc)
+
+
+@shared_task(ignore_result=True)
+def balance_refresh_task() -> None:
+    """ "Refresh balance" on a page (progress and errors in the ``billing:balances`` SyncState)."""
+    from billing.services.balances import balance_refresh
+    from portal.errors import PortalError
+
+    try:
+        balance_refresh()
+    except PortalError as exc:  # recorded in SyncState; the page shows it
+        logger.warning("balance refresh failed: %s", exc)
+
+
+@shared_task(ignore_result=True)
 def import_invoice_lines(import_id: int) -> None:
     from billing.services.lines import line_import_run
     from portal.errors import PortalError

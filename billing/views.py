@@ -61,30 +61,22 @@ def index(request):
 @role_required(*FINANCE)
 @require_POST
 def refresh(request):
-    from billing.services.balances import balance_refresh
+    """Queue the balance refresh; the page shows its progress, then the new balance."""
+    from billing.services.balances import balance_refresh_request
 
-    try:
-        result = balance_refresh()
-    except PortalError as exc:
-        messages.error(request, str(exc))
-    else:
-        for warning in result.warnings:
-            messages.warning(request, warning)
-        messages.success(request, "Balance refreshed.")
+    if not balance_refresh_request():
+        messages.info(request, "The balance is being refreshed already.")
     return redirect("billing:index")
 
 
 @role_required(*FINANCE)
 @require_POST
 def sync(request):
-    from billing.services.invoices import invoice_sync_all
+    """Queue the invoice sync; the page shows its progress, then the invoices."""
+    from billing.services.invoices import invoice_sync_request
 
-    try:
-        result = invoice_sync_all()
-    except PortalError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Invoices synced: {result}.")
+    if not invoice_sync_request():
+        messages.info(request, "The invoices are being synced already.")
     return redirect_next(request, "billing:invoices")
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 from django.utils import timezone
 
 from portal.models import SyncState
+from portal.queue import enqueue_on_commit
+
+STALE_SECONDS = 120  # a running job without a heartbeat for this long is presumed dead
 
 
 def sync_begin(*, kind: str, total: int | None = None, message: str = "") -> SyncState:
@@ -61,3 +64,19 @@ def sync_fail(*, kind: str, error: str) -> None:
 
 def sync_state(kind: str) -> SyncState | None:
     return SyncState.objects.filter(kind=kind).first()
+
+
+def sync_enqueue(*, kind: str, task: str, args: tuple = ()) -> bool:
+    """A "sync now" button: mark ``kind`` running (the page shows the progress bar at once) and
+    queue the task named ``task`` after commit. Returns False when that job already runs."""
+    state = sync_state(kind)
+    if (
+        state
+        and state.running
+        and state.heartbeat_at
+        and (timezone.now() - state.heartbeat_at).total_seconds() < STALE_SECONDS
+    ):
+        return False
+    sync_begin(kind=kind, message="Queued")
+    enqueue_on_commit(task, *args)
+    return True

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django_htmx.http import HttpResponseClientRefresh
 
 from portal.models import StaffProfile
 from portal.roles import ALL_ROLES, role_required, user_roles
@@ -67,4 +68,9 @@ def sync_status(request, kind: str):
     from portal.models import SyncState
 
     state = SyncState.objects.filter(kind=kind).first() or SyncState(kind=kind)
-    return render(request, "includes/sync_status.html", {"state": state})
+    refresh = request.GET.get("refresh") == "1"
+    if refresh and request.htmx and not state.running:
+        return HttpResponseClientRefresh()  # the job ended: reload the page to show its result
+    return render(
+        request, "includes/sync_status.html", {"state": state, "refresh_on_done": refresh}
+    )

@@ -27,15 +27,33 @@ def checkout_reconcile_task(checkout_id: int) -> str:
     return checkout.state
 
 
+@shared_task(ignore_result=True, acks_late=True)
+def checkout_execute_task(checkout_id: int) -> str:
+    """A checkout placed (or approved) on a page: send it to Partner Center. Safe to run twice
+    (``checkout_execute`` claims the draft with a conditional UPDATE)."""
+    from purchasing.services.checkout import checkout_execute
+
+    return checkout_execute(checkout_id=checkout_id).state
+
+
 @shared_task(ignore_result=True)
 def checkout_sweep() -> int:
-    """Beat: reconcile checkouts left unknown, or whose worker died mid-submit."""
-    from purchasing.services.checkout import checkout_reconcile, checkouts_due_for_reconcile
+    """Beat: reconcile checkouts left unknown, or whose worker died mid-submit; place queued
+    checkouts whose task was lost."""
+    from purchasing.services.checkout import (
+        checkout_execute,
+        checkout_reconcile,
+        checkouts_due_for_reconcile,
+        checkouts_queued_and_stale,
+    )
 
     ids = checkouts_due_for_reconcile()
     for checkout_id in ids:
         checkout_reconcile(checkout_id=checkout_id)
-    return len(ids)
+    queued = checkouts_queued_and_stale()
+    for checkout_id in queued:
+        checkout_execute(checkout_id=checkout_id)
+    return len(ids) + len(queued)
 
 
 @shared_task(ignore_result=True, acks_late=True)
@@ -67,6 +85,14 @@ def orders_sync_task() -> str:
 
     result = str(orders_sync())
     return f"{result}; provisioning refreshed for {orders_refresh_provisioning()} order(s)"
+
+
+@shared_task(ignore_result=True)
+def order_provisioning_task(order_id: int) -> None:
+    """ "Refresh provisioning status" from the order page (progress and errors in SyncState)."""
+    from purchasing.services.orders import order_provisioning_run
+
+    order_provisioning_run(order_id=order_id)
 
 
 @shared_task(ignore_result=True)

@@ -218,11 +218,8 @@ def cart_review(request, customer_pk: int):
         messages.info(request, "The cart is empty; add items from the catalog.")
         return redirect("purchasing:cart", customer_pk=customer.pk)
     existing = Checkout.objects.filter(cart=cart).first()
-    if existing and existing.state not in (
-        Checkout.State.DRAFT,
-        Checkout.State.FAILED,
-        Checkout.State.REJECTED,
-    ):
+    # A draft checkout is queued for a worker: its page follows it.
+    if existing and existing.state not in (Checkout.State.FAILED, Checkout.State.REJECTED):
         return redirect("purchasing:checkout", pk=existing.pk)
     review = checkout_services.checkout_review(cart=cart, user=request.user)
     return render(
@@ -256,6 +253,7 @@ def checkout_place(request, customer_pk: int):
             cart_id=cart.pk,
             user=request.user,
             confirm_duplicates=request.POST.get("confirm_duplicates") == "1",
+            queue=True,
         )
     except PortalError as exc:
         messages.error(request, exc.message)
@@ -278,7 +276,8 @@ def checkout_detail(request, pk: int):
         "approval": approval,
         "lines": list(checkout.cart.lines.order_by("id")),
         "can_decide": has_role(request.user, Role.FINANCE, Role.ADMIN),
-        "polling": checkout.state in (Checkout.State.SUBMITTING, Checkout.State.OUTCOME_UNKNOWN)
+        "polling": checkout.state
+        in (Checkout.State.DRAFT, Checkout.State.SUBMITTING, Checkout.State.OUTCOME_UNKNOWN)
         or any(o.sync_state == Order.SyncState.AWAITING for o in orders),
     }
     template = "purchasing/checkout.html#status" if request.htmx else "purchasing/checkout.html"
@@ -327,6 +326,7 @@ def approval_decide(request, pk: int):
             user=request.user,
             approve=decision == "approve",
             comment=comment,
+            queue=True,
         )
     except PortalError as exc:
         messages.error(request, exc.message)
@@ -480,10 +480,16 @@ def _order_context(request, order: Order, **extra) -> dict:
         if line.line_total is not None:
             currency = line.currency or order.currency
             totals[currency] = totals.get(currency, 0) + line.line_total
+    from portal.progress import sync_state
+    from purchasing.services.orders import provisioning_kind
+
+    state = sync_state(provisioning_kind(order.pk))
     return {
         "order": order,
         "line_totals": totals,
         "can_refresh": has_role(request.user, Role.SALES),
+        "provisioning_state": state,
+        "provisioning_error": state.last_error if state and state.failed_last else "",
         **extra,
     }
 
@@ -504,26 +510,15 @@ def order_detail(request, pk: int):
 @role_required(Role.SALES)
 @require_POST
 def order_provisioning(request, pk: int):
-    """Read the order's provisioning status from Partner Center now (App+User)."""
-    from purchasing.services.orders import order_refresh_provisioning
+    """Queue a read of the order's provisioning status (App+User); the lines box follows it."""
+    from purchasing.services.orders import order_provisioning_request
 
     get_object_or_404(Order, pk=pk)
-    error = ""
-    try:
-        order_refresh_provisioning(order_id=pk, raise_errors=True)
-    except PortalError as exc:
-        error = exc.message
-    order = selectors.order_detail(pk)
+    order_provisioning_request(order_id=pk)
     if request.htmx:
-        return render(
-            request,
-            "purchasing/order_detail.html#lines",
-            _order_context(request, order, provisioning_error=error),
-        )
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, "Provisioning status refreshed from Partner Center.")
+        order = selectors.order_detail(pk)
+        return render(request, "purchasing/order_detail.html#lines", _order_context(request, order))
+    messages.info(request, "Reading the provisioning status from Partner Center.")
     return redirect("purchasing:order", pk=pk)
 
 

@@ -12,7 +12,7 @@ from billing.models import AccountBalance, InvoiceSummary
 from billing.services._common import SignInRequired, dec, pc_error
 from partnercenter.errors import PartnerCenterError
 from portal.partner_center import get_client
-from portal.progress import sync_fail, sync_succeed
+from portal.progress import sync_begin, sync_enqueue, sync_fail, sync_succeed
 
 PROGRESS_KIND = "billing:balances"
 
@@ -51,6 +51,12 @@ def _fields(summary, now) -> dict:
     }
 
 
+def balance_refresh_request() -> bool:
+    """ "Refresh balance": queue ``balance_refresh`` (the page follows the ``billing:balances``
+    progress). Returns False when a refresh runs already."""
+    return sync_enqueue(kind=PROGRESS_KIND, task="billing.tasks.balance_refresh_task")
+
+
 def balance_refresh(*, client=None) -> BalanceRefreshResult:
     """Fetch the account balance and the per-currency summaries and store them.
 
@@ -61,6 +67,7 @@ def balance_refresh(*, client=None) -> BalanceRefreshResult:
     """
     client = client or get_client()
     result = BalanceRefreshResult()
+    sync_begin(kind=PROGRESS_KIND, message="Reading the balance")
     try:
         balance = client.get_account_balance()
     except PartnerCenterError as exc:

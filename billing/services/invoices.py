@@ -12,7 +12,7 @@ from billing.models import Invoice
 from billing.services._common import dec, norm_line_type, norm_provider, pc_error
 from partnercenter.errors import PartnerCenterError
 from portal.partner_center import get_client
-from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+from portal.progress import sync_begin, sync_enqueue, sync_fail, sync_progress, sync_succeed
 
 PROGRESS_KIND = "invoices"
 
@@ -69,6 +69,12 @@ def _flatten(invoices):
 
 def _upsert(invoice, now) -> tuple[Invoice, bool]:
     return Invoice.objects.update_or_create(invoice_id=invoice.id, defaults=_fields(invoice, now))
+
+
+def invoice_sync_request() -> bool:
+    """ "Sync invoices": queue ``invoice_sync_all`` (the page follows the ``invoices`` progress).
+    Returns False when a sync runs already."""
+    return sync_enqueue(kind=PROGRESS_KIND, task="billing.tasks.invoice_sync_task")
 
 
 def invoice_sync_all(*, client=None, queue_statements: bool = True) -> InvoiceSyncResult:

@@ -378,11 +378,15 @@ def checkout_confirm_changes(*, cart: Cart, user) -> int:
 # -- submit --------------------------------------------------------------------------------------
 
 
-def checkout_submit(*, cart_id: int, user, confirm_duplicates: bool = False) -> Checkout:
+def checkout_submit(
+    *, cart_id: int, user, confirm_duplicates: bool = False, queue: bool = False
+) -> Checkout:
     """Place the order for a cart; safe against double clicks, two tabs and two users.
 
     Steps: validate (review without PC calls) -> get-or-create the cart's single ``Checkout`` row
-    (its MS-RequestId is stored now) -> approval gate -> ``checkout_execute``.
+    (its MS-RequestId is stored now) -> approval gate -> ``checkout_execute``, or with ``queue``
+    (web requests: they never wait on Partner Center) the row stays ``draft`` and a worker runs
+    ``checkout_execute`` after commit; the checkout page follows it.
     Raises ``PortalError`` with a sentence when the cart cannot be placed as it is.
     """
     cart = Cart.objects.select_related("customer").get(pk=cart_id)
@@ -432,6 +436,7 @@ def checkout_submit(*, cart_id: int, user, confirm_duplicates: bool = False) -> 
                     # a fresh attempt gets a fresh idempotency key.
                     Checkout.objects.filter(pk=checkout.pk).update(
                         state=State.DRAFT,
+                        updated_at=timezone.now(),
                         ms_request_id=uuid.uuid4(),
                         requested_by=user,
                         requested_at=timezone.now(),
@@ -475,7 +480,25 @@ def checkout_submit(*, cart_id: int, user, confirm_duplicates: bool = False) -> 
                 return checkout
     except IntegrityError:
         return Checkout.objects.get(cart=cart)
+    if queue:
+        return checkout_queue(checkout_id=checkout.pk)
     return checkout_execute(checkout_id=checkout.pk)
+
+
+def checkout_queue(*, checkout_id: int) -> Checkout:
+    """Hand a ``draft`` checkout to a worker (``checkout_execute`` after commit)."""
+    enqueue_on_commit("purchasing.tasks.checkout_execute_task", checkout_id)
+    return Checkout.objects.get(pk=checkout_id)
+
+
+def checkouts_queued_and_stale(*, older_than: int = 120, limit: int = 100) -> list[int]:
+    """Draft checkouts (placed or approved, so queued) that no worker started: the task was lost."""
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    return list(
+        Checkout.objects.filter(state=State.DRAFT, updated_at__lt=cutoff)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()))
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def _approved(checkout: Checkout) -> bool:
@@ -882,8 +905,11 @@ def checkouts_due_for_reconcile(limit: int = 100) -> list[int]:
 # -- approvals -----------------------------------------------------------------------------------
 
 
-def approval_decide(*, approval_id: int, user, approve: bool, comment: str = "") -> Approval:
-    """A finance or admin user approves (and the checkout is placed) or rejects."""
+def approval_decide(
+    *, approval_id: int, user, approve: bool, comment: str = "", queue: bool = False
+) -> Approval:
+    """A finance or admin user approves (and the checkout is placed, by a worker with ``queue``)
+    or rejects."""
     if not has_role(user, Role.FINANCE, Role.ADMIN):
         raise NotAllowed("Only finance or admin users can approve purchases.")
     with transaction.atomic():
@@ -903,7 +929,7 @@ def approval_decide(*, approval_id: int, user, approve: bool, comment: str = "")
         approval.comment = comment[:2000]
         approval.save()
         Checkout.objects.filter(pk=checkout.pk, state=State.AWAITING_APPROVAL).update(
-            state=State.DRAFT if approve else State.REJECTED
+            state=State.DRAFT if approve else State.REJECTED, updated_at=timezone.now()
         )
         verb = "approved" if approve else "rejected"
         audit_record(
@@ -923,7 +949,9 @@ def approval_decide(*, approval_id: int, user, approve: bool, comment: str = "")
                 f"{checkout.customer.company_name}" + (f": {comment}" if comment else "."),
                 url=f"/cart/{checkout.customer_id}/review/",
             )
-    if approve:
+    if approve and queue:
+        checkout_queue(checkout_id=approval.checkout_id)
+    elif approve:
         checkout_execute(checkout_id=approval.checkout_id)
     return approval
 

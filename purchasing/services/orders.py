@@ -15,9 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit import audit_record
+from portal.errors import PortalError
 from portal.models import Customer
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+from portal.queue import enqueue_on_commit
 from purchasing.conf import conf
 from purchasing.models import Notification, Order, OrderEvent, OrderLine
 
@@ -424,6 +426,30 @@ def order_refresh_provisioning(*, order_id: int, raise_errors: bool = False) -> 
         order.provisioning_checked_at = now
         order.save(update_fields=["provisioning_status", "provisioning_checked_at", "updated_at"])
     return order
+
+
+def provisioning_kind(order_id: int) -> str:
+    """The ``SyncState`` kind of an order's on-demand provisioning refresh."""
+    return f"provisioning:{order_id}"
+
+
+def order_provisioning_request(*, order_id: int) -> None:
+    """ "Refresh provisioning status" on the order page: mark the job running (the page polls it)
+    and queue it; the web request never waits on Partner Center."""
+    sync_begin(kind=provisioning_kind(order_id), message="Queued")
+    enqueue_on_commit("purchasing.tasks.order_provisioning_task", order_id)
+
+
+def order_provisioning_run(*, order_id: int) -> None:
+    """The queued refresh: its outcome (or the sentence saying what to do) goes to ``SyncState``."""
+    kind = provisioning_kind(order_id)
+    sync_begin(kind=kind, message="Reading the provisioning status from Partner Center")
+    try:
+        order_refresh_provisioning(order_id=order_id, raise_errors=True)
+    except PortalError as exc:
+        sync_fail(kind=kind, error=exc.message)
+        return
+    sync_succeed(kind=kind, message="Provisioning status refreshed")
 
 
 def _status_text(value) -> str:

@@ -66,7 +66,7 @@ def test_sales_user_builds_cart_fixes_error_places_once_and_sees_confirmation(
     assert sum(stats["checkout_attempts_per_cart"].values()) == 1
 
 
-def test_reissued_catalog_id_is_caught_at_review(shop, page, sandbox):
+def test_reissued_catalog_id_is_caught_at_review(shop, page, sandbox, celery_worker):
     customer = shop["contoso"]
     browser_login(page, "sally")
     _add(page, customer, SUSE, 1)
@@ -83,7 +83,9 @@ def test_reissued_catalog_id_is_caught_at_review(shop, page, sandbox):
     assert Order.objects.get().lines.get().offer_id != availability_titled(SUSE).catalog_item_id
 
 
-def test_partner_cost_price_change_provisioning_and_bell(shop, page, sandbox, pc_user_connection):
+def test_partner_cost_price_change_provisioning_and_bell(
+    shop, page, sandbox, pc_user_connection, celery_worker
+):
     """Prices from the sheet in the cart; a new sheet price caught at review and accepted; the
     order shows its expected cost and provisioning status; a notification read from the bell."""
     from django.core.management import call_command

@@ -13,6 +13,7 @@ from portal.tables import DEFAULT_PAGE_SIZE
 from purchasing.models import Approval, Notification, Order, OrderEvent
 from purchasing.services.checkout import approval_decide, checkout_submit
 from purchasing.services.orders import order_confirm
+from purchasing.tasks import order_provisioning_task
 from tests.purchasing.conftest import add_line
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -156,10 +157,17 @@ def test_provisioning_on_demand_from_the_order_page(
     order = Order.objects.get()
     Order.objects.filter(pk=order.pk).update(provisioning_status="")
     url = reverse("purchasing:order_provisioning", args=[order.pk])
+    calls = sum(sandbox.stats()["calls_per_route"].values())
     response = sales_client.post(url, **HTMX)
     html = response.content.decode()
+    # Queued: the lines box shows the progress bar at once, Partner Center is not asked yet.
     assert response.status_code == 200 and 'id="order-lines"' in html
+    assert 'role="progressbar"' in html and f"provisioning:{order.pk}/?refresh=1" in html
+    assert sum(sandbox.stats()["calls_per_route"].values()) == calls
+    order_provisioning_task(order.pk)  # what the worker runs
+    html = sales_client.get(reverse("purchasing:order", args=[order.pk])).content.decode()
     assert 'data-testid="line-provisioning">Fulfilled<' in html
+    assert 'role="progressbar"' not in html
     assert finance_client.post(url).status_code == 403  # finance reads orders only
     assert (
         "Refresh provisioning status"
@@ -175,7 +183,9 @@ def test_provisioning_without_app_user_says_what_to_do(world, sales_user, sales_
     order = order_confirm(order_id=Order.objects.get().pk)
     assert order.provisioning_status == "" and order.provisioning_checked_at is None
     response = sales_client.post(reverse("purchasing:order_provisioning", args=[order.pk]), **HTMX)
-    html = response.content.decode()
-    assert response.status_code == 200 and 'data-testid="provisioning-error"' in html
+    assert response.status_code == 200
+    order_provisioning_task(order.pk)  # what the worker runs
+    html = sales_client.get(reverse("purchasing:order", args=[order.pk])).content.decode()
+    assert 'data-testid="provisioning-error"' in html
     assert "App+User connection" in html
     assert 'data-testid="line-provisioning">not checked yet<' in html
