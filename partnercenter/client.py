@@ -33,6 +33,7 @@ from .models import (
     ReservedInstanceDetails,
     Sku,
     Subscription,
+    SubscriptionProvisioningStatus,
 )
 from .models.billing import parse_line_item
 from .models.pricesheet import iter_price_sheet
@@ -202,6 +203,19 @@ class Client:
     ) -> Subscription:
         path = f"/customers/{_seg(customer_id)}/subscriptions/{_seg(subscription_id)}"
         return self._get(path, Subscription.from_json, correlation_id=correlation_id)
+
+    def get_subscription_provisioning_status(
+        self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None
+    ) -> SubscriptionProvisioningStatus:
+        """App+User only: ``success``, ``pending`` or ``failed`` (refreshed by Partner Center
+        about every 15 minutes)."""
+        path = (
+            f"/customers/{_seg(customer_id)}/subscriptions/{_seg(subscription_id)}"
+            "/provisioningstatus"
+        )
+        return self._get(
+            path, SubscriptionProvisioningStatus.from_json, user=True, correlation_id=correlation_id
+        )
 
     # -- registration (§2) -----------------------------------------------------------------------
 

@@ -209,6 +209,11 @@ PROVISIONING_LABELS = {
     "mixed": "Partly fulfilled",
 }
 PROVISIONING_FINAL = {"fulfilled", "cancelled"}
+SUBSCRIPTION_STATUS_LABELS = {
+    "success": "Subscription provisioned",
+    "pending": "Subscription being provisioned",
+    "failed": "Subscription provisioning failed",
+}
 
 
 class OrderLine(models.Model):
@@ -248,6 +253,10 @@ class OrderLine(models.Model):
     @property
     def catalog_item_id(self) -> str:
         return self.offer_id
+
+    @property
+    def subscription_status_label(self) -> str:
+        return SUBSCRIPTION_STATUS_LABELS.get(self.subscription_status, self.subscription_status)
 
     @property
     def provisioning_label(self) -> str:

@@ -502,7 +502,8 @@ def order_detail(request, pk: int):
         raise Http404("No such order.") from exc
     template = "purchasing/order_detail.html"
     if request.htmx:
-        part = "entitlements" if request.GET.get("part") == "entitlements" else "sync"
+        part = request.GET.get("part")
+        part = part if part in ("entitlements", "lines") else "sync"
         template = f"{template}#{part}"
     return render(request, template, _order_context(request, order))
 

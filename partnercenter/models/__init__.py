@@ -57,7 +57,7 @@ from .orders import (
     QuantityProvisioningStatus,
 )
 from .pricesheet import PriceSheetRow
-from .subscriptions import RegistrationStatus, Subscription
+from .subscriptions import RegistrationStatus, Subscription, SubscriptionProvisioningStatus
 
 __all__ = [
     "Address",
@@ -117,6 +117,7 @@ __all__ = [
     "Sku",
     "Subscription",
     "SubscriptionBillingType",
+    "SubscriptionProvisioningStatus",
     "SubscriptionStatus",
     "TaxReceipt",
     "Term",

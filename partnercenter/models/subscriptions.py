@@ -44,3 +44,17 @@ class RegistrationStatus(Model):
     @property
     def is_registered(self) -> bool:
         return self.status == RegistrationState.REGISTERED
+
+
+@model
+class SubscriptionProvisioningStatus(Model):
+    """A subscription's provisioning status (App+User): ``success``, ``pending`` or ``failed``."""
+
+    sku_id: str | None = None
+    status: str | None = None
+    quantity: int | None = None
+    end_date: datetime | None = None
+
+    @property
+    def state(self) -> str:
+        return str(self.status or "").strip().lower()

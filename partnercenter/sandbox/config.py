@@ -23,6 +23,7 @@ class Settings:
     order_list_delay: float = 60.0  # new orders show in order lists only after this
     registration_delay: float = 30.0  # Registering -> Registered
     order_completion_delay: float = 30.0  # one-time orders: pending -> completed
+    subscription_provisioning_delay: float = 30.0  # software subscriptions: after completion
     cart_ttl: float = 7 * 24 * 3600.0  # carts expire this long after their last change
     checkout_processing_delay: float = 0.0  # time a checkout holds the cart (to provoke 409s)
     access_token_lifetime: int = 3600

@@ -142,7 +142,8 @@ def customer_get(customer_id):
 def subscriptions_list(customer_id):
     customer = customer_or_403(customer_id)
     subs = sandbox().store.list("subscription", parent=customer["id"])
-    items = [render_subscription(s) for s in subs]
+    now = sandbox().now()  # a software subscription exists once its order is fulfilled
+    items = [render_subscription(s) for s in subs if s["creationDate"] <= now]
     return jsonify(collection(items, f"/customers/{customer['id']}/subscriptions"))
 
 
@@ -188,8 +189,9 @@ def registration_get(customer_id, subscription_id):
 def subscription_provisioning(customer_id, subscription_id):
     customer = customer_or_403(customer_id)
     sub = subscription_or_404(customer, subscription_id)
+    provisioned = sub.get("_provisionedAt", 0) <= sandbox().now()
     return jsonify({
         "skuId": sub["offerId"].split(":")[1] if ":" in sub["offerId"] else sub["offerId"],
-        "status": "success", "quantity": sub["quantity"], "endDate": iso_day(sub["commitmentEndDate"]),
+        "status": "success" if provisioned else "pending", "quantity": sub["quantity"], "endDate": iso_day(sub["commitmentEndDate"]),
         "attributes": {"objectType": "SubscriptionProvisioningStatus"},
     })  # fmt: skip

@@ -73,6 +73,8 @@ def create_order(
                     item[key] = line[key]
             if item["_kind"] in ("nce", "azure", "azure_legacy"):
                 item["subscriptionId"] = _create_subscription(customer, item, order_id, cycle, now)
+            elif item["_kind"] == "softsub":
+                _create_software_subscription(customer, item, order_id, n, completes)
             order_lines.append({k: v for k, v in item.items() if v is not None})
         order = {
             "id": order_id, "alternateId": alternate, "referenceCustomerId": customer["id"],
@@ -105,6 +107,27 @@ def _create_subscription(customer: dict, item: dict, order_id: str, cycle: str, 
         sub["termDuration"] = item["termDuration"]
     sandbox().store.put("subscription", sid, sub, parent=customer["id"], created=now)
     return sid
+
+
+def _create_software_subscription(
+    customer: dict, item: dict, order_id: str, n: int, completes: float
+) -> None:
+    """A software subscription exists once its order is fulfilled (the order line names it then)
+    and reports ``pending`` provisioning until ``subscription_provisioning_delay`` later."""
+    sid = stable_uuid("subscription", order_id, n)
+    years = YEARS.get(item.get("termDuration") or "", 1)
+    sandbox().store.put("subscription", sid, {
+        "id": sid, "customerId": customer["id"], "entitlementId": str(uuid.uuid4()),
+        "offerId": item["offerId"], "offerName": item["friendlyName"],
+        "friendlyName": item["friendlyName"], "quantity": item["quantity"], "unitType": "Licenses",
+        "creationDate": completes, "effectiveStartDate": completes,
+        "commitmentEndDate": completes + years * 365 * 86400, "status": "active",
+        "autoRenewEnabled": False, "billingType": "license", "billingCycle": "one_time",
+        "contractType": "subscription", "orderId": order_id, "isTrial": False,
+        "termDuration": item.get("termDuration"), "_kind": "software_subscription",
+        "_country": customer["country"],
+        "_provisionedAt": completes + sandbox().settings.subscription_provisioning_delay,
+    }, parent=customer["id"], created=completes)  # fmt: skip
 
 
 def order_status(order: dict) -> str:

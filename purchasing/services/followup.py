@@ -1,17 +1,20 @@
-"""Follow a confirmed one-time order until its entitlements (and reservation details) are mirrored.
+"""Follow a confirmed one-time order until Partner Center has delivered it: entitlements (and
+reservation details) mirrored, and each software subscription it bought provisioned.
 
-Partner Center fulfils a one-time order some time after checkout and lists its entitlements only
-then. ``order_entitlements_follow`` is one check; the task calling it re-queues itself with a
-doubling countdown while the answer is WAITING::
+Partner Center fulfils a one-time order some time after checkout, lists its entitlements only then,
+and provisions a software subscription later still. ``order_followup_check`` is one check; the
+task calling it re-queues itself with a doubling countdown while the answer is WAITING::
 
     confirmed --start (claims followup_state "" -> waiting, once per order)
-      check: order still pending ...................................... WAITING
-      check: completed, customer's entitlements read, none for the order WAITING
-      check: completed, entitlements of the order mirrored ............. DONE
-      check: no App+User sign-in, or the last allowed check ............ FAILED (reason on the page)
+      check: order still pending ........................................ WAITING
+      check: completed, entitlements of the order not listed yet ......... WAITING
+      check: a software subscription still provisioning (App+User) ....... WAITING
+      check: entitlements mirrored and every subscription provisioned .... DONE
+      check: no App+User sign-in, a failed provisioning, the last check .. FAILED (reason shown)
 
-The state and a sentence for the order page are kept on the order (``followup_*``). Entitlements
-of the whole customer are mirrored on each read (idempotent: a second run writes nothing new).
+The state and a sentence for the order page are kept on the order (``followup_*``), each software
+subscription's status on its line (``subscription_status``). Entitlements of the whole customer are
+mirrored on a read (idempotent: a second run writes nothing new).
 """
 
 from __future__ import annotations
@@ -20,17 +23,20 @@ import logging
 
 from django.utils import timezone
 
+from catalog.models import Product
+from catalog.rules import is_software_subscription
 from partnercenter import errors as pc_errors
 from portal.errors import PartnerCenterUnavailable
 from portal.partner_center import get_client
 from portal.queue import enqueue_on_commit
-from purchasing.models import FollowUp, Order, Reservation
+from purchasing.models import FollowUp, Order, OrderLine, Reservation
 from purchasing.services.entitlements import entitlements_sync
 from purchasing.services.orders import order_status_apply
 
 log = logging.getLogger(__name__)
 
 FULFILLED_STATUSES = {"completed"}
+PROVISIONED = "success"  # a subscription's provisioning status once usable
 
 
 def order_followup_wanted(order: Order) -> bool:
@@ -51,11 +57,11 @@ def order_followup_start(*, order_id: int) -> bool:
         followup_attempts=0,
     )
     if claimed:
-        enqueue_on_commit("purchasing.tasks.order_entitlements_task", order_id, 0)
+        enqueue_on_commit("purchasing.tasks.order_followup_task", order_id, 0)
     return bool(claimed)
 
 
-def order_entitlements_follow(*, order_id: int, last: bool = False) -> str:
+def order_followup_check(*, order_id: int, last: bool = False) -> str:
     """One check of a followed order; returns the new ``followup_state``.
 
     ``last`` turns a WAITING answer into FAILED with a sentence saying where to look later.
@@ -63,7 +69,10 @@ def order_entitlements_follow(*, order_id: int, last: bool = False) -> str:
     order = Order.objects.select_related("customer").get(pk=order_id)
     if order.followup_state in (FollowUp.DONE, FollowUp.FAILED):
         return order.followup_state
-    state, message = _check(order)
+    state, message = _check_entitlements(order)
+    if state == FollowUp.DONE:
+        state, subscriptions = _check_subscriptions(order)
+        message = f"{message} {subscriptions}".strip()
     if state == FollowUp.WAITING and last:
         state = FollowUp.FAILED
         message = (
@@ -79,7 +88,9 @@ def order_entitlements_follow(*, order_id: int, last: bool = False) -> str:
     return state
 
 
-def _check(order: Order) -> tuple[str, str]:
+def _check_entitlements(order: Order) -> tuple[str, str]:
+    if order.entitlements.filter(is_active=True).exists():  # read by an earlier check
+        return _entitlements_found(order)
     try:
         fresh = get_client().get_order(str(order.customer.tenant_id), order.pc_order_id)
     except pc_errors.PartnerCenterError as exc:
@@ -98,6 +109,10 @@ def _check(order: Order) -> tuple[str, str]:
         return FollowUp.WAITING, (
             f"Partner Center did not return the entitlements ({exc}); checking again."
         )
+    return _entitlements_found(order)
+
+
+def _entitlements_found(order: Order) -> tuple[str, str]:
     entitlements = order.entitlements.filter(is_active=True).count()
     if not entitlements:
         return FollowUp.WAITING, (
@@ -107,3 +122,69 @@ def _check(order: Order) -> tuple[str, str]:
     return FollowUp.DONE, (
         f"{entitlements} entitlement(s) and {reservations} reservation(s) read from Partner Center."
     )
+
+
+def _software_subscription_lines(order: Order) -> list[OrderLine]:
+    lines = list(order.lines.all())
+    products = {
+        p.product_id.upper(): p
+        for p in Product.objects.filter(
+            product_id__in=[ln.product_id for ln in lines if ln.product_id]
+        )
+    }
+    return [
+        ln
+        for ln in lines
+        if (product := products.get(ln.product_id.upper())) and is_software_subscription(product)
+    ]
+
+
+def _check_subscriptions(order: Order) -> tuple[str, str]:
+    """Read the provisioning status of each software subscription the order bought (App+User)."""
+    lines = _software_subscription_lines(order)
+    if not lines:
+        return FollowUp.DONE, ""
+    client = get_client()
+    if any(not ln.subscription_id for ln in lines):  # named on the order once fulfilled
+        try:
+            fresh = client.get_order(str(order.customer.tenant_id), order.pc_order_id)
+        except pc_errors.PartnerCenterError as exc:
+            return FollowUp.WAITING, f"Partner Center did not answer ({exc}); checking again."
+        order_status_apply(order_id=order.pk, pc_order=fresh)
+        lines = _software_subscription_lines(order)
+        if any(not ln.subscription_id for ln in lines):
+            return FollowUp.WAITING, "Partner Center has not named the software subscription yet."
+    now = timezone.now()
+    for line in lines:
+        if line.subscription_status == PROVISIONED:
+            continue
+        try:
+            status = client.get_subscription_provisioning_status(
+                str(order.customer.tenant_id), line.subscription_id
+            )
+        except pc_errors.UserSignInRequired:
+            return FollowUp.FAILED, (
+                "The software subscription's provisioning status needs the Partner Center "
+                "App+User connection: an administrator signs in on the Connection page."
+            )
+        except pc_errors.PartnerCenterError as exc:
+            return FollowUp.WAITING, (
+                f"Partner Center did not return the subscription's provisioning status ({exc}); "
+                "checking again."
+            )
+        OrderLine.objects.filter(pk=line.pk).update(
+            subscription_status=status.state[:32], subscription_checked_at=now
+        )
+        line.subscription_status = status.state
+    failed = [ln for ln in lines if ln.subscription_status == "failed"]
+    if failed:
+        return FollowUp.FAILED, (
+            f"Partner Center reports that provisioning subscription {failed[0].subscription_id} "
+            "failed; open a support request in Partner Center."
+        )
+    waiting = [ln for ln in lines if ln.subscription_status != PROVISIONED]
+    if waiting:
+        return FollowUp.WAITING, (
+            f"{len(waiting)} software subscription(s) still being provisioned by Partner Center."
+        )
+    return FollowUp.DONE, f"{len(lines)} software subscription(s) provisioned."

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from purchasing.models import FollowUp, Order
 from purchasing.services.checkout import checkout_submit
-from purchasing.services.followup import order_entitlements_follow, order_followup_start
+from purchasing.services.followup import order_followup_check, order_followup_start
 from tests.purchasing.conftest import SUSE, add_line
 
 SOFTWARE = SUSE
@@ -70,11 +70,11 @@ def test_reservation_details_follow_the_order(world, sandbox, pc_user_connection
     Order.objects.filter(pk=order.pk).update(sync_state=Order.SyncState.CONFIRMED)
     assert order_followup_start(order_id=order.pk) is True
     assert order_followup_start(order_id=order.pk) is False  # claimed once
-    assert order_entitlements_follow(order_id=order.pk) == FollowUp.WAITING
+    assert order_followup_check(order_id=order.pk) == FollowUp.WAITING
     order.refresh_from_db()
     assert "fulfilling the order (status pending)" in order.followup_message
     sandbox.advance_clock(61)
-    assert order_entitlements_follow(order_id=order.pk) == FollowUp.DONE
+    assert order_followup_check(order_id=order.pk) == FollowUp.DONE
     reservation = order.entitlements.get().reservations.get()
     assert reservation.applied_scopes == []  # shared scope
     assert reservation.scope_type.lower() == "shared" and reservation.term == "P3Y"
@@ -84,7 +84,7 @@ def test_without_partner_sign_in_the_order_page_says_so(world, sandbox, sales_us
     sandbox.configure(order_list_delay=0, order_completion_delay=0)
     order = _place(world, sales_user)
     order_followup_start(order_id=order.pk)
-    assert order_entitlements_follow(order_id=order.pk) == FollowUp.FAILED
+    assert order_followup_check(order_id=order.pk) == FollowUp.FAILED
     html = sales_client.get(reverse("purchasing:order", args=[order.pk])).content.decode()
     assert "an administrator signs in on the Connection page" in html
     assert "manage.py" not in html
@@ -94,7 +94,7 @@ def test_last_check_stops_with_where_to_look(world, sandbox, pc_user_connection,
     sandbox.configure(order_list_delay=0, order_completion_delay=600)
     order = _place(world, sales_user)
     order_followup_start(order_id=order.pk)
-    assert order_entitlements_follow(order_id=order.pk, last=True) == FollowUp.FAILED
+    assert order_followup_check(order_id=order.pk, last=True) == FollowUp.FAILED
     order.refresh_from_db()
     assert "Stopped checking" in order.followup_message
     assert "Entitlements page" in order.followup_message
@@ -139,3 +139,57 @@ def test_no_page_template_shows_a_command_line():
         if "manage.py" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+SOFTWARE_SUBSCRIPTION = "Windows Server 2022 Standard - 2 Core License Pack - 1 year"
+SOFTWARE_SUBSCRIPTION_3Y = "SQL Server 2022 Standard - 2 Core - 3 year"
+
+
+def test_software_subscription_is_followed_until_provisioned(
+    world, sandbox, pc_user_connection, sales_user, sales_client
+):
+    sandbox.configure(order_list_delay=0, order_completion_delay=0,
+                      subscription_provisioning_delay=600)  # fmt: skip
+    order = _place(world, sales_user, title=SOFTWARE_SUBSCRIPTION, quantity=8)
+    order_followup_start(order_id=order.pk)
+    assert order_followup_check(order_id=order.pk) == FollowUp.WAITING
+    line = order.lines.get()
+    assert line.subscription_id and line.subscription_status == "pending"
+    order.refresh_from_db()
+    assert "1 software subscription(s) still being provisioned" in order.followup_message
+    html = sales_client.get(reverse("purchasing:order", args=[order.pk])).content.decode()
+    assert "Subscription being provisioned" in html
+    sandbox.advance_clock(601)
+    assert order_followup_check(order_id=order.pk) == FollowUp.DONE
+    line.refresh_from_db()
+    assert line.subscription_status == "success" and line.subscription_checked_at
+    html = sales_client.get(reverse("purchasing:order", args=[order.pk])).content.decode()
+    assert "Subscription provisioned" in html and "1 software subscription(s) provisioned" in html
+
+
+def test_three_year_software_subscription_chain_runs_by_itself(
+    world, sandbox, pc_user_connection, sales_user, celery_worker, fast_followup
+):
+    sandbox.configure(order_list_delay=0, order_completion_delay=1,
+                      subscription_provisioning_delay=2)  # fmt: skip
+    order = _place(world, sales_user, title=SOFTWARE_SUBSCRIPTION_3Y, quantity=1)
+    _wait(lambda: Order.objects.get(pk=order.pk).followup_state == FollowUp.DONE)
+    line = order.lines.get()
+    assert line.term_duration == "P3Y" and line.subscription_status == "success"
+    assert order.entitlements.get().entitlement_type == "software"
+
+
+def test_provisioning_status_needs_the_partner_sign_in(world, sandbox, sales_user):
+    from portal.partner_center import get_client
+
+    sandbox.configure(order_list_delay=0, order_completion_delay=0)
+    order = _place(world, sales_user, title=SOFTWARE_SUBSCRIPTION, quantity=8)
+    fresh = get_client().get_order(str(world["contoso"].tenant_id), order.pc_order_id)
+    subscription_id = fresh.line_items[0].subscription_id
+    assert subscription_id
+    from partnercenter.errors import UserSignInRequired
+
+    with pytest.raises(UserSignInRequired):
+        get_client().get_subscription_provisioning_status(
+            str(world["contoso"].tenant_id), subscription_id
+        )
