@@ -1,6 +1,6 @@
 from django.urls import path
 
-from purchasing import views
+from purchasing import order_fetch_views, views
 
 app_name = "purchasing"
 urlpatterns = [
@@ -34,11 +34,11 @@ urlpatterns = [
     path("orders/", views.orders, name="orders"),
     path("orders/<int:pk>/", views.order_detail, name="order"),
     path("orders/<int:pk>/provisioning/", views.order_provisioning, name="order_provisioning"),
-    path("orders/pc/<str:pc_order_id>/", views.order_by_pc_id, name="order_by_pc_id"),
-    path("orders/pc/<str:pc_order_id>/fetch/", views.order_fetch, name="order_fetch"),
+    path("orders/pc/<str:pc_order_id>/", order_fetch_views.order_by_pc_id, name="order_by_pc_id"),
+    path("orders/pc/<str:pc_order_id>/fetch/", order_fetch_views.order_fetch, name="order_fetch"),
     path(
         "orders/pc/<str:pc_order_id>/fetch/status/",
-        views.order_fetch_status,
+        order_fetch_views.order_fetch_status,
         name="order_fetch_status",
     ),
     path("entitlements/", views.entitlements, name="entitlements"),

@@ -10,8 +10,6 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from portal.errors import PortalError
-from portal.mirror import fetch_state
-from portal.mirror_views import FetchPage, fetch_page, fetch_status
 from portal.models import Customer, SyncState
 from portal.params import Params
 from portal.redirects import safe_url
@@ -23,7 +21,6 @@ from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, 
 from purchasing.services import cart as cart_services
 from purchasing.services import checkout as checkout_services
 from purchasing.services.entitlements import ENTITLEMENTS_KIND, entitlements_refresh_start
-from purchasing.tasks import fetch_order_enqueue
 
 
 def _customer(pk) -> Customer:
@@ -421,57 +418,6 @@ def orders(request):
         context["fetch_customer"] = Customer.objects.filter(pk=filters.get("customer")).first()
     template = "purchasing/orders.html#table" if request.htmx else "purchasing/orders.html"
     return render(request, template, context)
-
-
-def _order_fetch_page(pc_order_id: str) -> FetchPage:
-    if not selectors.looks_like_order_id(pc_order_id):
-        raise Http404("Not a Partner Center order id.")
-    kwargs = {"pc_order_id": pc_order_id}
-    return FetchPage(
-        what="order",
-        object_id=pc_order_id,
-        back_url=reverse("purchasing:orders"),
-        back_label="Orders",
-        status_url=reverse("purchasing:order_fetch_status", kwargs=kwargs),
-        retry_url=reverse("purchasing:order_fetch", kwargs=kwargs),
-        ask_customer=True,
-    )
-
-
-@role_required(Role.SALES, Role.FINANCE)
-def order_by_pc_id(request, pc_order_id: str):
-    """An order named by its Partner Center id: its page, or (not mirrored) the queued fetch."""
-    order = Order.objects.filter(pc_order_id=pc_order_id).first()
-    if order is not None:
-        return redirect("purchasing:order", pk=order.pk)
-    page = _order_fetch_page(pc_order_id)
-    state = fetch_order_enqueue(pc_order_id=pc_order_id, actor=request.user)
-    return fetch_page(request, page, state)
-
-
-@role_required(Role.SALES, Role.FINANCE)
-@require_POST
-def order_fetch(request, pc_order_id: str):
-    """Queue the read of an order the mirror does not hold, optionally under a named customer."""
-    _order_fetch_page(pc_order_id)
-    customer = (request.POST.get("customer") or "").strip() or None
-    if customer and not selectors.looks_like_guid(customer):
-        messages.error(request, f"“{customer[:80]}” is not a Partner Center customer id (a GUID).")
-        return redirect("purchasing:order_by_pc_id", pc_order_id=pc_order_id)
-    if not Order.objects.filter(pc_order_id=pc_order_id).exists():
-        fetch_order_enqueue(
-            pc_order_id=pc_order_id, actor=request.user, customer_tenant_id=customer, again=True
-        )
-    return redirect("purchasing:order_by_pc_id", pc_order_id=pc_order_id)
-
-
-@role_required(Role.SALES, Role.FINANCE)
-def order_fetch_status(request, pc_order_id: str):
-    """HTMX poll of a queued fetch: progress, then the order page, or the failure in words."""
-    page = _order_fetch_page(pc_order_id)
-    order = Order.objects.filter(pc_order_id=pc_order_id).first()
-    done = reverse("purchasing:order", kwargs={"pk": order.pk}) if order else None
-    return fetch_status(request, page, fetch_state("order", pc_order_id), done)
 
 
 def _order_context(request, order: Order, **extra) -> dict:

@@ -116,6 +116,9 @@ def test_invoice_page_shows_partner_centers_404_in_words(
     # Reloading the page does not ask Partner Center again; it shows the answer.
     again = text(finance_client.get(f"/billing/invoices/{MISSING}/"))
     assert f"Partner Center has no invoice {MISSING}" in again and "progressbar" not in again
+    # The reconciliation page of an unmirrored invoice leads to the invoice page (which reads it).
+    recon = finance_client.get(f"/billing/invoices/{MISSING}/reconciliation/")
+    assert recon.status_code == 302 and recon["Location"] == f"/billing/invoices/{MISSING}/"
 
 
 def test_invoice_page_without_app_user_says_so(
