@@ -8,7 +8,7 @@ import time
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def follow_fetch(client, status_url: str, timeout: float = 20.0):
+def follow_fetch(client, status_url: str, timeout: float = 30.0):
     """Poll ``status_url`` like htmx; returns the last response (``HX-Redirect`` or final words)."""
     deadline = time.monotonic() + timeout
     while True:

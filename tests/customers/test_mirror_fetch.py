@@ -103,6 +103,7 @@ def test_customer_page_fetches_in_the_background_then_shows_it(
     page = sales_client.get(f"/customers/pc/{FABRIKAM}/")
     assert page.status_code == 200 and 'role="progressbar"' in text(page)
     done = follow_fetch(sales_client, f"/customers/pc/{FABRIKAM}/fetch/status/")
+    assert "HX-Redirect" in done, words(done)
     customer = Customer.objects.get(tenant_id=FABRIKAM)
     assert done["HX-Redirect"] == f"/customers/{customer.pk}/"
     shown = words(sales_client.get(done["HX-Redirect"]))
@@ -132,7 +133,7 @@ def test_customer_search_offers_fetch_for_an_unmirrored_id(celery_worker, sandbo
     answer = sales_client.post(f"/customers/pc/{FABRIKAM}/fetch/")
     assert answer.status_code == 302 and answer["Location"] == f"/customers/pc/{FABRIKAM}/"
     done = follow_fetch(sales_client, f"/customers/pc/{FABRIKAM}/fetch/status/")
-    assert "HX-Redirect" in done
+    assert "HX-Redirect" in done, words(done)
     assert "Fetch from Partner Center" not in words(
         sales_client.get("/customers/", {"q": FABRIKAM})
     )

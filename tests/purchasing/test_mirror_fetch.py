@@ -65,6 +65,7 @@ def test_order_page_fetches_in_the_background_then_shows_it(
     page = sales_client.get(f"/orders/pc/{contoso_order}/")
     assert page.status_code == 200 and 'role="progressbar"' in text(page)
     done = follow_fetch(sales_client, f"/orders/pc/{contoso_order}/fetch/status/")
+    assert "HX-Redirect" in done, words(done)
     order = Order.objects.get(pc_order_id=contoso_order)
     assert done["HX-Redirect"] == f"/orders/{order.pk}/"
     shown = words(sales_client.get(done["HX-Redirect"]))
@@ -98,6 +99,7 @@ def test_order_of_an_unmirrored_customer_names_it_and_offers_to_fetch_it(
     assert 'name="customer"' in done.content.decode()
     sales_client.post(f"/orders/pc/{contoso_order}/fetch/", {"customer": CONTOSO})
     done = follow_fetch(sales_client, f"/orders/pc/{contoso_order}/fetch/status/")
+    assert "HX-Redirect" in done, words(done)
     order = Order.objects.get(pc_order_id=contoso_order)
     assert done["HX-Redirect"] == f"/orders/{order.pk}/"
     assert order.customer.tenant_id == uuid.UUID(CONTOSO)
@@ -116,7 +118,7 @@ def test_order_search_offers_fetch_for_an_exact_unmirrored_id(
     answer = sales_client.post(f"/orders/pc/{contoso_order}/fetch/")
     assert answer.status_code == 302 and answer["Location"] == f"/orders/pc/{contoso_order}/"
     done = follow_fetch(sales_client, f"/orders/pc/{contoso_order}/fetch/status/")
-    assert "HX-Redirect" in done
+    assert "HX-Redirect" in done, words(done)
     assert "Fetch from Partner Center" not in words(
         sales_client.get("/orders/", {"q": contoso_order})
     )
