@@ -10,6 +10,7 @@ use): SQLite under ``var/``, Celery on its filesystem broker, the Partner Center
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -278,10 +279,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Content-Security-Policy (portal.middleware.ContentSecurityPolicyMiddleware): no inline scripts,
 # no eval (HTMX works without it), no framing; inline styles allowed (HTMX indicator styles).
+# Forms post to the portal only, whose "Sign in with a partner account" answer redirects to the
+# Partner Center authority: browsers apply form-action to that redirect too.
+_AUTHORITY_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(PARTNER_CENTER_AUTHORITY))
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-    "base-uri 'self'"
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+    f"form-action 'self' {_AUTHORITY_ORIGIN}; base-uri 'self'"
 )
 # Production is served over https by the TLS proxy (Caddy in docker-compose.yml). Whether a request
 # came over https is gunicorn's ``wsgi.url_scheme``: gunicorn honours X-Forwarded-Proto only from
