@@ -24,6 +24,9 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# No runtime control socket: the container is managed by compose (and a shared default path would
+# let two gunicorns on one machine take each other's socket).
+control_socket_disable = True
 
 # Production logs are JSON lines (portal.log_format), the access log included.
 if os.environ.get("LOG_FORMAT", "json") == "json":
