@@ -82,6 +82,7 @@ class Client:
         user_scopes: Sequence[str] | None = None,
         pricing_scopes: Sequence[str] | None = None,
         auth: Any = None,
+        deadline: float | None = None,
     ) -> None:
         if cloud not in CLOUDS:
             raise ValueError(f"cloud must be one of {sorted(CLOUDS)}, not {cloud!r}")
@@ -118,6 +119,7 @@ class Client:
             timeout=timeout,
             max_retries=max_retries,
             sleep=sleep,
+            deadline=deadline,
         )
         self.sleep = sleep
 

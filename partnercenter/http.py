@@ -99,6 +99,7 @@ class Transport:
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
         max_retry_after: float = 120.0,
+        deadline: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
@@ -110,6 +111,9 @@ class Transport:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
+        # time.monotonic() by which every call, retries included, must be over (a web page's
+        # time budget): no attempt starts after it, no wait runs past it.
+        self.deadline = deadline
 
     def url(self, path: str) -> str:
         """Absolute URL for a path or a resource link (relative, ``/v1`` optional)."""
@@ -120,6 +124,14 @@ class Transport:
         if not (path == "/v1" or path.startswith(("/v1/", "/v1?"))):
             path = "/v1" + path
         return self.base_url + path
+
+    def _attempt_timeout(self) -> tuple[float, float] | float:
+        """The configured timeout, shortened to what is left before the deadline."""
+        if self.deadline is None:
+            return self.timeout
+        left = max(0.1, self.deadline - time.monotonic())
+        connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,) * 2
+        return (min(connect, left), min(read, left))
 
     def backoff(self, attempt: int) -> float:
         """Capped exponential backoff with full jitter (attempt counts from 1)."""
@@ -153,6 +165,14 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                if last_error is None:
+                    raise errors.Timeout(
+                        f"Partner Center was not asked ({method} {_path(url)}): the time this "
+                        "page may wait for Partner Center is spent",
+                        **ids,
+                    )
+                break
             try:
                 token = self._token("user" if user else "app", scopes)
             except errors.PartnerCenterError as exc:
@@ -181,7 +201,7 @@ class Transport:
                     url,
                     params=params,
                     headers=send_headers,
-                    timeout=self.timeout,
+                    timeout=self._attempt_timeout(),
                     stream=stream,
                     **kwargs,
                 )
@@ -232,7 +252,10 @@ class Transport:
                 response.close()
             if attempt > self.max_retries:
                 break
-            self.sleep(wait if wait is not None else self.backoff(attempt))
+            delay = wait if wait is not None else self.backoff(attempt)
+            if self.deadline is not None and time.monotonic() + delay >= self.deadline:
+                break
+            self.sleep(delay)
         if is_write and maybe_sent:
             raise errors.OutcomeUnknown(
                 f"Partner Center may or may not have carried out {method} {_path(url)}; "

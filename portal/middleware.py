@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
+
+from portal.partner_center import time_budget
 
 
 class UserTimezoneMiddleware:
@@ -72,3 +75,16 @@ class NulInPathMiddleware:
         if "\x00" in request.path or "\x00" in request.path_info:
             raise Http404("No such page.")
         return self.get_response(request)
+
+
+class PartnerCenterTimeBudgetMiddleware:
+    """Partner Center calls a page still makes (most work is queued for the worker) share one time
+    budget, ``PARTNER_CENTER_REQUEST_BUDGET`` seconds, below gunicorn's worker timeout: a slow
+    Partner Center gives the page a clear error instead of a killed worker."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with time_budget(settings.PARTNER_CENTER_REQUEST_BUDGET):
+            return self.get_response(request)

@@ -6,9 +6,28 @@ Services call ``get_client()``; views never do. The App+User token cache is pers
 
 from __future__ import annotations
 
+import contextlib
+import time
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 from django.conf import settings
+
+# Set for the duration of a web request (portal.middleware.PartnerCenterTimeBudgetMiddleware): the
+# time.monotonic() by which every Partner Center call of that request must be over.
+_deadline: ContextVar[float | None] = ContextVar("partner_center_deadline", default=None)
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Clients made inside this block give up (``Timeout``) once ``seconds`` have passed, retries
+    included, so a page that must call Partner Center answers before gunicorn's timeout."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
 
 
 def get_client():
@@ -27,6 +46,7 @@ def get_client():
         token_cache=token_cache,
         timeout=(5.0, float(settings.PARTNER_CENTER_TIMEOUT)),
         max_retries=settings.PARTNER_CENTER_MAX_RETRIES,
+        deadline=_deadline.get(),
     )
 
 

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.UserTimezoneMiddleware",
+    "portal.middleware.PartnerCenterTimeBudgetMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",  # last, per django-axes docs
 ]
@@ -191,6 +192,8 @@ PARTNER_CENTER_CLIENT_SECRET = env_str(
 PARTNER_CENTER_CLOUD = env_choice("PARTNER_CENTER_CLOUD", "public", ("public", "usgov"))
 PARTNER_CENTER_TIMEOUT = env_int("PARTNER_CENTER_TIMEOUT", 30, minimum=1)
 PARTNER_CENTER_MAX_RETRIES = env_int("PARTNER_CENTER_MAX_RETRIES", 3, minimum=0)
+# Seconds all Partner Center calls of one web request may take together (below gunicorn's 30 s).
+PARTNER_CENTER_REQUEST_BUDGET = env_int("PARTNER_CENTER_REQUEST_BUDGET", 20, minimum=1)
 
 # Celery: Redis when REDIS_URL is set, else the filesystem broker under var/celery/.
 # Hard limit of any one task run (the soft limit, 5 s earlier, lets it record why it stopped).
