@@ -267,14 +267,3 @@ def test_rejected_purchase_buys_nothing(world, sales_user, admin_user, sandbox, 
     assert checkout.state == Checkout.State.REJECTED
     assert not Order.objects.exists() and sandbox.stats()["checkouts_per_cart"] == {}
     assert "rejected" in Notification.objects.get(recipient=sales_user).message
-
-
-def test_small_soak_under_faults_loses_and_duplicates_nothing(
-    world, sales_user, sandbox, fast_client
-):
-    """The ``make soak`` loop, small: 20 checkouts with ~40 % of checkout calls faulted."""
-    from tests.soak import soak
-
-    result = soak(sandbox=sandbox, customer=world["contoso"], user=sales_user, checkouts=20,
-                  fault_rate=0.4)  # fmt: skip
-    assert result == {"checkouts": 20, "duplicates": 0, "lost": 0, "unknown_left": 0}

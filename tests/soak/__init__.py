@@ -1,0 +1,1 @@
+"""``make soak`` (``python -m tests.soak --checkouts N``): see tests/soak/run.py."""
