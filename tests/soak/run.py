@@ -262,7 +262,7 @@ def one_checkout(*, n: int, customer, availability, user, settle: float) -> Outc
         cart_id = line.cart_id
         if n % 2:
             line = cart_update_line(line=line, user=user, quantity=1 + (n + 2) % 5)
-        checkout = checkout_submit(cart_id=cart_id, user=user, confirm_duplicates=True)
+        checkout = checkout_submit(cart_id=cart_id, user=user, confirm_duplicates=True, queue=True)
     except PortalError as exc:
         outcome = Outcome(tag, None, "refused", str(exc))
     else:
