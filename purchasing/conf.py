@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "PURCHASING_FOLLOWUP_FIRST_COUNTDOWN": 10,
     "PURCHASING_FOLLOWUP_MAX_COUNTDOWN": 900,
     "PURCHASING_FOLLOWUP_MAX_ATTEMPTS": 25,
+    # How long a worker owns a checkout it is sending (None: see checkout_claim_seconds).
+    "PURCHASING_CHECKOUT_CLAIM_SECONDS": None,
 }
 
 
@@ -55,3 +57,14 @@ def followup_countdown(attempt: int) -> int:
     """Seconds before follow-up check ``attempt`` (0-based): doubling, capped."""
     first = max(1, int(conf("PURCHASING_FOLLOWUP_FIRST_COUNTDOWN")))
     return min(int(conf("PURCHASING_FOLLOWUP_MAX_COUNTDOWN")), first * 2 ** min(attempt, 16))
+
+
+def checkout_claim_seconds() -> int:
+    """How long a worker owns a checkout it is sending to Partner Center. By default past the
+    client's worst case (every attempt timing out, plus 30 s for backoff), so that a sweep never
+    takes over a call still under way; a shorter claim lets a dead worker's checkout go sooner."""
+    configured = conf("PURCHASING_CHECKOUT_CLAIM_SECONDS")
+    if configured:
+        return int(configured)
+    attempts = int(settings.PARTNER_CENTER_MAX_RETRIES) + 1
+    return int(settings.PARTNER_CENTER_TIMEOUT) * attempts + 30

@@ -32,14 +32,13 @@ from portal.errors import NotAllowed, PortalError
 from portal.partner_center import get_client, new_operation_id
 from portal.queue import enqueue_on_commit
 from portal.roles import Role, has_role
-from purchasing.conf import approval_thresholds, conf
+from purchasing.conf import approval_thresholds, checkout_claim_seconds, conf
 from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order, OrderLine
 from purchasing.services.cart import LineInput, cart_ensure_in_step, cart_push, line_problems
 
 log = logging.getLogger(__name__)
 
 State = Checkout.State
-CLAIM_SECONDS = 90  # longer than the client's worst case (timeouts x retries)
 # Partner Center error codes that mean "this cart was (already) checked out".
 ALREADY_SUBMITTED = {"800065"}
 IN_PROGRESS = {"800064"}
@@ -510,7 +509,7 @@ def _claim(checkout_id: int, from_states, *, to_state: str, count_attempt: bool)
     now = timezone.now()
     updates = {
         "state": to_state,
-        "claimed_until": now + timedelta(seconds=CLAIM_SECONDS),
+        "claimed_until": now + timedelta(seconds=checkout_claim_seconds()),
         "updated_at": now,
     }
     if count_attempt:

@@ -14,3 +14,4 @@ PURCHASING_RECONCILE_BACKOFF_SECONDS = 1
 PURCHASING_RECONCILE_MAX_ATTEMPTS = 1000  # the soak, not the portal, decides when to give up
 PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN = 5
 LOGGING["root"]["level"] = "ERROR"  # noqa: F405
+PURCHASING_CHECKOUT_CLAIM_SECONDS = 10  # a SIGKILLed worker's checkout is taken over soon
