@@ -16,8 +16,8 @@ from django.db import models
 
 
 class Product(models.Model):
-    product_id = models.CharField("Partner Center product id", max_length=64, unique=True)
-    title = models.CharField(max_length=255)
+    product_id = models.CharField("Partner Center product id", max_length=None, unique=True)
+    title = models.CharField(max_length=None)
     description = models.TextField(blank=True)
     product_type = models.CharField(max_length=64, blank=True)  # productType.id, e.g. Azure
     product_subtype = models.CharField(max_length=64, blank=True)  # e.g. VirtualMachines
@@ -27,7 +27,7 @@ class Product(models.Model):
     target_views = models.CharField(
         max_length=512, blank=True, help_text="Every target view it was seen in, as |A|B|"
     )
-    publisher = models.CharField(max_length=255, blank=True)
+    publisher = models.CharField(max_length=None, blank=True)
     is_microsoft_product = models.BooleanField(default=True)
     is_available = models.BooleanField(default=True)
     raw = models.JSONField(default=dict, blank=True)
@@ -51,8 +51,8 @@ class Product(models.Model):
 
 class Sku(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="skus")
-    sku_id = models.CharField("Partner Center SKU id", max_length=64)
-    title = models.CharField(max_length=255)
+    sku_id = models.CharField("Partner Center SKU id", max_length=None)
+    title = models.CharField(max_length=None)
     description = models.TextField(blank=True)
     min_quantity = models.PositiveIntegerField(default=1)
     max_quantity = models.PositiveBigIntegerField(null=True, blank=True)
@@ -94,8 +94,8 @@ class Sku(models.Model):
 
 class Availability(models.Model):
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="availabilities")
-    availability_id = models.CharField("Partner Center availability id", max_length=64)
-    catalog_item_id = models.CharField(max_length=200, db_index=True)
+    availability_id = models.CharField("Partner Center availability id", max_length=None)
+    catalog_item_id = models.CharField(max_length=None, db_index=True)
     country = models.CharField(max_length=2)
     segment = models.CharField(max_length=32, blank=True)
     reservation_scope = models.CharField(max_length=32, blank=True)
@@ -190,10 +190,10 @@ class PriceSheetEntry(models.Model):
     row_key = models.CharField(max_length=64, unique=True)
     market = models.CharField(max_length=2)
     view = models.CharField(max_length=64)
-    product_id = models.CharField(max_length=64)
-    sku_id = models.CharField(max_length=64)
-    product_title = models.CharField(max_length=255, blank=True)
-    sku_title = models.CharField(max_length=255, blank=True)
+    product_id = models.CharField(max_length=None)
+    sku_id = models.CharField(max_length=None)
+    product_title = models.CharField(max_length=None, blank=True)
+    sku_title = models.CharField(max_length=None, blank=True)
     unit_of_measure = models.CharField(max_length=64, blank=True)
     term_duration = models.CharField(max_length=16, blank=True)
     billing_plan = models.CharField(max_length=32, blank=True)

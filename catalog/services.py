@@ -28,6 +28,7 @@ from partnercenter.models import Sku as PCSku
 from portal import progress
 from portal.audit import audit_record
 from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.mirror_fit import fit_all
 from portal.partner_center import get_client, new_operation_id
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class SyncResult:
             f"{self.products} products, {self.skus} SKUs, {self.availabilities} availabilities; "
             f"{self.written} rows written, {self.vanished} marked unavailable "
             f"in {self.seconds:.1f} s"
+            + (f"; {len(self.errors)} skipped: {self.errors[0]}" if self.errors else "")
         )
 
 
@@ -256,13 +258,13 @@ def _upsert_batch(batch, products, product_views, result, seen_availability_ids,
         product_rows.append(
             Product(
                 product_id=pid,
-                title=(doc.get("title") or pid)[:255],
+                title=(doc.get("title") or pid),
                 description=doc.get("description") or "",
-                product_type=(ptype.get("id") or "")[:64],
-                product_subtype=(subtype.get("id") or "")[:64],
+                product_type=(ptype.get("id") or ""),
+                product_subtype=(subtype.get("id") or ""),
                 target_view=first_view,
                 target_views=views_text[:512],
-                publisher=(doc.get("publisherName") or "")[:255],
+                publisher=(doc.get("publisherName") or ""),
                 is_microsoft_product=bool(doc.get("isMicrosoftProduct", True)),
                 is_available=True,
                 raw=doc,
@@ -271,6 +273,8 @@ def _upsert_batch(batch, products, product_views, result, seen_availability_ids,
                 last_seen_at=now,
             )
         )
+    product_rows, problems = fit_all(product_rows, what="a catalog product")
+    result.errors += problems
     if product_rows:
         Product.objects.bulk_create(
             product_rows,
@@ -300,7 +304,9 @@ def _upsert_batch(batch, products, product_views, result, seen_availability_ids,
         digest = content_hash([doc, product_title[pid]])
         if existing_skus.get((pid, sid)) == digest:
             continue
-        title = (doc.get("title") or sid)[:255]
+        if pid not in product_pk:
+            continue  # its product was skipped (reported above)
+        title = doc.get("title") or sid
         description = doc.get("description") or ""
         cycles = [str(c) for c in doc.get("supportedBillingCycles") or []]
         prereqs = [str(p) for p in doc.get("purchasePrerequisites") or []]
@@ -318,9 +324,9 @@ def _upsert_batch(batch, products, product_views, result, seen_availability_ids,
                 inventory_variables=doc.get("inventoryVariables") or [],
                 provisioning_variables=doc.get("provisioningVariables") or [],
                 dynamic_attributes=doc.get("dynamicAttributes") or {},
-                consumption_type=(doc.get("consumptionType") or "")[:32],
-                billing_cycles_text=_text_list(c.lower() for c in cycles)[:255],
-                prerequisites_text=_text_list(p.lower() for p in prereqs)[:255],
+                consumption_type=(doc.get("consumptionType") or ""),
+                billing_cycles_text=_text_list(c.lower() for c in cycles),
+                prerequisites_text=_text_list(p.lower() for p in prereqs),
                 search_text=" ".join([product_title[pid], title, description]).lower(),
                 is_available=True,
                 raw=doc,
@@ -329,6 +335,8 @@ def _upsert_batch(batch, products, product_views, result, seen_availability_ids,
                 last_seen_at=now,
             )
         )
+    sku_rows, problems = fit_all(sku_rows, what="a catalog SKU")
+    result.errors += problems
     if sku_rows:
         Sku.objects.bulk_create(
             sku_rows,
@@ -380,18 +388,20 @@ def _upsert_batch(batch, products, product_views, result, seen_availability_ids,
                 continue
         currency = doc.get("defaultCurrency") or {}
         terms = doc.get("terms") or []
+        if (pid, sid) not in sku_pk:
+            continue  # its SKU was skipped (reported above)
         avail_rows.append(
             Availability(
                 sku_id=sku_pk[(pid, sid)],
-                availability_id=str(doc.get("id") or "")[:64],
-                catalog_item_id=cid[:200],
-                country=(doc.get("country") or result.country).upper()[:2],
-                segment=str(doc.get("segment") or "").lower()[:32],
-                reservation_scope=str(doc.get("reservationScope") or "")[:32],
-                currency=(currency.get("code") or "")[:3],
-                currency_symbol=(currency.get("symbol") or "")[:8],
+                availability_id=str(doc.get("id") or ""),
+                catalog_item_id=cid,
+                country=(doc.get("country") or result.country).upper(),
+                segment=str(doc.get("segment") or "").lower(),
+                reservation_scope=str(doc.get("reservationScope") or ""),
+                currency=currency.get("code") or "",
+                currency_symbol=currency.get("symbol") or "",
                 terms=terms,
-                term_durations=_text_list(t.get("duration") for t in terms)[:128],
+                term_durations=_text_list(t.get("duration") for t in terms),
                 is_purchasable=bool(doc.get("isPurchasable", True)),
                 is_renewable=bool(doc.get("isRenewable", False)),
                 is_available=True,
@@ -401,6 +411,8 @@ def _upsert_batch(batch, products, product_views, result, seen_availability_ids,
                 last_seen_at=now,
             )
         )
+    avail_rows, problems = fit_all(avail_rows, what="a catalog availability")
+    result.errors += problems
     if avail_rows:
         Availability.objects.bulk_create(
             avail_rows,
@@ -549,21 +561,21 @@ def _price_upsert(rows, market, view, result, seen) -> None:
         values = dict(
             market=market,
             view=view,
-            product_id=row.product_id.upper()[:64],
-            sku_id=row.sku_id.upper()[:64],
-            product_title=row.product_title[:255],
-            sku_title=row.sku_title[:255],
-            unit_of_measure=row.unit_of_measure[:64],
-            term_duration=row.term_duration[:16],
-            billing_plan=row.billing_plan[:32],
-            currency=(row.currency or "")[:3].upper(),
+            product_id=row.product_id.upper(),
+            sku_id=row.sku_id.upper(),
+            product_title=row.product_title,
+            sku_title=row.sku_title,
+            unit_of_measure=row.unit_of_measure,
+            term_duration=row.term_duration,
+            billing_plan=row.billing_plan,
+            currency=(row.currency or "").upper(),
             unit_price=row.unit_price,
             erp_price=row.erp_price,
             tier_min=row.tier_min,
             tier_max=row.tier_max,
             effective_start=row.effective_start,
             effective_end=row.effective_end,
-            tags=row.tags[:128],
+            tags=row.tags,
         )
         entries[key] = (values, content_hash(values))
         seen.add(key)
@@ -582,6 +594,9 @@ def _price_upsert(rows, market, view, result, seen) -> None:
         for k, (v, h) in entries.items()
         if existing.get(k) != h or k not in current
     ]
+    changed, problems = fit_all(changed, what="a price sheet row")
+    if problems and hasattr(result, "errors"):
+        result.errors += problems
     if changed:
         PriceSheetEntry.objects.bulk_create(
             changed,

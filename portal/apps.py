@@ -13,7 +13,11 @@ class PortalConfig(AppConfig):
         # Runs after each app migrates, so permissions of apps later in the list are included.
         post_migrate.connect(sync_role_permissions, dispatch_uid="portal-role-permissions")
 
-        from portal import dashboard, panels
+        from django.apps import apps
+
+        from portal import dashboard, mirror_fit, panels
+
+        mirror_fit.connect(apps)
         from portal.roles import Role
 
         dashboard.register(Role.ADMIN, panels.connection_panel)

@@ -10,8 +10,8 @@ class Customer(models.Model):
     """A Partner Center customer, mirrored by ``sync_customers``; never deleted, only deactivated."""
 
     tenant_id = models.UUIDField("Partner Center customer id", unique=True)
-    company_name = models.CharField(max_length=255)
-    domain = models.CharField(max_length=255, blank=True)
+    company_name = models.CharField(max_length=None)
+    domain = models.CharField(max_length=None, blank=True)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 billing country")
     currency = models.CharField(max_length=3, blank=True)
     segment = models.CharField(max_length=32, default="commercial")
@@ -103,7 +103,7 @@ class SyncState(models.Model):
     from ``last_success_at``; ``/healthz`` reports the age of the last success per kind.
     """
 
-    kind = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=None, unique=True)
     running = models.BooleanField(default=False)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -145,9 +145,9 @@ class AzureSubscription(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
     subscription_id = models.UUIDField("Partner Center subscription id", unique=True)
-    offer_id = models.CharField(max_length=128, blank=True)
-    offer_name = models.CharField(max_length=255, blank=True)
-    friendly_name = models.CharField(max_length=255, blank=True)
+    offer_id = models.CharField(max_length=None, blank=True)
+    offer_name = models.CharField(max_length=None, blank=True)
+    friendly_name = models.CharField(max_length=None, blank=True)
     status = models.CharField(max_length=32, blank=True)
     billing_type = models.CharField(max_length=32, blank=True)
     is_reservation_eligible = models.BooleanField(default=False)

@@ -18,7 +18,7 @@ def sync_begin(*, kind: str, total: int | None = None, message: str = "") -> Syn
     now = timezone.now()
     state, _ = SyncState.objects.get_or_create(kind=kind)
     SyncState.objects.filter(pk=state.pk).update(
-        running=True, started_at=now, heartbeat_at=now, done=0, total=total, message=message
+        running=True, started_at=now, heartbeat_at=now, done=0, total=total, message=message[:255]
     )
     state.refresh_from_db()
     return state

@@ -45,7 +45,7 @@ class Cart(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
-    pc_cart_id = models.CharField("Partner Center cart id", max_length=64, blank=True)
+    pc_cart_id = models.CharField("Partner Center cart id", max_length=None, blank=True)
     pc_status = models.CharField(max_length=16, blank=True)
     pc_expires_at = models.DateTimeField(null=True, blank=True)
     pc_modified_at = models.DateTimeField(null=True, blank=True)
@@ -150,8 +150,8 @@ class Order(models.Model):
         PORTAL = "portal", "Portal"
         EXTERNAL = "external", "Partner Center"
 
-    pc_order_id = models.CharField("Partner Center order id", max_length=64, unique=True)
-    alternate_id = models.CharField(max_length=64, blank=True)
+    pc_order_id = models.CharField("Partner Center order id", max_length=None, unique=True)
+    alternate_id = models.CharField(max_length=None, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     checkout = models.ForeignKey(
         Checkout, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
@@ -219,13 +219,13 @@ SUBSCRIPTION_STATUS_LABELS = {
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveIntegerField()
-    offer_id = models.CharField(max_length=128, help_text="catalog item id or legacy offer id")
-    product_id = models.CharField(max_length=32, blank=True)
-    sku_id = models.CharField(max_length=32, blank=True)
-    friendly_name = models.CharField(max_length=255, blank=True)
+    offer_id = models.CharField(max_length=None, help_text="catalog item id or legacy offer id")
+    product_id = models.CharField(max_length=None, blank=True)
+    sku_id = models.CharField(max_length=None, blank=True)
+    friendly_name = models.CharField(max_length=None, blank=True)
     quantity = models.PositiveIntegerField(default=1)
     term_duration = models.CharField(max_length=16, blank=True)
-    subscription_id = models.CharField(max_length=64, blank=True)
+    subscription_id = models.CharField(max_length=None, blank=True)
     # Expected partner cost: the price sheet price the salesperson accepted at checkout (billing
     # reconciliation compares invoice lines against unit_price x quantity).
     unit_price = models.DecimalField(**MONEY, null=True, blank=True)
@@ -295,11 +295,11 @@ class CartLine(models.Model):
         "catalog.Availability", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Snapshot of what the salesperson chose (the catalog may change underneath).
-    catalog_item_id = models.CharField(max_length=128)
-    product_id = models.CharField(max_length=32, blank=True)
-    sku_id = models.CharField(max_length=32, blank=True)
-    pc_availability_id = models.CharField(max_length=64, blank=True)
-    title = models.CharField(max_length=255, blank=True)
+    catalog_item_id = models.CharField(max_length=None)
+    product_id = models.CharField(max_length=None, blank=True)
+    sku_id = models.CharField(max_length=None, blank=True)
+    pc_availability_id = models.CharField(max_length=None, blank=True)
+    title = models.CharField(max_length=None, blank=True)
     product_type = models.CharField(max_length=64, blank=True)
     quantity = models.PositiveIntegerField(default=1)
     billing_cycle = models.CharField(max_length=16, choices=BillingCycle.choices)
@@ -394,7 +394,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purchasing_notifications"
     )
-    message = models.CharField(max_length=255)
+    message = models.CharField(max_length=None)
     url = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -414,12 +414,12 @@ class Entitlement(models.Model):
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="entitlements"
     )
-    pc_order_id = models.CharField(max_length=64)
-    order_line_id = models.CharField(max_length=16, blank=True)
+    pc_order_id = models.CharField(max_length=None)
+    order_line_id = models.CharField(max_length=None, blank=True)
     entitlement_type = models.CharField(max_length=32)
-    product_id = models.CharField(max_length=32, blank=True)
-    sku_id = models.CharField(max_length=32, blank=True)
-    title = models.CharField(max_length=255, blank=True)
+    product_id = models.CharField(max_length=None, blank=True)
+    sku_id = models.CharField(max_length=None, blank=True)
+    title = models.CharField(max_length=None, blank=True)
     quantity = models.PositiveIntegerField(default=0)
     fulfillment_state = models.CharField(max_length=32, blank=True)
     expiry_date = models.DateTimeField(null=True, blank=True)
@@ -447,9 +447,9 @@ class Reservation(models.Model):
     entitlement = models.ForeignKey(
         Entitlement, on_delete=models.CASCADE, related_name="reservations"
     )
-    reservation_order_id = models.CharField(max_length=64, help_text="artifact resourceId")
-    reservation_id = models.CharField(max_length=64)
-    display_name = models.CharField(max_length=255, blank=True)
+    reservation_order_id = models.CharField(max_length=None, help_text="artifact resourceId")
+    reservation_id = models.CharField(max_length=None)
+    display_name = models.CharField(max_length=None, blank=True)
     reservation_type = models.CharField(max_length=32, blank=True)
     scope_type = models.CharField(max_length=16, blank=True)
     applied_scopes = models.JSONField(default=list, blank=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from billing.models import Invoice
 from billing.services._common import dec, norm_line_type, norm_provider, pc_error
 from partnercenter.errors import PartnerCenterError
+from portal.mirror_fit import RecordDoesNotFit, skipped
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_enqueue, sync_fail, sync_progress, sync_succeed
 
@@ -22,9 +23,12 @@ class InvoiceSyncResult:
     created: list[str] = field(default_factory=list)
     updated: int = 0
     gone: int = 0
+    skipped: list[str] = field(default_factory=list)  # records that do not fit, reported
 
     def __str__(self) -> str:
-        return f"{len(self.created)} new, {self.updated} updated, {self.gone} no longer listed"
+        return f"{len(self.created)} new, {self.updated} updated, {self.gone} no longer listed" + (
+            f"; {len(self.skipped)} skipped: {self.skipped[0]}" if self.skipped else ""
+        )
 
 
 def _details(invoice) -> list[dict]:
@@ -99,7 +103,12 @@ def invoice_sync_all(*, client=None, queue_statements: bool = True) -> InvoiceSy
         for n, invoice in enumerate(fetched, 1):
             if not invoice.id:
                 continue
-            row, created = _upsert(invoice, now)
+            try:
+                with transaction.atomic():  # one record that does not fit is skipped alone
+                    row, created = _upsert(invoice, now)
+            except RecordDoesNotFit as exc:
+                result.skipped.append(skipped(f"invoice {invoice.id}", exc))
+                continue
             if created:
                 result.created.append(row.invoice_id)
             else:

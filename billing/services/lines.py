@@ -32,6 +32,7 @@ from partnercenter.models.billing import OneTimeInvoiceLineItem
 from partnercenter.models.enums import BillingProvider
 from portal.audit import audit_record
 from portal.errors import PortalError
+from portal.mirror_fit import fit_rows
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
 from portal.queue import enqueue_on_commit
@@ -132,6 +133,7 @@ def insert_rows(rows: list[tuple]) -> int:
     Must run inside a transaction. Shared by the import and the benchmark's raw baseline.
     PostgreSQL goes through ``COPY`` (its fastest bulk path), other databases through multi-row
     ``INSERT ... ON CONFLICT DO NOTHING`` statements."""
+    rows = fit_rows(InvoiceLineItem, ALL_COLUMNS, rows, what="an invoice line")
     if not rows:
         return 0
     if connection.vendor == "postgresql":

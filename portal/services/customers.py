@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils import timezone
 from partnercenter.errors import PartnerCenterError
 from portal.audit import audit_record
 from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.mirror_fit import RecordDoesNotFit, fit_all, skipped
 from portal.models import AzureSubscription, Customer
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
@@ -45,6 +46,7 @@ class SyncResult:
     unchanged: int = 0
     deactivated: int = 0
     reactivated: int = 0
+    skipped: list[str] = field(default_factory=list)  # records that do not fit, reported
 
     @property
     def seen(self) -> int:
@@ -54,6 +56,7 @@ class SyncResult:
         return (
             f"{self.seen} {noun} in Partner Center: {self.created} new, {self.updated} changed, "
             f"{self.deactivated} marked inactive"
+            + (f"; {len(self.skipped)} skipped: {self.skipped[0]}" if self.skipped else "")
         )
 
 
@@ -127,8 +130,8 @@ def _customer_fields(pc) -> dict:
         billing.company_name if billing else None
     )
     return {
-        "company_name": (name or domain or pc.id)[:255],
-        "domain": (domain or "")[:255],
+        "company_name": (name or domain or pc.id),
+        "domain": (domain or ""),
         "country": country,
         "currency": MARKET_CURRENCY.get(country, ""),
         "raw": pc.raw,
@@ -197,6 +200,9 @@ def customer_sync_all(*, actor=None) -> SyncResult:
             result.updated += 1
         else:
             result.unchanged += 1
+    to_create, problems = fit_all(to_create, what="a customer")
+    to_update, more = fit_all(to_update, what="a customer")
+    result.skipped = problems + more
     with transaction.atomic():
         Customer.objects.bulk_create(to_create, batch_size=500)
         if to_update:
@@ -231,11 +237,11 @@ def _subscription_fields(pc) -> dict:
     status = str(pc.status or "")
     offer_id = pc.offer_id or ""
     return {
-        "offer_id": offer_id[:128],
-        "offer_name": (pc.offer_name or "")[:255],
-        "friendly_name": (pc.friendly_name or pc.offer_name or "")[:255],
-        "status": status[:32],
-        "billing_type": str(pc.billing_type or "")[:32],
+        "offer_id": offer_id,
+        "offer_name": (pc.offer_name or ""),
+        "friendly_name": (pc.friendly_name or pc.offer_name or ""),
+        "status": status,
+        "billing_type": str(pc.billing_type or ""),
         "is_reservation_eligible": is_reservation_eligible(offer_id=offer_id, status=status),
         "raw": pc.raw,
     }
@@ -276,36 +282,11 @@ def subscription_sync_customer(*, customer: Customer, actor=None) -> SyncResult:
         for pc in pcs:
             sid = uuid.UUID(pc.id)
             seen.append(sid)
-            fields = _subscription_fields(pc)
-            state = states.get(pc.id.lower())
-            current = existing.get(sid)
-            if current is None:
-                current = AzureSubscription.objects.filter(subscription_id=sid).first()
-            if state:
-                fields["registration_state"] = state
-            if current is None:
-                AzureSubscription.objects.create(
-                    customer=customer, subscription_id=sid, synced_at=now, is_active=True, **fields
-                )
-                result.created += 1
-                continue
-            if (
-                current.registration_state == AzureSubscription.RegistrationState.REGISTERING
-                and fields.get("registration_state")
-                == AzureSubscription.RegistrationState.NOT_REGISTERED
-            ):
-                fields.pop("registration_state")  # our request is in flight; the poller decides
-            changed = not current.is_active or any(
-                getattr(current, k) != v for k, v in fields.items()
-            )
-            for key, value in fields.items():
-                setattr(current, key, value)
-            current.customer = customer
-            current.is_active = True
-            current.synced_at = now
-            current.save()
-            result.updated += changed
-            result.unchanged += not changed
+            try:
+                with transaction.atomic():  # one record that does not fit is skipped alone
+                    _subscription_save(customer, pc, sid, existing, states, now, result)
+            except RecordDoesNotFit as exc:
+                result.skipped.append(skipped(f"subscription {sid}", exc))
         result.deactivated = (
             AzureSubscription.objects.filter(customer=customer, is_active=True)
             .exclude(subscription_id__in=seen)
@@ -341,8 +322,9 @@ def subscription_sync_all(*, customer_tenant_id: str | None = None, actor=None, 
             if echo:
                 echo(f"[{index}/{len(customers)}] {customer.company_name}: FAILED {exc}")
             continue
-        for field in ("created", "updated", "unchanged", "deactivated"):
-            setattr(totals, field, getattr(totals, field) + getattr(r, field))
+        for name in ("created", "updated", "unchanged", "deactivated"):
+            setattr(totals, name, getattr(totals, name) + getattr(r, name))
+        totals.skipped += r.skipped
         if echo:
             echo(
                 f"[{index}/{len(customers)}] {customer.company_name}: {r.summary('subscriptions')}"
@@ -383,3 +365,34 @@ def subscription_sync_enqueue(*, customer: Customer, actor) -> None:
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     tenant = str(customer.tenant_id)
     enqueue_on_commit("portal.tasks.sync_subscriptions", tenant, actor_id)
+
+
+def _subscription_save(customer, pc, sid, existing, states, now, result) -> None:
+    """Create or update one mirrored subscription (raises ``RecordDoesNotFit``)."""
+    fields = _subscription_fields(pc)
+    state = states.get(pc.id.lower())
+    current = existing.get(sid)
+    if current is None:
+        current = AzureSubscription.objects.filter(subscription_id=sid).first()
+    if state:
+        fields["registration_state"] = state
+    if current is None:
+        AzureSubscription.objects.create(
+            customer=customer, subscription_id=sid, synced_at=now, is_active=True, **fields
+        )
+        result.created += 1
+        return
+    if (
+        current.registration_state == AzureSubscription.RegistrationState.REGISTERING
+        and fields.get("registration_state") == AzureSubscription.RegistrationState.NOT_REGISTERED
+    ):
+        fields.pop("registration_state")  # our request is in flight; the poller decides
+    changed = not current.is_active or any(getattr(current, k) != v for k, v in fields.items())
+    for key, value in fields.items():
+        setattr(current, key, value)
+    current.customer = customer
+    current.is_active = True
+    current.synced_at = now
+    current.save()
+    result.updated += changed
+    result.unchanged += not changed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.errors import PartnerCenterUnavailable
+from portal.mirror_fit import RecordDoesNotFit, skipped
 from portal.models import Customer
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
@@ -28,11 +29,13 @@ class EntitlementSyncResult:
     updated: int = 0
     deactivated: int = 0
     reservations: int = 0
+    skipped: list[str] = field(default_factory=list)  # records that do not fit, reported
 
     def __str__(self) -> str:
         return (
             f"{self.customers} customer(s), {self.seen} entitlement(s) seen, {self.created} new, "
             f"{self.updated} updated, {self.deactivated} gone, {self.reservations} reservation(s)"
+            + (f"; {len(self.skipped)} skipped: {self.skipped[0]}" if self.skipped else "")
         )
 
 
@@ -139,91 +142,11 @@ def _apply(customer: Customer, items: list, details: dict, result: EntitlementSy
         }
         seen_keys = set()
         for item in items:
-            ref = item.reference_order
-            pc_order_id = ref.id if ref else ""
-            line_id = str(ref.line_item_id) if ref and ref.line_item_id is not None else ""
-            etype = str(item.entitlement_type or "").lower()
-            key = (pc_order_id, line_id, etype)
-            seen_keys.add(key)
-            title, attrs = _sku_info(item.product_id or "", item.sku_id or "")
-            order = orders.get(pc_order_id)
-            if not title and order:
-                line = OrderLine.objects.filter(order=order, line_number=int(line_id or 0)).first()
-                title = line.friendly_name if line else ""
-            values = {
-                "order": order,
-                "product_id": item.product_id or "",
-                "sku_id": item.sku_id or "",
-                "title": title[:255],
-                "quantity": item.quantity or 0,
-                "fulfillment_state": item.fulfillment_state or "",
-                "expiry_date": item.expiry_date,
-                "is_active": True,
-                "raw": item.raw if isinstance(getattr(item, "raw", None), dict) else {},
-            }
-            entitlement = Entitlement.objects.filter(
-                customer=customer,
-                pc_order_id=pc_order_id,
-                order_line_id=line_id,
-                entitlement_type=etype,
-            ).first()
-            if entitlement is None:
-                entitlement = Entitlement.objects.create(
-                    customer=customer,
-                    pc_order_id=pc_order_id,
-                    order_line_id=line_id,
-                    entitlement_type=etype,
-                    synced_at=now,
-                    **values,
-                )
-                result.created += 1
-            else:
-                changed = {k: v for k, v in values.items() if getattr(entitlement, k) != v}
-                if changed:
-                    for k, v in changed.items():
-                        setattr(entitlement, k, v)
-                    entitlement.synced_at = now
-                    entitlement.save()
-                    result.updated += 1
-            for artifact in item.entitled_artifacts:
-                detail = details.get(artifact.resource_id)
-                if detail is None:
-                    continue
-                rtype = str((artifact.dynamic_attributes or {}).get("reservationType", ""))
-                order_line = None
-                if order:
-                    order_line = OrderLine.objects.filter(
-                        order=order, line_number=int(line_id or 0)
-                    ).first()
-                for reservation in detail.reservations:
-                    defaults = {
-                        "entitlement": entitlement,
-                        "reservation_order_id": artifact.resource_id or "",
-                        "display_name": (reservation.display_name or "")[:255],
-                        "reservation_type": rtype,
-                        "scope_type": str(reservation.scope_type or ""),
-                        "applied_scopes": list(reservation.applied_scopes or []),
-                        "region": str(attrs.get("region") or attrs.get("armRegionName") or ""),
-                        "term": (order_line.term_duration if order_line else "")
-                        or str(attrs.get("duration") or ""),
-                        "quantity": reservation.quantity or 0,
-                        "effective_at": reservation.effective_date_time,
-                        "expires_at": reservation.expiry_date_time,
-                        "provisioning_state": reservation.provisioning_state or "",
-                    }
-                    current = Reservation.objects.filter(
-                        reservation_id=reservation.reservation_id
-                    ).first()
-                    if current is None:
-                        Reservation.objects.create(
-                            reservation_id=reservation.reservation_id, synced_at=now, **defaults
-                        )
-                        result.reservations += 1
-                    elif any(getattr(current, k) != v for k, v in defaults.items()):
-                        for k, v in defaults.items():
-                            setattr(current, k, v)
-                        current.synced_at = now
-                        current.save()
+            try:
+                with transaction.atomic():  # one record that does not fit is skipped alone
+                    _apply_item(customer, item, orders, details, seen_keys, now, result)
+            except RecordDoesNotFit as exc:
+                result.skipped.append(skipped(f"entitlement {item.product_id}:{item.sku_id}", exc))
         gone = [
             e.pk
             for e in Entitlement.objects.filter(customer=customer, is_active=True)
@@ -231,3 +154,90 @@ def _apply(customer: Customer, items: list, details: dict, result: EntitlementSy
         ]
         if gone:
             result.deactivated += Entitlement.objects.filter(pk__in=gone).update(is_active=False)
+
+
+def _apply_item(customer, item, orders, details, seen_keys, now, result) -> None:
+    """Create or update one entitlement and its reservations (raises ``RecordDoesNotFit``)."""
+    ref = item.reference_order
+    pc_order_id = ref.id if ref else ""
+    line_id = str(ref.line_item_id) if ref and ref.line_item_id is not None else ""
+    etype = str(item.entitlement_type or "").lower()
+    key = (pc_order_id, line_id, etype)
+    seen_keys.add(key)
+    title, attrs = _sku_info(item.product_id or "", item.sku_id or "")
+    order = orders.get(pc_order_id)
+    if not title and order:
+        line = OrderLine.objects.filter(order=order, line_number=int(line_id or 0)).first()
+        title = line.friendly_name if line else ""
+    values = {
+        "order": order,
+        "product_id": item.product_id or "",
+        "sku_id": item.sku_id or "",
+        "title": title,
+        "quantity": item.quantity or 0,
+        "fulfillment_state": item.fulfillment_state or "",
+        "expiry_date": item.expiry_date,
+        "is_active": True,
+        "raw": item.raw if isinstance(getattr(item, "raw", None), dict) else {},
+    }
+    entitlement = Entitlement.objects.filter(
+        customer=customer,
+        pc_order_id=pc_order_id,
+        order_line_id=line_id,
+        entitlement_type=etype,
+    ).first()
+    if entitlement is None:
+        entitlement = Entitlement.objects.create(
+            customer=customer,
+            pc_order_id=pc_order_id,
+            order_line_id=line_id,
+            entitlement_type=etype,
+            synced_at=now,
+            **values,
+        )
+        result.created += 1
+    else:
+        changed = {k: v for k, v in values.items() if getattr(entitlement, k) != v}
+        if changed:
+            for k, v in changed.items():
+                setattr(entitlement, k, v)
+            entitlement.synced_at = now
+            entitlement.save()
+            result.updated += 1
+    for artifact in item.entitled_artifacts:
+        detail = details.get(artifact.resource_id)
+        if detail is None:
+            continue
+        rtype = str((artifact.dynamic_attributes or {}).get("reservationType", ""))
+        order_line = None
+        if order:
+            order_line = OrderLine.objects.filter(
+                order=order, line_number=int(line_id or 0)
+            ).first()
+        for reservation in detail.reservations:
+            defaults = {
+                "entitlement": entitlement,
+                "reservation_order_id": artifact.resource_id or "",
+                "display_name": (reservation.display_name or ""),
+                "reservation_type": rtype,
+                "scope_type": str(reservation.scope_type or ""),
+                "applied_scopes": list(reservation.applied_scopes or []),
+                "region": str(attrs.get("region") or attrs.get("armRegionName") or ""),
+                "term": (order_line.term_duration if order_line else "")
+                or str(attrs.get("duration") or ""),
+                "quantity": reservation.quantity or 0,
+                "effective_at": reservation.effective_date_time,
+                "expires_at": reservation.expiry_date_time,
+                "provisioning_state": reservation.provisioning_state or "",
+            }
+            current = Reservation.objects.filter(reservation_id=reservation.reservation_id).first()
+            if current is None:
+                Reservation.objects.create(
+                    reservation_id=reservation.reservation_id, synced_at=now, **defaults
+                )
+                result.reservations += 1
+            elif any(getattr(current, k) != v for k, v in defaults.items()):
+                for k, v in defaults.items():
+                    setattr(current, k, v)
+                current.synced_at = now
+                current.save()

@@ -8,7 +8,7 @@ Re-syncs are idempotent: rows are upserted by ``pc_order_id``; a change of statu
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.errors import PortalError
+from portal.mirror_fit import RecordDoesNotFit, fit, fit_all, skipped
 from portal.models import Customer
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
@@ -43,7 +44,7 @@ def _line_fields(item) -> dict:
         "offer_id": offer,
         "product_id": parts[0] if len(parts) == 3 else "",
         "sku_id": parts[1] if len(parts) == 3 else "",
-        "friendly_name": (item.friendly_name or "")[:255],
+        "friendly_name": (item.friendly_name or ""),
         "quantity": item.quantity or 0,
         "term_duration": item.term_duration or "",
         "subscription_id": item.subscription_id or "",
@@ -210,11 +211,13 @@ class SyncResult:
     confirmed: int = 0
     updated: int = 0
     flagged: int = 0
+    skipped: list[str] = field(default_factory=list)  # orders that do not fit, reported
 
     def __str__(self) -> str:
         return (
             f"{self.customers} customer(s), {self.seen} order(s) seen, {self.imported} imported, "
             f"{self.confirmed} confirmed, {self.updated} updated, {self.flagged} flagged"
+            + (f"; {len(self.skipped)} skipped: {self.skipped[0]}" if self.skipped else "")
         )
 
 
@@ -265,6 +268,22 @@ def orders_sync(
     return result
 
 
+def _fitting(new_orders: list, result) -> list:
+    """The new orders whose values (and lines' values) fit the mirror; the others are reported
+    and skipped, so one odd record does not stop the sync."""
+    kept = []
+    for order, pc_order in new_orders:
+        try:
+            fit(order)
+            for item in pc_order.line_items:
+                fit(OrderLine(**_line_fields(item)))
+        except RecordDoesNotFit as exc:
+            result.skipped.append(skipped(f"order {order.pc_order_id}", exc))
+        else:
+            kept.append((order, pc_order))
+    return kept
+
+
 def _apply_list(customer: Customer, pc_orders: list, billing_cycle: str | None, result) -> None:
     now = timezone.now()
     result.seen += len(pc_orders)
@@ -313,6 +332,7 @@ def _apply_list(customer: Customer, pc_orders: list, billing_cycle: str | None, 
                 order.last_synced_at = now
                 to_update.append(order)
                 result.updated += 1
+        new_orders = _fitting(new_orders, result)
         if new_orders:
             Order.objects.bulk_create([o for o, _ in new_orders], batch_size=500)
             created = {
@@ -341,8 +361,12 @@ def _apply_list(customer: Customer, pc_orders: list, billing_cycle: str | None, 
                         note="imported from Partner Center",
                     )
                 )
+            lines, _ = fit_all(lines, what="an order line")
             OrderLine.objects.bulk_create(lines, batch_size=1000)
             result.imported += len(new_orders)
+        to_update, problems = fit_all(to_update, what="an order update")
+        result.skipped += problems
+        events, _ = fit_all(events, what="an order event")
         if to_update:
             Order.objects.bulk_update(
                 to_update,
