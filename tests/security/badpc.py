@@ -110,7 +110,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # Codes the portal keys on (refusing, not cutting, is right for them: see test_long_values.py),
 # and plumbing that is not data (links, continuation tokens, headers).
-KEEP_KEYS = {"currency", "currencyCode", "country", "billingCycle", "segment", "billingProvider",
+KEEP_KEYS = {"currency", "currencyCode", "pricingCurrency", "country", "billingCycle", "segment", "billingProvider",
              "invoiceLineItemType", "code", "links", "continuationToken", "uri", "method",
              "headers", "key", "value", "attributes", "locale", "culture", "language",
              "targetView", "productType"}  # fmt: skip
