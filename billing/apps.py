@@ -6,8 +6,10 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
+        from billing.charts import spend_panel
         from billing.dashboard import finance_panel
         from portal.dashboard import register
         from portal.roles import Role
 
         register(Role.FINANCE, finance_panel)
+        register(Role.FINANCE, spend_panel)
