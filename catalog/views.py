@@ -38,6 +38,25 @@ def _row_blockers(sku, filters, customer, qualified: bool) -> list[str]:
     return reasons
 
 
+def _skus_csv(filename: str, qs, filters, customer):
+    """The SKU table as CSV, with the columns the page shows (and the product id under its name)."""
+    qualified = rules.perpetual_software_qualified()
+
+    def status(sku) -> str:
+        blockers = _row_blockers(sku, filters, customer, qualified)
+        return "unavailable: " + " ".join(blockers) if blockers else "available"
+
+    return csv_response(
+        filename,
+        ["Product", "Product id", "SKU", "SKU id", "Billing", "Prerequisites", "Status"],
+        (
+            [s.product.title, s.product.product_id, s.title, s.sku_id,
+             ", ".join(s.billing_cycles), " ".join(s.prerequisites), status(s)]
+            for s in qs.select_related("product").iterator(chunk_size=2000)
+        ),
+    )  # fmt: skip
+
+
 def _base_context(request, filters, customer) -> dict:
     return {
         "filters": filters,
@@ -63,15 +82,7 @@ def index(request):
     sort = parse_sort(request.GET, selectors.SKU_SORTS, "product")
     qs = selectors.sku_search(filters).order_by(sort.field, "title", "pk")
     if request.GET.get("format") == "csv":
-        return csv_response(
-            "catalog.csv",
-            ["Product id", "Product", "SKU id", "SKU", "Billing cycles", "Prerequisites"],
-            (
-                [s.product.product_id, s.product.title, s.sku_id, s.title,
-                 " ".join(s.billing_cycles), " ".join(s.prerequisites)]
-                for s in qs.iterator(chunk_size=2000)
-            ),
-        )  # fmt: skip
+        return _skus_csv("catalog.csv", qs, filters, customer)
     page_obj = paginate(request.GET, qs)
     qualified = rules.perpetual_software_qualified()
     rows = [(sku, _row_blockers(sku, filters, customer, qualified)) for sku in page_obj]
@@ -96,6 +107,8 @@ def product_detail(request, product_id: str):
     filters, customer = CatalogFilterForm(request.GET).parse()
     sort = parse_sort(request.GET, selectors.SKU_SORTS, "title")
     qs = selectors.product_skus(product, filters).order_by(sort.field, "pk")
+    if request.GET.get("format") == "csv":
+        return _skus_csv(f"catalog-{product.product_id}.csv", qs, filters, customer)
     page_obj = paginate(request.GET, qs)
     qualified = rules.perpetual_software_qualified()
     rows = [(sku, _row_blockers(sku, filters, customer, qualified)) for sku in page_obj]

@@ -10,12 +10,13 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from portal.errors import PortalError
+from portal.exports import export_csv, wants_csv
 from portal.models import Customer, SyncState
 from portal.params import Params
 from portal.redirects import safe_url
 from portal.roles import Role, has_role, role_required
 from portal.tables import csv_response, paginate, parse_sort
-from purchasing import selectors
+from purchasing import exports, selectors
 from purchasing.forms import CartLineForm, QuantityForm
 from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order
 from purchasing.services import cart as cart_services
@@ -304,6 +305,8 @@ def approvals(request):
     rows = Approval.objects.select_related(
         "checkout__customer", "requested_by", "decided_by"
     ).order_by("state", "-requested_at")
+    if wants_csv(request):
+        return export_csv("approvals", exports.APPROVAL_COLUMNS, rows.iterator(chunk_size=1000))
     page_obj = paginate(request.GET, rows)
     return render(request, "purchasing/approvals.html", {"page_obj": page_obj})
 

@@ -66,7 +66,7 @@ def test_sort_paging_and_csv(synced_us, sales_client):
     assert "Page 1 of" in first
     csv = b"".join(sales_client.get("/catalog/?country=US&q=cosmos&format=csv").streaming_content)
     lines = csv.decode("utf-8-sig").strip().splitlines()
-    assert lines[0].startswith("Product id,Product,SKU id") and len(lines) == 5
+    assert lines[0].startswith("Product,Product id,SKU,SKU id") and len(lines) == 5
 
 
 def test_bad_input_is_explained_not_500(synced_us, sales_client):

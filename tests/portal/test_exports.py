@@ -113,3 +113,78 @@ def test_reconciliation_overview_csv(finance_client):
 def test_a_bad_filter_shows_its_message_instead_of_a_file(finance_client):
     response = finance_client.get("/billing/invoices/?period=May&format=csv")
     assert response.status_code == 200 and b"is not a period" in response.content
+
+
+def test_product_page_csv_has_its_sku_table(sales_client):
+    from tests.catalog.conftest import generate_catalog
+
+    generate_catalog(3)
+    html = sales_client.get("/catalog/GEN00000000/?sort=-sku").content.decode()
+    assert "format=csv" in html
+    rows = _csv(sales_client.get("/catalog/GEN00000000/?sort=-sku&format=csv"))
+    assert _in_order(_shown_headers(html), rows[0]), (rows[0], _shown_headers(html))
+    assert [r[rows[0].index("SKU id")] for r in rows[1:]] == ["0002", "0001", "0000"]
+
+
+def test_approvals_csv_has_the_page_columns(finance_client, sales_user):
+    from portal.models import Customer
+    from purchasing.models import Approval, Cart, Checkout
+
+    customer = Customer.objects.create(
+        tenant_id=uuid.uuid4(), company_name="Approve Co", country="US", currency="USD"
+    )
+    checkout = Checkout.objects.create(
+        cart=Cart.objects.create(customer=customer, created_by=sales_user),
+        customer=customer, requested_by=sales_user, ms_request_id=str(uuid.uuid4()),
+        estimated_total=Decimal("1500.25"), currency="USD",
+    )  # fmt: skip
+    Approval.objects.create(
+        checkout=checkout, requested_by=sales_user, requested_at=timezone.now(),
+        reasons=["Total reaches the approval threshold."],
+    )  # fmt: skip
+    html = finance_client.get("/approvals/").content.decode()
+    assert "format=csv" in html
+    rows = _csv(finance_client.get("/approvals/?format=csv"))
+    assert _in_order(_shown_headers(html), rows[0]), (rows[0], _shown_headers(html))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Customer"] == "Approve Co" and row["Estimated total"] == "1500.250000"
+    assert row["Why"] == "Total reaches the approval threshold." and row["State"] == "Pending"
+
+
+def _csv_link(html: str) -> str:
+    href = re.search(r'<a class="button" href="([^"]*format=csv[^"]*)"', html)[1]
+    return href.replace("&amp;", "&")
+
+
+def test_registrations_csv_link_downloads_the_filtered_rows(admin_client_portal, admin_user):
+    from portal.models import AzureSubscription, Customer, SubscriptionRegistration
+
+    customer = Customer.objects.create(
+        tenant_id=uuid.uuid4(), company_name="Reg Co", country="US", currency="USD"
+    )
+    for state in ("registered", "failed"):
+        sub = AzureSubscription.objects.create(
+            customer=customer, subscription_id=uuid.uuid4(), offer_id="MS-AZR-0145P"
+        )
+        SubscriptionRegistration.objects.create(
+            subscription=sub, requested_by=admin_user, requested_at=timezone.now(), state=state
+        )
+    html = admin_client_portal.get("/customers/registrations/?state=failed").content.decode()
+    rows = _csv(admin_client_portal.get(_csv_link(html)))
+    assert [r[rows[0].index("state")] for r in rows[1:]] == ["failed"]
+
+
+def test_filtering_orders_in_place_keeps_the_csv_link_on_the_same_filters(sales_client):
+    from portal.models import Customer
+    from purchasing.models import Order
+
+    customer = Customer.objects.create(
+        tenant_id=uuid.uuid4(), company_name="Order Co", country="US", currency="USD"
+    )
+    for pc_id in ("keep-1", "drop-2"):
+        Order.objects.create(pc_order_id=pc_id, customer=customer, created_at=timezone.now())
+    partial = sales_client.get(
+        "/orders/?q=keep", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="orders-table"
+    ).content.decode()
+    rows = _csv(sales_client.get(_csv_link(partial)))
+    assert len(rows) == 2 and "keep-1" in rows[1]
