@@ -1,0 +1,45 @@
+"""Every page as every role, in Chromium: nothing a page offers answers 403 or 404, no console
+error, no failed request, and axe-core finds no serious or critical violation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import browser_login
+from tests.walk.walker import walk
+from tests.walk.world import build_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Each role must reach at least these many distinct pages (the walk finds its pages itself;
+# a floor catches a walk that silently stops at the dashboard).
+MIN_PAGES = {"sally": 15, "fiona": 10, "adam": 8}
+
+
+def test_every_page_as_every_role(
+    browser, live_server, sandbox, pc_user_connection, sales_user, finance_user, admin_user,
+    settings, tmp_path,
+):  # fmt: skip
+    settings.MEDIA_ROOT = tmp_path / "media"
+    build_world(
+        sandbox=sandbox, sales_user=sales_user, finance_user=finance_user,
+        admin_user=admin_user, settings=settings,
+    )  # fmt: skip
+    reports = []
+    for username in MIN_PAGES:
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        browser_login(page, username)
+        reports.append(walk(page, username))
+        context.close()
+    summary = "\n".join(r.summary() for r in reports)
+    print("\n" + summary)
+    problems = [
+        f"{r.username}: {f}" for r in reports for f in r.findings + r.console_errors + r.axe
+    ]
+    assert not problems, summary + "\n" + "\n".join(problems)
+    for r in reports:
+        assert len(r.pages) >= MIN_PAGES[r.username], summary
