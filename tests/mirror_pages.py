@@ -14,7 +14,7 @@ def follow_fetch(client, status_url: str, timeout: float = 30.0):
     while True:
         response = client.get(status_url, **HTMX)
         assert response.status_code == 200, response.content[:300]
-        if "HX-Redirect" in response or b'role="progressbar"' not in response.content:
+        if "HX-Redirect" in response or b"<progress" not in response.content:
             return response
         assert time.monotonic() < deadline, "the fetch did not finish in time"
         time.sleep(0.2)

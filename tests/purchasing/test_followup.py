@@ -126,7 +126,7 @@ def test_refresh_while_running_is_not_queued_twice(world, sales_client):
     assert "already running" in response.content.decode()
     assert not AuditEvent.objects.filter(action="entitlements.refresh_requested").exists()
     page = sales_client.get(reverse("purchasing:entitlements")).content.decode()
-    assert 'role="progressbar"' in page and "/sync-status/entitlements/" in page
+    assert "<progress" in page and "/sync-status/entitlements/" in page
 
 
 def test_no_page_template_shows_a_command_line():
