@@ -27,11 +27,10 @@ install: $(VENV)/.synced
 run: install
 	@mkdir -p var
 	@# On a fresh database, load the demo from the sandbox's partner (a temporary sandbox for it,
-	@# started first because it takes longest); static files are collected meanwhile.
+	@# started first because it takes longest). WhiteNoise serves static files from the source tree.
 	@$(PY) -m partnercenter.sandbox --port $(SANDBOX_PORT) --state var/sandbox.sqlite3 --quiet & pid=$$!; \
 		$(PY) manage.py migrate --noinput --verbosity 0 && \
-		{ $(PY) manage.py collectstatic --noinput --verbosity 0 & static=$$!; \
-		  $(SANDBOX_ENV) $(PY) manage.py load_demo --sync && wait $$static; }; rc=$$?; \
+		$(SANDBOX_ENV) $(PY) manage.py load_demo --sync; rc=$$?; \
 		kill $$pid; wait $$pid 2>/dev/null; exit $$rc
 	@echo ""
 	@echo "  Partner Portal: http://127.0.0.1:$(WEB_PORT)/   (Partner Center sandbox on 127.0.0.1:$(SANDBOX_PORT))"

@@ -9,6 +9,7 @@ use): SQLite under ``var/``, Celery on its filesystem broker, the Partner Center
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -165,14 +166,20 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Embedded mode (make run) and DEBUG: WhiteNoise serves static files straight from the source
+# tree through the finders (no collectstatic, no manifest). Production collects them (Dockerfile).
+LOCAL_STATIC = DEBUG or EMBEDDED
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if LOCAL_STATIC
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = LOCAL_STATIC
+if LOCAL_STATIC:  # STATIC_ROOT exists only once collectstatic ran; the finders serve meanwhile
+    warnings.filterwarnings("ignore", message="No directory at")
 
 # Partner Center (defaults: the sandbox that `make run` starts).
 SANDBOX_TENANT_ID = "8f6e6b8e-3c1d-4b43-9d7e-5a7c0e2b1a10"
