@@ -69,6 +69,16 @@ def test_load_demo_shows_everything(demo, client, settings):
     for label in ReconClass.labels:
         assert label.encode() in page
 
+    client.logout()
+    assert client.login(username="sales", password=settings.PORTAL_DEMO_PASSWORD)
+    external = Order.objects.filter(source=Order.Source.EXTERNAL).first()
+    page = client.get(f"/orders/{external.pk}/").content.decode()
+    assert "Not recorded: ordered in Partner Center" in page
+    assert "No price in the price sheet" not in page
+    placed = portal_orders.first()
+    page = client.get(f"/orders/{placed.pk}/").content.decode()
+    assert "Not recorded" not in page and "No price in the price sheet" not in page
+
     # Running it again changes nothing (the database is no longer fresh).
     call_command("load_demo", "--sync")
     assert (
