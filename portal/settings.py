@@ -145,6 +145,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Failed sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username from
 # one address, that sign-in is locked for AXES_COOLOFF_MINUTES (the login page says so).
 AUTHENTICATION_BACKENDS = [
+    "portal.auth_backends.AddressLimitBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -152,6 +153,12 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ...and every sign-in from one address after this many failures there (any usernames).
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
+# Reverse proxies in front of the portal whose X-Forwarded-For is believed (production: 1, Caddy).
+# 0: the connecting address (REMOTE_ADDR) is the client's. See portal/client_ip.py.
+PORTAL_TRUSTED_PROXIES = env_int("PORTAL_TRUSTED_PROXIES", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -86,7 +86,9 @@ def test_axes_is_on_by_default_in_portal_settings():
     import portal.settings as base
 
     assert base.AXES_ENABLED is True
-    assert base.AUTHENTICATION_BACKENDS[0].startswith("axes.backends.")
+    # The per-address limit first, then axes (per username + address), then the password check.
+    assert base.AUTHENTICATION_BACKENDS[0] == "portal.auth_backends.AddressLimitBackend"
+    assert base.AUTHENTICATION_BACKENDS[1].startswith("axes.backends.")
     assert base.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
 
 
