@@ -6,6 +6,7 @@ import uuid
 
 from django import forms
 
+from catalog.customer_catalog import customer_catalog_known
 from catalog.selectors import (
     BILLING_CYCLES,
     PREREQUISITES,
@@ -49,6 +50,8 @@ class CatalogFilterForm(forms.Form):
         if customer is not None:
             country = customer.country.upper()
             filters.segment = (customer.segment or "").lower()
+            if customer_catalog_known(customer):
+                filters.offered_to = customer.pk
         else:
             filters.segment = data.get("segment") or ""
         filters.country = country

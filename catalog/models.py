@@ -147,6 +147,28 @@ class Availability(models.Model):
         return "Azure subscription (MS-AZR-0145P)" if self.takes_subscription else ""
 
 
+class CustomerOffer(models.Model):
+    """An availability Partner Center offers to one customer (its customer-scoped catalog)."""
+
+    customer = models.ForeignKey(
+        "portal.Customer", on_delete=models.CASCADE, related_name="catalog_offers"
+    )
+    availability = models.ForeignKey(
+        Availability, on_delete=models.CASCADE, related_name="customer_offers"
+    )
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "availability"], name="catalog_customer_offer_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.availability} for customer {self.customer_id}"
+
+
 class InventoryCheck(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", "Checking"

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from catalog.models import Availability, InventoryCheck, PriceSheetEntry, Product, Sku
+from catalog.models import (
+    Availability,
+    CustomerOffer,
+    InventoryCheck,
+    PriceSheetEntry,
+    Product,
+    Sku,
+)
 from portal.models import Customer, SyncState
 
 # Browse tabs: (target view, label). The view is matched against Product.target_views.
@@ -42,6 +49,7 @@ class CatalogFilters:
     term: str = ""
     prereq: str = ""
     include_unavailable: bool = False
+    offered_to: int | None = None  # a customer whose Partner Center catalog has been read
     errors: list[str] = field(default_factory=list)
 
 
@@ -57,14 +65,28 @@ def sku_search(filters: CatalogFilters) -> QuerySet[Sku]:
     avail = Availability.objects.filter(sku=OuterRef("pk"))
     if filters.country:
         avail = avail.filter(country=filters.country)
-    if filters.segment:
+    if filters.offered_to:  # the customer's own catalog instead of its country and segment
+        avail = avail.filter(
+            Exists(
+                CustomerOffer.objects.filter(
+                    customer_id=filters.offered_to, availability=OuterRef("pk")
+                )
+            )
+        )
+    elif filters.segment:
         avail = avail.filter(segment=filters.segment)
     if filters.term:
         avail = avail.filter(term_durations__contains=f"|{filters.term}|")
     if not filters.include_unavailable:
         avail = avail.filter(is_available=True)
         qs = qs.filter(is_available=True)
-    if filters.country or filters.segment or filters.term or not filters.include_unavailable:
+    if (
+        filters.country
+        or filters.segment
+        or filters.term
+        or filters.offered_to
+        or not filters.include_unavailable
+    ):
         qs = qs.filter(Exists(avail))
     if filters.view:
         qs = qs.filter(product__target_views__icontains=f"|{filters.view}|")
@@ -99,11 +121,15 @@ def sku_get(product_id: str, sku_id: str) -> Sku | None:
     )
 
 
-def sku_availabilities(sku: Sku, *, country: str = "", segment: str = "") -> list[Availability]:
+def sku_availabilities(
+    sku: Sku, *, country: str = "", segment: str = "", offered_to: int | None = None
+) -> list[Availability]:
     qs = sku.availabilities.all()
     if country:
         qs = qs.filter(country=country)
-    if segment:
+    if offered_to:
+        qs = qs.filter(customer_offers__customer_id=offered_to)
+    elif segment:
         qs = qs.filter(segment=segment)
     return list(qs.order_by("-is_available", "country", "segment", "reservation_scope"))
 

@@ -139,7 +139,7 @@ def catalog_sync(
     started = time.monotonic()
     progress.sync_begin(kind=kind, message=f"Listing products of {country}")
     try:
-        _catalog_sync_run(client, result, views, workers, kind, on_progress)
+        catalog_sync_run(client, result, views, workers, kind, on_progress)
     except Exception as exc:
         from partnercenter.errors import PartnerCenterError
 
@@ -154,7 +154,11 @@ def catalog_sync(
     return result
 
 
-def _catalog_sync_run(client, result: SyncResult, views, workers, kind, on_progress) -> None:
+def catalog_sync_run(
+    client, result: SyncResult, views, workers, kind, on_progress, mark_vanished: bool = True
+) -> set[int]:
+    """Fetch and upsert; returns the pks of every availability seen. ``mark_vanished=False`` for
+    a customer's catalog, which may be narrower than its market's."""
     country, segment = result.country, result.segment
     products: dict[str, dict] = {}
     product_views: dict[str, list[str]] = {}
@@ -218,7 +222,9 @@ def _catalog_sync_run(client, result: SyncResult, views, workers, kind, on_progr
     if batch:
         _upsert_batch(batch, products, product_views, result, seen_availability_ids, now)
     result.products = total
-    _mark_vanished(result, views, seen_availability_ids)
+    if mark_vanished:
+        _mark_vanished(result, views, seen_availability_ids)
+    return seen_availability_ids
 
 
 def _check_availability(doc: dict) -> None:

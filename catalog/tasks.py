@@ -46,9 +46,24 @@ def catalog_sync_task(country: str, target_view: str | None = None, segment: str
 
 
 @shared_task(ignore_result=True)
+def customer_catalog_sync_task(customer_id: int):
+    """Read one customer's catalog through the customer-scoped routes (failures are recorded in
+    its SyncState and shown on the catalog page). Safe to run twice."""
+    from catalog.customer_catalog import customer_catalog_sync
+    from portal.models import Customer
+
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        return None
+    with contextlib.suppress(PortalError):
+        return customer_catalog_sync(customer=customer).availabilities
+    return None
+
+
+@shared_task(ignore_result=True)
 def catalog_sync_markets():
     """Beat: queue a sync per market in use x target view."""
-    from catalog.models import Availability
+    from catalog.models import Availability, CustomerOffer
     from catalog.services import DEFAULT_TARGET_VIEWS
     from portal.models import Customer
 
@@ -57,6 +72,9 @@ def catalog_sync_markets():
     for country in sorted(m.upper() for m in markets if m):
         for view in DEFAULT_TARGET_VIEWS:
             catalog_sync_task.delay(country, view)
+    # Customers whose own catalog has been read keep it current (ids may be reissued).
+    for customer_id in CustomerOffer.objects.values_list("customer_id", flat=True).distinct():
+        customer_catalog_sync_task.delay(customer_id)
 
 
 def _claim_price_sheets() -> bool:

@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from catalog import rules, selectors, services
+from catalog.customer_catalog import customer_catalog_kind, customer_catalog_sync_enqueue
 from catalog.forms import CatalogFilterForm, InventoryCheckForm
 from portal.errors import PortalError
 from portal.models import Customer, SyncState
@@ -58,7 +59,12 @@ def _skus_csv(filename: str, qs, filters, customer):
 
 
 def _base_context(request, filters, customer) -> dict:
+    customer_catalog = None
+    if customer is not None:
+        kind = customer_catalog_kind(customer)
+        customer_catalog = sync_state(kind) or SyncState(kind=kind)
     return {
+        "customer_catalog": customer_catalog,
         "filters": filters,
         "customer": customer,
         "customers": Customer.objects.filter(is_active=True).order_by("company_name")[:500],
@@ -125,7 +131,7 @@ def product_detail(request, product_id: str):
 
 def _sku_context(request, sku, filters, customer, form=None, check=None) -> dict:
     availabilities = selectors.sku_availabilities(
-        sku, country=filters.country, segment=filters.segment
+        sku, country=filters.country, segment=filters.segment, offered_to=filters.offered_to
     )
     prices = selectors.sku_prices(sku, availabilities)
     cart_add_url = _cart_add_url()
@@ -235,3 +241,15 @@ def price_sheets_sync(request):
     else:
         messages.info(request, "A price sheet sync is already running; progress shows below.")
     return HttpResponseRedirect(reverse("catalog:price_sheets"))
+
+
+@role_required(Role.SALES)
+@require_POST
+def customer_catalog(request, customer_pk: int):
+    """Queue a read of the customer's own catalog (customer-scoped routes); progress on the page."""
+    customer = Customer.objects.filter(pk=customer_pk, is_active=True).first()
+    if customer is None:
+        raise Http404("No such customer.")
+    customer_catalog_sync_enqueue(customer=customer, actor=request.user)
+    messages.success(request, f"Reading the catalog Partner Center offers {customer.company_name}.")
+    return HttpResponseRedirect(f"{reverse('catalog:index')}?customer={customer.pk}")

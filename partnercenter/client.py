@@ -373,6 +373,93 @@ class Client:
             path, Availability.from_json, params={"country": country}, correlation_id=correlation_id
         )
 
+    # -- customer-scoped catalog: market and segment come from the customer ----------------------
+
+    def list_customer_products(
+        self,
+        customer_id: str,
+        target_view: str,
+        *,
+        reservation_scope: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Iterator[Product]:
+        """What Partner Center sells to this customer in a target view."""
+        params: dict[str, Any] = {"targetView": target_view}
+        if reservation_scope:
+            params["reservationScope"] = reservation_scope
+        return self._list(
+            f"/customers/{_seg(customer_id)}/products",
+            Product.from_json,
+            params=params,
+            correlation_id=correlation_id,
+        )
+
+    def get_customer_product(
+        self, customer_id: str, product_id: str, *, correlation_id: str | None = None
+    ) -> Product:
+        path = f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}"
+        return self._get(path, Product.from_json, correlation_id=correlation_id)
+
+    def list_customer_skus(
+        self,
+        customer_id: str,
+        product_id: str,
+        *,
+        reservation_scope: str | None = None,
+        correlation_id: str | None = None,
+        raw: bool = False,
+    ) -> Iterator[Sku]:
+        params = {"reservationScope": reservation_scope} if reservation_scope else None
+        return self._list(
+            f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}/skus",
+            _as_is if raw else Sku.from_json,
+            params=params,
+            correlation_id=correlation_id,
+        )
+
+    def get_customer_sku(
+        self, customer_id: str, product_id: str, sku_id: str, *, correlation_id: str | None = None
+    ) -> Sku:
+        path = f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}/skus/{_seg(sku_id)}"
+        return self._get(path, Sku.from_json, correlation_id=correlation_id)
+
+    def list_customer_availabilities(
+        self,
+        customer_id: str,
+        product_id: str,
+        sku_id: str,
+        *,
+        reservation_scope: str | None = None,
+        correlation_id: str | None = None,
+        raw: bool = False,
+    ) -> Iterator[Availability]:
+        params = {"reservationScope": reservation_scope} if reservation_scope else None
+        path = (
+            f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}/skus/{_seg(sku_id)}"
+            "/availabilities"
+        )
+        return self._list(
+            path,
+            _as_is if raw else Availability.from_json,
+            params=params,
+            correlation_id=correlation_id,
+        )
+
+    def get_customer_availability(
+        self,
+        customer_id: str,
+        product_id: str,
+        sku_id: str,
+        availability_id: str,
+        *,
+        correlation_id: str | None = None,
+    ) -> Availability:
+        path = (
+            f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}/skus/{_seg(sku_id)}"
+            f"/availabilities/{_seg(availability_id)}"
+        )
+        return self._get(path, Availability.from_json, correlation_id=correlation_id)
+
     def check_inventory(
         self,
         country: str,

@@ -29,6 +29,7 @@ from partnercenter.sandbox.common import (
     not_found,
     pc_id,
 )
+from partnercenter.sandbox.customers import customer_or_403
 from partnercenter.sandbox.markets import SOFTWARE_SUBSCRIPTIONS_UNAVAILABLE, market
 from partnercenter.sandbox.state import sandbox
 from partnercenter.sandbox.store import Store
@@ -509,9 +510,7 @@ def _sku_or_404(product: dict, sku_id: str) -> dict:
     return sku
 
 
-@bp.get("/v1/products")
-def products_list():
-    country, segment, scope = _country(), _segment(), _scope()
+def _products(country: str, segment: str | None, scope: str, base: str):
     view = arg("targetView")
     if not view:
         raise bad_request(
@@ -533,23 +532,18 @@ def products_list():
         if scope and kind not in RESERVATION_KINDS:
             continue
         items.append(render_product(product, country))
-    return jsonify(
-        collection(items, f"/products?country={country}&targetView={TARGET_VIEWS[norm(view)]}")
-    )
+    view_name = TARGET_VIEWS[norm(view)]
+    return jsonify(collection(items, f"{base}targetView={view_name}"))
 
 
-@bp.get("/v1/products/<product_id>")
-def product_get(product_id):
-    country = _country()
+def _offered_product(product_id: str, country: str) -> dict:
     product = _product_or_404(product_id)
     if not offered_in(product["_kind"], country):
         raise not_found(400013, f"Product '{product_id}' is not available in country '{country}'.")
-    return jsonify(render_product(product, country))
+    return product
 
 
-@bp.get("/v1/products/<product_id>/skus")
-def skus_list(product_id):
-    country, segment, scope = _country(), _segment(), _scope()
+def _skus(product_id: str, country: str, segment: str | None, scope: str, uri: str):
     product = _product_or_404(product_id)
     skus = (
         []
@@ -560,7 +554,36 @@ def skus_list(product_id):
     if not offered_in(product["_kind"], country):
         skus = []
     items = [render_sku(s, country) for s in skus]
-    return jsonify(collection(items, f"/products/{product['id']}/skus?country={country}"))
+    return jsonify(collection(items, uri))
+
+
+def _availability(product_id, sku_id, availability_id, country, segment=None):
+    product = _product_or_404(product_id)
+    sku = _sku_or_404(product, sku_id)
+    for item in availabilities(product, sku, country, segment):
+        if item["id"].lower() == availability_id.lower():
+            return jsonify(item)
+    raise not_found(400019, f"Availability '{availability_id}' was not found.")
+
+
+@bp.get("/v1/products")
+def products_list():
+    country, segment, scope = _country(), _segment(), _scope()
+    return _products(country, segment, scope, f"/products?country={country}&")
+
+
+@bp.get("/v1/products/<product_id>")
+def product_get(product_id):
+    country = _country()
+    return jsonify(render_product(_offered_product(product_id, country), country))
+
+
+@bp.get("/v1/products/<product_id>/skus")
+def skus_list(product_id):
+    country, segment, scope = _country(), _segment(), _scope()
+    return _skus(
+        product_id, country, segment, scope, f"/products/{product_id}/skus?country={country}"
+    )
 
 
 @bp.get("/v1/products/<product_id>/skus/<sku_id>")
@@ -581,13 +604,57 @@ def availabilities_list(product_id, sku_id):
 
 @bp.get("/v1/products/<product_id>/skus/<sku_id>/availabilities/<availability_id>")
 def availability_get(product_id, sku_id, availability_id):
-    country = _country()
-    product = _product_or_404(product_id)
+    return _availability(product_id, sku_id, availability_id, _country())
+
+
+# -- customer-scoped catalog: the market and segment come from the customer ----------------------
+def _customer_market(customer_id: str) -> tuple[dict, str, str]:
+    customer = customer_or_403(customer_id)
+    return customer, customer["country"].upper(), customer.get("_segment") or "commercial"
+
+
+@bp.get("/v1/customers/<customer_id>/products")
+def customer_products_list(customer_id):
+    customer, country, segment = _customer_market(customer_id)
+    return _products(country, segment, _scope(), f"/customers/{customer['id']}/products?")
+
+
+@bp.get("/v1/customers/<customer_id>/products/<product_id>")
+def customer_product_get(customer_id, product_id):
+    _, country, _ = _customer_market(customer_id)
+    return jsonify(render_product(_offered_product(product_id, country), country))
+
+
+@bp.get("/v1/customers/<customer_id>/products/<product_id>/skus")
+def customer_skus_list(customer_id, product_id):
+    customer, country, segment = _customer_market(customer_id)
+    uri = f"/customers/{customer['id']}/products/{product_id}/skus"
+    return _skus(product_id, country, segment, _scope(), uri)
+
+
+@bp.get("/v1/customers/<customer_id>/products/<product_id>/skus/<sku_id>")
+def customer_sku_get(customer_id, product_id, sku_id):
+    _, country, _ = _customer_market(customer_id)
+    return jsonify(render_sku(_sku_or_404(_offered_product(product_id, country), sku_id), country))
+
+
+@bp.get("/v1/customers/<customer_id>/products/<product_id>/skus/<sku_id>/availabilities")
+def customer_availabilities_list(customer_id, product_id, sku_id):
+    customer, country, segment = _customer_market(customer_id)
+    product = _offered_product(product_id, country)
     sku = _sku_or_404(product, sku_id)
-    for item in availabilities(product, sku, country):
-        if item["id"].lower() == availability_id.lower():
-            return jsonify(item)
-    raise not_found(400019, f"Availability '{availability_id}' was not found.")
+    items = availabilities(product, sku, country, segment, _scope())
+    uri = f"/customers/{customer['id']}/products/{product['id']}/skus/{sku['id']}/availabilities"
+    return jsonify(collection(items, uri))
+
+
+@bp.get(
+    "/v1/customers/<customer_id>/products/<product_id>/skus/<sku_id>/availabilities/"
+    "<availability_id>"
+)
+def customer_availability_get(customer_id, product_id, sku_id, availability_id):
+    _, country, segment = _customer_market(customer_id)
+    return _availability(product_id, sku_id, availability_id, country, segment)
 
 
 @bp.post("/v1/extensions/product/checkinventory")

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from catalog.customer_catalog import customer_catalog_known, customer_offers
 from catalog.inventory import inventory_verdict
 from portal.audit import audit_record
 from portal.errors import PortalError
@@ -69,6 +70,12 @@ def line_problems(
     sku = availability.sku
     for reason in purchase_blockers(availability=availability, customer=customer):
         add("__all__", reason)
+    if customer_catalog_known(customer) and not customer_offers(customer, availability):
+        add(
+            "__all__",
+            f"Partner Center does not offer this catalog item to {customer.company_name}; pick it "
+            "from the customer's catalog.",
+        )
     low, high = sku.min_quantity or 1, sku.max_quantity
     if data.quantity is None or data.quantity < low or (high and data.quantity > high):
         limit = f"between {low} and {high}" if high else f"at least {low}"

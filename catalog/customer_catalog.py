@@ -1,0 +1,131 @@
+"""A customer's own catalog, read through Partner Center's customer-scoped catalog routes.
+
+Partner Center answers ``/customers/{id}/products/...`` with what it sells to that customer (market
+and segment taken from the customer). ``customer_catalog_sync`` mirrors those products, SKUs and
+availabilities like a market sync (same upsert), then records the customer's offer set
+(``CustomerOffer``). Browsing for a customer, and adding to a customer's cart, then use that set
+instead of approximating it from the customer's country and segment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Availability, CustomerOffer
+from catalog.services import (
+    DEFAULT_TARGET_VIEWS,
+    CatalogSyncError,
+    SyncResult,
+    catalog_sync_run,
+)
+from partnercenter.errors import PartnerCenterError
+from portal import progress
+from portal.audit import audit_record
+from portal.partner_center import get_client
+from portal.queue import enqueue_on_commit
+
+CHUNK = 500
+
+
+def customer_catalog_kind(customer) -> str:
+    return f"catalog:customer:{customer.pk}"
+
+
+class _CustomerRoutes:
+    """The market-catalog calls a sync makes, answered by the customer-scoped routes."""
+
+    def __init__(self, client, customer_id: str):
+        self._client = client
+        self._customer_id = customer_id
+
+    def list_products(self, country, view, *, target_segment=None, reservation_scope=None):
+        return self._client.list_customer_products(
+            self._customer_id, view, reservation_scope=reservation_scope
+        )
+
+    def list_skus(self, product_id, country, *, target_segment=None, raw=False) -> Iterator:
+        return self._client.list_customer_skus(self._customer_id, product_id, raw=raw)
+
+    def list_availabilities(
+        self, product_id, sku_id, country, *, target_segment=None, reservation_scope=None, raw=False
+    ) -> Iterator:
+        return self._client.list_customer_availabilities(
+            self._customer_id, product_id, sku_id, reservation_scope=reservation_scope, raw=raw
+        )
+
+
+def customer_catalog_sync(*, customer, target_views: list[str] | None = None) -> SyncResult:
+    """Read what Partner Center offers ``customer`` and record it as the customer's offer set.
+
+    Raises ``CatalogSyncError`` (with Partner Center's reason) when the catalog cannot be read; the
+    previous offer set is then kept."""
+    views = list(target_views or DEFAULT_TARGET_VIEWS)
+    kind = customer_catalog_kind(customer)
+    result = SyncResult(country=customer.country.upper(), target_views=views, segment=None)
+    started = time.monotonic()
+    progress.sync_begin(kind=kind, message=f"Reading the catalog of {customer.company_name}")
+    routes = _CustomerRoutes(get_client(), str(customer.tenant_id))
+    workers = getattr(settings, "CATALOG_SYNC_WORKERS", 4)
+    try:
+        seen = catalog_sync_run(routes, result, views, workers, kind, None, mark_vanished=False)
+    except PartnerCenterError as exc:
+        message = f"Partner Center did not return the catalog of {customer.company_name}: {exc}"
+        progress.sync_fail(kind=kind, error=message)
+        raise CatalogSyncError(message) from exc
+    now = timezone.now()
+    with transaction.atomic():
+        current = set(
+            CustomerOffer.objects.filter(customer=customer).values_list(
+                "availability_id", flat=True
+            )
+        )
+        gone = list(current - seen)
+        for i in range(0, len(gone), CHUNK):
+            CustomerOffer.objects.filter(
+                customer=customer, availability_id__in=gone[i : i + CHUNK]
+            ).delete()
+        CustomerOffer.objects.bulk_create(
+            [
+                CustomerOffer(customer=customer, availability_id=pk, seen_at=now)
+                for pk in seen - current
+            ],
+            batch_size=CHUNK,
+            ignore_conflicts=True,
+        )
+        CustomerOffer.objects.filter(customer=customer).update(seen_at=now)
+    result.seconds = time.monotonic() - started
+    progress.sync_succeed(
+        kind=kind,
+        message=f"{len(seen)} catalog items offered to {customer.company_name} "
+        f"({result.products} products) in {result.seconds:.1f} s",
+    )
+    return result
+
+
+def customer_catalog_sync_enqueue(*, customer, actor) -> None:
+    """Queue a read of the customer's catalog; its progress shows on the catalog page at once."""
+    with transaction.atomic():
+        progress.sync_begin(kind=customer_catalog_kind(customer), message="Queued")
+        audit_record(
+            actor=actor,
+            action="catalog.customer_catalog_requested",
+            obj=customer,
+            customer=customer,
+            summary=f"Read the catalog Partner Center offers {customer.company_name}",
+        )
+        enqueue_on_commit("catalog.tasks.customer_catalog_sync_task", customer.pk)
+
+
+def customer_catalog_known(customer) -> bool:
+    """True once the customer's catalog has been read (its offer set is authoritative)."""
+    state = progress.sync_state(customer_catalog_kind(customer))
+    return bool(state and state.last_success_at)
+
+
+def customer_offers(customer, availability: Availability) -> bool:
+    return CustomerOffer.objects.filter(customer=customer, availability=availability).exists()
