@@ -40,5 +40,5 @@ class AddressLimitBackend:
             raise PermissionDenied("Too many failed sign-ins from this address.")
         return None
 
-    def get_user(self, user_id):
-        return None
+    # No get_user(): this backend never signs anyone in, so sessions must not name it (Django's
+    # force_login and session lookup pick the first backend that has get_user).

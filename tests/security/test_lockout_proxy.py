@@ -85,3 +85,14 @@ def test_compose_runs_the_web_behind_one_trusted_proxy():
 
     env_block = Path("docker-compose.yml").read_text().split("x-portal-env:", 1)[1].split("\n\n")[0]
     assert re.search(r'^  PORTAL_TRUSTED_PROXIES: "1"$', env_block, re.M)
+
+
+def test_sessions_still_name_a_backend_that_loads_users():
+    # The address limit backend never signs anyone in: a session must not be bound to it.
+    from django.conf import settings
+
+    user = _make_user("sid", ["sales"])
+    client = Client()
+    client.force_login(user)
+    assert client.get("/").status_code == 200
+    assert client.session["_auth_user_backend"] != settings.AUTHENTICATION_BACKENDS[0]
