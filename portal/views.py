@@ -7,12 +7,13 @@ import zoneinfo
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRefresh
 
+from portal.job_access import roles_for_job
 from portal.models import StaffProfile
-from portal.roles import ALL_ROLES, role_required, user_roles
+from portal.roles import ALL_ROLES, has_role, role_required, user_roles
 
 
 @role_required(*ALL_ROLES)
@@ -67,6 +68,9 @@ def sync_status(request, kind: str):
     """HTMX partial: progress bar / last-synced line of one job kind."""
     from portal.models import SyncState
 
+    if not has_role(request.user, *roles_for_job(kind)):
+        # 404, as for a job that does not exist: the answer confirms nothing about the object.
+        raise Http404("No such job.")
     state = SyncState.objects.filter(kind=kind).first() or SyncState(kind=kind)
     refresh = request.GET.get("refresh") == "1"
     if refresh and request.htmx and not state.running:
