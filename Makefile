@@ -29,8 +29,7 @@ run: install
 	@# On a fresh database, load the demo from the sandbox's partner (a temporary sandbox for it,
 	@# started first because it takes longest). WhiteNoise serves static files from the source tree.
 	@$(PY) -m partnercenter.sandbox --port $(SANDBOX_PORT) --state var/sandbox.sqlite3 --quiet & pid=$$!; \
-		$(PY) manage.py migrate --noinput --verbosity 0 && \
-		$(SANDBOX_ENV) $(PY) manage.py load_demo --sync; rc=$$?; \
+		$(SANDBOX_ENV) $(PY) manage.py load_demo --migrate --sync; rc=$$?; \
 		kill $$pid; wait $$pid 2>/dev/null; exit $$rc
 	@echo ""
 	@echo "  Partner Portal: http://127.0.0.1:$(WEB_PORT)/   (Partner Center sandbox on 127.0.0.1:$(SANDBOX_PORT))"

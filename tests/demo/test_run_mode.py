@@ -24,6 +24,8 @@ out = {
     "missing": c.get("/no-such-page/"),
     "login": c.get("/accounts/login/"),
 }
+signed_in = c.post("/accounts/login/", {"username": "sales", "password": settings.PORTAL_DEMO_PASSWORD})
+assert signed_in.status_code == 302, signed_in.status_code
 def body(r):
     return b"".join(r.streaming_content) if r.streaming else r.content
 out = {k: (v if isinstance(v, bool) else [v.status_code, body(v)[:4000].decode("utf-8", "replace"), dict(v.headers)]) for k, v in out.items()}
@@ -45,8 +47,13 @@ def test_make_run_mode_serves_static_without_collectstatic(tmp_path):
             "DEBUG": "false",
         }
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
+    subprocess.run(  # as make run does: migrations and demo users in one start-up
+        [sys.executable, "manage.py", "load_demo", "--migrate"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SCRIPT],

@@ -42,10 +42,18 @@ class Command(BaseCommand):
             "the statements, place and reconcile a demo invoice, start a registration.",
         )
 
-    def handle(self, *args, sync: bool, **options):
+        parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="Apply migrations first (make run: one start-up instead of two).",
+        )
+
+    def handle(self, *args, sync: bool, migrate: bool, **options):
         refusal = demo_refusal(check_sandbox=False)
         if refusal:
             raise CommandError(refusal)
+        if migrate:
+            call_command("migrate", interactive=False, verbosity=0)
         password = settings.PORTAL_DEMO_PASSWORD
         users = {
             username: staff_create_or_update(username=username, password=password, roles=[role])[0]
