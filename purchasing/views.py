@@ -262,7 +262,7 @@ def checkout_place(request, customer_pk: int):
 @role_required(Role.SALES, Role.FINANCE, Role.ADMIN)
 def checkout_detail(request, pk: int):
     checkout = get_object_or_404(
-        Checkout.objects.select_related("customer", "cart", "requested_by"), pk=pk
+        Checkout.objects.select_related("customer", "cart__created_by", "requested_by"), pk=pk
     )
     orders = list(
         Order.objects.filter(checkout=checkout).prefetch_related("lines").order_by("order_group")
