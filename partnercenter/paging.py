@@ -53,6 +53,10 @@ def parse_page(body: Any, what: str) -> Page:
             f"Partner Center returned an unexpected shape for {what} (no items list)"
         )
     links = body.get("links") or {}
+    if not isinstance(links, dict):
+        raise InvalidResponse(
+            f"Partner Center returned an unexpected shape for {what} (links is not an object)"
+        )
     next_link = Link.from_json(links["next"]) if isinstance(links.get("next"), dict) else None
     token = (
         (next_link.header(CONTINUATION_HEADER) if next_link else None)
