@@ -8,6 +8,10 @@ WEB_PORT ?= 8000
 SANDBOX_PORT ?= 8765
 N ?= 1000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): the tests mostly wait on servers (sandbox, worker, browser), so
+# more processes than cores pay off. Each has its own sandbox, database and temporary directory.
+PYTEST_WORKERS ?= 4
+XDIST = -n $(PYTEST_WORKERS) --dist loadscope
 # The portal talks to the sandbox that `make run` starts (unless PARTNER_CENTER_* are set).
 SANDBOX_ENV = PARTNER_CENTER_API_URL=$${PARTNER_CENTER_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)} \
 	PARTNER_CENTER_AUTHORITY=$${PARTNER_CENTER_AUTHORITY:-http://127.0.0.1:$(SANDBOX_PORT)/8f6e6b8e-3c1d-4b43-9d7e-5a7c0e2b1a10}
@@ -46,12 +50,12 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 pytest: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # Database tests again on a throwaway PostgreSQL, when its server binaries are installed.
 pytest-postgres: install
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		PORTAL_EXPECT_DB=postgresql $(PY) -m tests.services postgres -- $(BIN)/pytest -m "not browser and not slow" -q $(PYTEST_ARGS); \
+		PORTAL_EXPECT_DB=postgresql $(PY) -m tests.services postgres -- $(BIN)/pytest $(XDIST) -m "not browser and not slow" -q $(PYTEST_ARGS); \
 	else echo "PostgreSQL server not installed: skipping the PostgreSQL pass"; fi
 
 test: lint pytest pytest-postgres

@@ -1,5 +1,9 @@
 """Shared fixtures: staff users per role, the Partner Center sandbox, a Celery worker thread,
-real Redis, and a real Chromium driven by Playwright."""
+real Redis, and a real Chromium driven by Playwright.
+
+A missing dependency (the sandbox, redis-server, Chromium) fails the tests that need it; it is never
+a skip. Deselect on purpose instead (``-m "not browser"``).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,52 @@ CHROMIUM_ARGS = [
 ]
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 DEMO_PASSWORD = "test-pass-123"
+
+
+# --- markers ---------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    """Markers stay true: a test that drives Chromium is marked ``browser``."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if {"page", "browser"} & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("browser") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests using the browser/page fixture must be marked browser:\n" + "\n".join(unmarked)
+        )
+
+
+def pytest_runtest_setup(item):
+    """``postgres`` tests run in the PostgreSQL pass (``make pytest-postgres``) only."""
+    if item.get_closest_marker("postgres") is None:
+        return
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("needs PostgreSQL: runs in the PostgreSQL pass (make pytest-postgres)")
+
+
+# --- artefacts and ports ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def artefacts(tmp_path_factory) -> Path:
+    """A directory for screenshots and other artefacts of this run (under pytest's temporary
+    directory, never the repository)."""
+    return tmp_path_factory.mktemp("artefacts")
+
+
+@pytest.fixture
+def closed_port():
+    """A loopback port that refuses connections for the whole test (bound, never listening)."""
+    from tests.services import closed_port as hold
+
+    with hold() as port:
+        yield port
 
 
 # --- staff users -------------------------------------------------------------------------------
@@ -89,7 +139,8 @@ def admin_client_portal(admin_user):
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory):
     """One sandbox process for the whole session (short delays so tests stay fast)."""
-    testing = pytest.importorskip("partnercenter.sandbox.testing")
+    from partnercenter.sandbox import testing
+
     with testing.SandboxServer(tmp_path_factory.mktemp("sandbox")) as server:
         yield server
 
@@ -173,7 +224,7 @@ def redis_url():
     from tests.services import redis_binary, redis_server
 
     if redis_binary() is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
     with redis_server() as url:
         yield url
 
@@ -184,7 +235,9 @@ def redis_url():
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM} (apt-get install chromium, or -m 'not browser')"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

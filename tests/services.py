@@ -1,4 +1,8 @@
-"""Start real Redis and PostgreSQL servers from the installed binaries, on free loopback ports."""
+"""Start real Redis and PostgreSQL servers from the installed binaries, on loopback ports.
+
+A port the kernel offers may be taken by someone else before the server binds it; the server then
+fails to start and is started again on another port (the server's own bind is the only proof).
+"""
 
 from __future__ import annotations
 
@@ -12,18 +16,35 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+ATTEMPTS = 5
 
-def free_port() -> int:
+
+def _candidate_port() -> int:
+    """A port free right now (only a candidate: see the module docstring)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
+@contextlib.contextmanager
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections for the whole block: bound but never listening,
+    so no other process can start listening on it meanwhile."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+def wait_for_port(
+    port: int, timeout: float = 15.0, process: subprocess.Popen | None = None
+) -> bool:
+    """True once something listens on ``port``; False if ``process`` exited first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return False
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
+            return True
         time.sleep(0.05)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
@@ -38,18 +59,32 @@ def redis_server() -> Iterator[str]:
     binary = redis_binary()
     if binary is None:
         raise FileNotFoundError("redis-server is not installed")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    for _ in range(ATTEMPTS):
+        port = _candidate_port()
+        proc = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            if not wait_for_port(port, process=proc):
+                continue  # the port was taken before redis bound it
+            yield f"redis://127.0.0.1:{port}/0"
+            return
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    raise RuntimeError(f"redis-server did not start in {ATTEMPTS} attempts")
 
 
 def postgres_bindir() -> Path | None:
@@ -73,24 +108,30 @@ def postgres_server() -> Iterator[str]:
     if as_root:
         shutil.chown(workdir, "postgres")
         shutil.chown(sock, "postgres")
-    port = free_port()
     run = lambda *args: subprocess.run(  # noqa: E731
         prefix + list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
-        run(
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-w",
-            "-l",
-            str(workdir / "log"),
-            "-o",
-            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-            "start",
-        )
+        for attempt in range(ATTEMPTS):
+            port = _candidate_port()
+            try:
+                run(
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-w",
+                    "-l",
+                    str(workdir / "log"),
+                    "-o",
+                    f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                    "start",
+                )
+                break
+            except subprocess.CalledProcessError:  # the port was taken before postgres bound it
+                if attempt == ATTEMPTS - 1:
+                    raise
         yield f"postgres://postgres@127.0.0.1:{port}/postgres"
     finally:
         with contextlib.suppress(Exception):

@@ -5,6 +5,7 @@ not eagerly, so countdowns and retries behave as in production.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "true")
 
@@ -16,14 +17,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_RESULT_BACKEND = "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Uploaded and downloaded files (statement PDFs) of this test process, never the repository's var/.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}  # noqa: F405  (404s are expected in tests)
 
 # A file (not shared-cache memory) for the SQLite test database: worker threads and the test thread
 # then wait on each other's write locks (timeout) instead of failing with "table is locked".
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    import tempfile
-
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
     }

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from werkzeug.serving import make_server
 
@@ -17,7 +18,8 @@ from partnercenter.sandbox.server import KeepAliveRequestHandler
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m partnercenter.sandbox", description=__doc__)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=int, default=8765, help="0: any free port (see --port-file)")
+    p.add_argument("--port-file", help="write the port actually bound to this file once listening")
     p.add_argument(
         "--state", default="var/sandbox.sqlite3", help="SQLite file (persists across restarts)"
     )
@@ -67,6 +69,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("partnercenter.sandbox").info(
         "Partner Center sandbox on http://%s:%d (state %s)", args.host, server.port, args.state
     )
+    if args.port_file:  # written whole (rename), so a reader never sees a partial number
+        partial = Path(f"{args.port_file}.partial")
+        partial.write_text(str(server.port))
+        partial.replace(args.port_file)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

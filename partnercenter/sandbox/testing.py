@@ -1,4 +1,5 @@
-"""``SandboxServer``: run the sandbox in a subprocess on a free loopback port for tests.
+"""``SandboxServer``: run the sandbox in a subprocess on a loopback port it binds itself (port 0,
+reported back through a port file) for tests.
 
 with SandboxServer(tmp_path, order_list_delay=0) as sb:
     client = sb.client()
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,9 @@ FLAGS = {"catalog_size", "invoice_lines", "client_id", "client_secret", "tenant_
          "order_list_delay", "registration_delay", "order_completion_delay", "cart_ttl"}  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SandboxServer:
-    """Start ``python -m partnercenter.sandbox`` on a free port; stop it on exit.
+    """Start ``python -m partnercenter.sandbox`` on a port it picks (``restart`` keeps it); stop it
+    on exit.
 
     ``options`` are sandbox settings (``order_list_delay=0``, ``catalog_size=50000``,
     ``failing_catalog_items=[...]``, ...); those with a CLI flag are passed as flags, the rest as
@@ -46,6 +42,7 @@ class SandboxServer:
         self.faults = faults or []
         self.startup_timeout = startup_timeout
         self.log_path = Path(log_file) if log_file else self.tmp_path / "sandbox.log"
+        self.port_file = self.tmp_path / f"sandbox-{uuid.uuid4().hex[:8]}.port"
         self.client_id = options.get("client_id", DEFAULT_CLIENT_ID)
         self.client_secret = options.get("client_secret", DEFAULT_CLIENT_SECRET)
         self.tenant_id = options.get("tenant_id", DEFAULT_TENANT_ID)
@@ -69,7 +66,9 @@ class SandboxServer:
             "-m",
             "partnercenter.sandbox",
             "--port",
-            str(self.port),
+            str(self.port or 0),
+            "--port-file",
+            str(self.port_file),
             "--state",
             str(self.state),
         ]
@@ -87,7 +86,7 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         self.tmp_path.mkdir(parents=True, exist_ok=True)
-        self.port = self.port or free_port()
+        self.port_file.unlink(missing_ok=True)
         root = Path(__file__).resolve().parents[2]
         env = {
             **os.environ,
@@ -103,6 +102,10 @@ class SandboxServer:
                 raise RuntimeError(
                     f"sandbox exited with {self.process.returncode}; see {self.log_path}"
                 )
+            if not self.port_file.exists():  # not listening yet
+                time.sleep(0.05)
+                continue
+            self.port = int(self.port_file.read_text())
             try:
                 if self.http.get(f"{self.base_url}/_sandbox/health", timeout=1).ok:
                     return self

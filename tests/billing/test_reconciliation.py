@@ -153,7 +153,7 @@ def test_csv_and_pdf_exports(recon_scenario, finance_client, finance_user):
     response = finance_client.get(base + "reconciliation.pdf")
     assert response["Content-Type"] == "application/pdf"
     if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+        pytest.fail("pdftotext is not installed (apt-get install poppler-utils)")
     text = subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
     ).stdout.decode()

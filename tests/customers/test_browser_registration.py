@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +18,7 @@ from portal.services.customers import customer_sync_all, subscription_sync_all
 from tests.conftest import browser_login
 
 DEMO = os.environ.get("REGISTRATION_DEMO_TIMING") == "1"
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -37,7 +36,7 @@ def mirrored(sandbox, settings, transactional_db, request):
 
 
 def test_admin_registers_and_sees_registered_without_reload(
-    mirrored, celery_worker, admin_user, page
+    mirrored, celery_worker, admin_user, page, artefacts
 ):
     browser_login(page, "adam")
     page.goto(f"/customers/{mirrored.customer_id}/")
@@ -49,15 +48,14 @@ def test_admin_registers_and_sees_registered_without_reload(
     page.locator(f"#sub-{mirrored.pk} [data-testid=reg-state]").filter(has_text="Registering").or_(
         page.locator(f"#sub-{mirrored.pk} [data-testid=reg-state]").filter(has_text="Pending")
     ).wait_for()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "customer-registering.png"), full_page=True)
+    page.screenshot(path=artefacts / "customer-registering.png", full_page=True)
     page.locator(f"#sub-{mirrored.pk} [data-testid=reg-state]").filter(
         has_text="Registered"
     ).wait_for(timeout=90_000)
     elapsed = time.monotonic() - started
     assert page.evaluate("window.__notReloaded") is True  # same document: no reload
     assert page.locator(f"#sub-{mirrored.pk}").get_by_role("button").count() == 0
-    page.screenshot(path=str(SHOTS / "customer-registered.png"), full_page=True)
+    page.screenshot(path=artefacts / "customer-registered.png", full_page=True)
     print(f"bench: registration_click_to_registered seconds={elapsed:.1f} demo={DEMO}")
 
 

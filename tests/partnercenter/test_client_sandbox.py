@@ -1,4 +1,4 @@
-"""The client against the real sandbox emulator (skipped until ``partnercenter.sandbox.testing`` exists).
+"""The client against the real sandbox emulator.
 
 The sandbox engineer owns the full integration suite; these are smoke checks of the client side.
 """
@@ -9,10 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-testing = pytest.importorskip(
-    "partnercenter.sandbox.testing",
-    reason="partnercenter.sandbox.testing (SandboxServer) is not available yet",
-)
+from partnercenter.sandbox import testing
 
 pytestmark = pytest.mark.slow
 

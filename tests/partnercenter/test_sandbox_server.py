@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import os
+from pathlib import Path
 
 import pytest
 
@@ -38,11 +39,17 @@ def test_state_persists_across_restart(tmp_path):
         assert first_availability(api, "DG7GMGF0DWTL", "0001", "US")["id"] == avail["id"]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system): unlike the wall clock, it does not
+    grow when other processes load the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @pytest.mark.slow
 def test_catalog_of_50000_skus_starts_quickly(tmp_path):
-    started = time.monotonic()
     with SandboxServer(tmp_path, catalog_size=50_000, log_requests=False) as server:
-        elapsed = time.monotonic() - started
+        elapsed = _cpu_seconds(server.process.pid)
         api = Api(server)
         products = api.get(
             "/v1/products", params={"country": "US", "targetView": "AzureReservationsVM"}

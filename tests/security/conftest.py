@@ -32,11 +32,9 @@ def db_fingerprint() -> str:
 
 
 @pytest.fixture
-def pc_unreachable(settings):
+def pc_unreachable(settings, closed_port):
     """Partner Center (API and authority) on a closed port: any call fails fast."""
-    from tests.services import free_port
-
-    settings.PARTNER_CENTER_API_URL = f"http://127.0.0.1:{free_port()}"
+    settings.PARTNER_CENTER_API_URL = f"http://127.0.0.1:{closed_port}"
     settings.PARTNER_CENTER_AUTHORITY = f"{settings.PARTNER_CENTER_API_URL}/tenant"
     settings.PARTNER_CENTER_MAX_RETRIES = 0
     settings.PARTNER_CENTER_TIMEOUT = 1

@@ -77,7 +77,7 @@ def test_main_pages_load_without_csp_violations(page, world, settings, username)
         assert problems == [], url
 
 
-def test_htmx_search_and_autosubmit_work_under_csp(page, world, settings):
+def test_htmx_search_and_autosubmit_work_under_csp(page, world, settings, artefacts):
     settings.AXES_ENABLED = True
     problems = _watch(page)
     from tests.conftest import _make_user
@@ -100,6 +100,6 @@ def test_htmx_search_and_autosubmit_work_under_csp(page, world, settings):
     with page.expect_navigation():
         page.select_option("#id_pick_customer", str(world["a"].pk))
     assert f"customer={world['a'].pk}" in page.url
-    page.screenshot(path="/tmp/csp-sku.png", full_page=True)
+    page.screenshot(path=artefacts / "csp-sku.png", full_page=True)
     assert _violations(page) == []
     assert problems == []

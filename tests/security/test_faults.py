@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.security.test_malformed_partner_center import (  # noqa: F401  (fixture)
+    CSV_SYNCS,
     SYNCS,
     data_fingerprint,
     mirrored,
@@ -15,11 +16,12 @@ from tests.security.test_malformed_partner_center import (  # noqa: F401  (fixtu
     sync_commands,
 )
 
-FAULTS = {"injected": 0}
+# Price sheets come from the pricing API (its own host in production, its own path prefix here).
+FAULT_PATHS = {"price_sheets": "/v1.0/*"}
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("sync", SYNCS)
+@pytest.mark.parametrize("sync", SYNCS + CSV_SYNCS)
 def test_outage_and_throttling_during_every_sync(sync, mirrored, sandbox, settings):  # noqa: F811
     from portal.models import SyncState
 
@@ -27,8 +29,7 @@ def test_outage_and_throttling_during_every_sync(sync, mirrored, sandbox, settin
     settings.PARTNER_CENTER_TIMEOUT = 2
     for kind in ("503", "500", "reset", "429"):
         sandbox.clear_faults()
-        sandbox.add_fault(kind, path="/v1/*", count=1000, retry_after=0)
-        FAULTS["injected"] += 1
+        sandbox.add_fault(kind, path=FAULT_PATHS.get(sync, "/v1/*"), count=1000, retry_after=0)
         before = data_fingerprint()
         outcome, message = run_sync(args)
         assert outcome == "error", f"{sync} under {kind}: {outcome} {message}"
@@ -41,12 +42,17 @@ def test_outage_and_throttling_during_every_sync(sync, mirrored, sandbox, settin
     # A short throttle is absorbed: one 429 with Retry-After 1, one retry allowed.
     sandbox.clear_faults()
     settings.PARTNER_CENTER_MAX_RETRIES = 1
-    sandbox.add_fault("429", path="/v1/*", count=1, retry_after=1)
-    FAULTS["injected"] += 1
+    sandbox.add_fault("429", path=FAULT_PATHS.get(sync, "/v1/*"), count=1, retry_after=1)
     outcome, message = run_sync(args)
     sandbox.clear_faults()
     assert outcome == "ok", f"{sync} after one 429: {message}"
 
 
-def test_report_faults_injected():
-    print(f"\nfaults: sync outage/throttle scenarios={FAULTS['injected']}")
+def test_every_sync_command_is_faulted():
+    """A new sync command cannot miss the outage and malformed-response tests: every ``sync_*``
+    management command is one of SYNCS (JSON) or CSV_SYNCS."""
+    from django.core.management import get_commands
+
+    commands = {args[0] for args in sync_commands("G000000").values()}
+    assert set(sync_commands("G000000")) == set(SYNCS) | set(CSV_SYNCS)
+    assert {name for name in get_commands() if name.startswith("sync_")} <= commands

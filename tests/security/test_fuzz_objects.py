@@ -20,7 +20,6 @@ from tests.security.test_fuzz_requests import PARAMS, VALUES
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pc_unreachable")]
 EXAMPLES = int(os.environ.get("FUZZ_OBJECT_EXAMPLES", "10"))
-TRIED = {"requests": 0}
 HUGE = st.sampled_from(["9" * 5000, "A" * 100_000, "é" * 30_000, "<b>" * 10_000, "1" * 400])
 HOSTILE = st.one_of(
     VALUES,
@@ -50,10 +49,11 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-# URLs that address an object (their sample URL carries a placeholder id).
+# URLs that address an object (their sample URL carries a placeholder id or an unfilled
+# converter such as <str:invoice_id>).
 OBJECT_TARGETS = [
     (n, c) for n, u, c in ENTRIES
-    if n not in PUBLIC | ACCOUNT and _allowed_roles(c) and ("999999" in u or "/x/" in u)
+    if n not in PUBLIC | ACCOUNT and _allowed_roles(c) and ("999999" in u or "/x/" in u or "<" in u)
 ]  # fmt: skip
 
 
@@ -66,7 +66,6 @@ def _client(world, role):
 def _send(client, method, url, data, htmx=False):
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     response = getattr(client, method)(url, data, **headers)
-    TRIED["requests"] += 1
     assert response.status_code < 500, f"{method.upper()} {url} {data!r}"
     return response
 
@@ -201,5 +200,16 @@ def test_filters_with_hostile_dates_ids_currencies(url, role, world):
     run()
 
 
-def test_report_object_fuzz_inputs():
-    print(f"\nfuzz-objects: requests={TRIED['requests']} object_urls={len(OBJECT_TARGETS)}")
+def test_every_url_with_an_id_is_fuzzed():
+    """No URL that addresses an object (a path parameter) drops out of the fuzz unnoticed."""
+    from django.urls import get_resolver
+
+    from tests.portal.test_access_matrix import _walk
+
+    with_ids = {
+        f"{ns}{pattern.name}"
+        for prefix, pattern, ns in _walk(get_resolver().url_patterns)
+        if "<" in prefix + str(pattern.pattern) and f"{ns}{pattern.name}" not in PUBLIC | ACCOUNT
+    }
+    assert with_ids, "the URLconf walk found no URL with a path parameter"
+    assert with_ids <= {name for name, _ in OBJECT_TARGETS}

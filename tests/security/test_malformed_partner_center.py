@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from tests.security.badpc import MODES, BadPartnerCenter
 
-TRIED = {"responses": 0, "runs": 0}
 # Bookkeeping a failing sync is expected to write (its failure record and job rows).
 BOOKKEEPING = {
     "portal.syncstate",
@@ -73,11 +72,15 @@ def sync_commands(invoice_id: str) -> dict[str, tuple]:
         "entitlements": ("sync_entitlements",),
         "invoices": ("sync_invoices",),
         "invoice_lines": ("import_invoice_lines", invoice_id, "--restart"),
+        "price_sheets": ("sync_price_sheets", "--market", "US"),
     }
 
 
 SYNCS = ["customers", "subscriptions", "catalog", "orders", "entitlements", "invoices",
          "invoice_lines"]  # fmt: skip
+# Syncs whose Partner Center answer is CSV, not JSON: the JSON-shaped malformed responses below do
+# not apply to them; the outage and throttling tests (test_faults.py) cover them.
+CSV_SYNCS = ["price_sheets"]
 
 
 # What the syncs do today where they are not clean, kept exact so the list stays true: "crash"
@@ -116,8 +119,7 @@ def test_every_sync_fails_cleanly_on_every_malformed_response(sync, mirrored, ba
         before = data_fingerprint()
         states_before = {s.kind: s.last_error_at for s in SyncState.objects.all()}
         outcome, message = run_sync(args)
-        TRIED["runs"] += 1
-        TRIED["responses"] += bad_pc.requests
+        assert bad_pc.requests, f"{sync}/{mode}: the sync never asked Partner Center"
         wrote = data_fingerprint() != before
         recorded = [
             s for s in SyncState.objects.all()
@@ -199,11 +201,8 @@ def test_hypothesis_json_never_crashes_a_sync(sync, mirrored, bad_pc):
         except CommandError as exc:
             assert "\n" not in str(exc).strip()
             assert data_fingerprint() == before, f"{sync} wrote data for {page!r}: {exc}"
-        TRIED["responses"] += 1
-        TRIED["runs"] += 1
+        tried.append(page)
 
+    tried: list = []
     run()
-
-
-def test_report_malformed_inputs_tried():
-    print(f"\nmalformed partner center: runs={TRIED['runs']} responses={TRIED['responses']}")
+    assert len(tried) >= examples // 2, f"only {len(tried)} pages tried"
