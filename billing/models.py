@@ -93,7 +93,8 @@ class Invoice(models.Model):
 
     @property
     def status(self) -> str:
-        """Derived: ``paidAmount`` is negative when a payment was received (§7.3)."""
+        """Derived: ``paidAmount`` is negative when a payment was received
+        (partner-center.md §7.3)."""
         if self.total_charges < 0 or self.document_type in ("void_note", "adjustment_note"):
             return self.Status.CREDIT
         if self.total_charges + self.paid_amount <= 0:

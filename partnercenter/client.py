@@ -219,7 +219,7 @@ class Client:
             path, SubscriptionProvisioningStatus.from_json, user=True, correlation_id=correlation_id
         )
 
-    # -- registration (§2) -----------------------------------------------------------------------
+    # -- registration (partner-center.md §2) -------------------------------------------------------
 
     def register_subscription(
         self,
@@ -269,7 +269,7 @@ class Client:
             self.sleep(interval)
             waited += interval
 
-    # -- catalog (§3) ----------------------------------------------------------------------------
+    # -- catalog (partner-center.md §3) ------------------------------------------------------------
 
     @staticmethod
     def _catalog_params(
@@ -469,7 +469,8 @@ class Client:
         request_id: str | None = None,
         correlation_id: str | None = None,
     ) -> list[InventoryItem]:
-        """POST checkinventory: one InventoryItem per evaluated SKU (a bare JSON array, §3.10)."""
+        """POST checkinventory: one InventoryItem per evaluated SKU (a bare JSON array,
+        partner-center.md §3.10)."""
         body = {
             "targetItems": [
                 {k: v for k, v in item.items() if v is not None} for item in target_items
@@ -493,7 +494,7 @@ class Client:
             )
         return [InventoryItem.from_json(item) for item in data]
 
-    # -- carts (§4) ------------------------------------------------------------------------------
+    # -- carts (partner-center.md §4) --------------------------------------------------------------
 
     @staticmethod
     def _lines(line_items: Sequence[LineItemInput]) -> list[dict[str, Any]]:
@@ -561,7 +562,7 @@ class Client:
         )
         return CartCheckoutResult.from_json(read_json(response, "checkout"))
 
-    # -- orders (§5) -----------------------------------------------------------------------------
+    # -- orders (partner-center.md §5) -------------------------------------------------------------
 
     def get_order(
         self, customer_id: str, order_id: str, *, correlation_id: str | None = None
@@ -601,7 +602,7 @@ class Client:
             )
         )
 
-    # -- entitlements (§6) -----------------------------------------------------------------------
+    # -- entitlements (partner-center.md §6) -------------------------------------------------------
 
     def list_entitlements(
         self,
@@ -634,7 +635,7 @@ class Client:
             uri, ReservedInstanceDetails.from_json, user=True, correlation_id=correlation_id
         )
 
-    # -- billing (§7) ----------------------------------------------------------------------------
+    # -- billing (partner-center.md §7) ------------------------------------------------------------
 
     def get_account_balance(self, *, correlation_id: str | None = None) -> InvoiceSummary:
         return self._get(
@@ -738,7 +739,7 @@ class Client:
     def get_price_sheet(
         self, market: str, view: str, *, month: str | None = None, correlation_id: str | None = None
     ) -> Iterator[PriceSheetRow]:
-        """Price sheet rows parsed while downloading (App+User; see the interface doc)."""
+        """Price sheet rows parsed while downloading (App+User; docs/partnercenter-interface.md)."""
         url = (
             f"{self.pricing_base_url}/v1.0/sales/pricesheets(Market='{_seg(market)}',"
             f"PricesheetView='{_seg(view)}')/$value"

@@ -1,4 +1,4 @@
-"""Per-cloud defaults (§1.1); every value can be overridden on the Client."""
+"""Per-cloud defaults (partner-center.md §1.1); every value can be overridden on the Client."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ CLOUDS = {
         resource="https://api.partnercenter.microsoft.com",
         pricing_url="https://api.partner.microsoft.com",
     ),
-    # Same API host per every documented source; only the token authority differs (§1.1, §9).
+    # Same API host per every documented source; only the token authority differs
+    # (partner-center.md §1.1, §9).
     "usgov": Cloud(
         api_url="https://api.partnercenter.microsoft.com",
         authority_host="https://login.microsoftonline.us",

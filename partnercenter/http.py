@@ -337,7 +337,7 @@ def parse_retry_after(value: str | None) -> float | None:
 def error_from_response(
     response: requests.Response, method: str, url: str, *, request_id: str, correlation_id: str
 ) -> errors.PartnerCenterError:
-    """Map an error response (§1.8, §1.9) to the typed exception."""
+    """Map an error response (partner-center.md §1.8, §1.9) to the typed exception."""
     status = response.status_code
     try:
         body = response.json()

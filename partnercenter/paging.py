@@ -1,4 +1,4 @@
-"""Lazy iteration over collection pages (§1.6, §1.7).
+"""Lazy iteration over collection pages (partner-center.md §1.6, §1.7).
 
 Index paging and standard collections follow ``links.next``; seek paging also sends the
 ``MS-ContinuationToken`` carried in ``links.next.headers`` (or the top-level ``continuationToken``),

@@ -1,4 +1,4 @@
-"""Admin dashboard panels of the customers issue: the App+User sign-in and stuck registrations."""
+"""Admin dashboard panels of the customers domain: the App+User sign-in and stuck registrations."""
 
 from __future__ import annotations
 

@@ -264,13 +264,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# Catalog (catalog issue): how long a passing inventory check lets a SKU into a cart; sync threads.
+# Catalog: how long a passing inventory check lets a SKU into a cart; sync threads.
 CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES = env_int(
     "CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES", 60, minimum=1
 )
 CATALOG_SYNC_WORKERS = env_int("CATALOG_SYNC_WORKERS", 4, minimum=1)
 
-# Reservation registration polling (customers issue): interval, give-up time, backoff cap (seconds).
+# Reservation registration polling: interval, give-up time, backoff cap (seconds).
 REGISTRATION_POLL_SECONDS = env_int("REGISTRATION_POLL_SECONDS", 10, minimum=1)
 REGISTRATION_GIVE_UP_SECONDS = env_int("REGISTRATION_GIVE_UP_SECONDS", 3600, minimum=10)
 REGISTRATION_MAX_BACKOFF_SECONDS = env_int("REGISTRATION_MAX_BACKOFF_SECONDS", 120, minimum=1)

@@ -1,4 +1,4 @@
-"""Billing (§7): balance/summaries, invoices, one-time invoice line items."""
+"""Billing (partner-center.md §7): balance/summaries, invoices, one-time invoice line items."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ class InvoiceLineItem(Model):
 
 
 def parse_line_item(data: Any) -> OneTimeInvoiceLineItem | InvoiceLineItem:
-    """Pick the class from ``billingProvider`` as the SDK does (§7.5e)."""
+    """Pick the class from ``billingProvider`` as the SDK does (partner-center.md §7.5e)."""
     provider = BillingProvider.parse(
         data.get("billingProvider") if isinstance(data, dict) else None, "LineItem.billingProvider"
     )

@@ -1,4 +1,4 @@
-"""Carts (§4): line items, the cart, checkout result."""
+"""Carts (partner-center.md §4): line items, the cart, checkout result."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Catalog resources (§3): products, SKUs, availabilities, inventory."""
+"""Catalog resources (partner-center.md §3): products, SKUs, availabilities, inventory."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shared shapes: links (§1.5), item types, currency."""
+"""Shared shapes: links (partner-center.md §1.5), item types, currency."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Entitlements (§6) and reservation details behind their artifact links."""
+"""Entitlements (partner-center.md §6) and reservation details behind their artifact links."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Orders (§5) and their provisioning status."""
+"""Orders (partner-center.md §5) and their provisioning status."""
 
 from __future__ import annotations
 

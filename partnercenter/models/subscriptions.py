@@ -1,4 +1,4 @@
-"""Customer subscriptions and their RI registration status (§2)."""
+"""Customer subscriptions and their RI registration status (partner-center.md §2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Billing (§7): invoices built from orders, balance and summaries, one-time line items (seek-paged,
-streamed), statement PDFs, and price sheets.
+"""Billing (partner-center.md §7): invoices built from orders, balance and summaries, one-time
+line items (seek-paged, streamed), statement PDFs, and price sheets.
 
 The large ``--invoice-lines N`` invoice is never materialised: line ``i`` is computed from ``i``
 alone, money fields depend only on ``i % PERIOD`` so its total has a closed form.

@@ -1,4 +1,4 @@
-"""Carts (§4): create, update, get, checkout; line validation and order grouping."""
+"""Carts (partner-center.md §4): create, update, get, checkout; line validation, order groups."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ GROUP_BY_CYCLE = {
     "triennial": "4",
     "biennial": "5",
 }
-# Line error -> checkout error code (§1.8).
+# Line error -> checkout error code (partner-center.md §1.8).
 CHECKOUT_CODES = {10001: 800004, 10003: 800010, 10007: 800011, 10008: 800013, 10011: 800030}
 
 

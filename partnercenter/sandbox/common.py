@@ -45,7 +45,8 @@ def link(uri: str, method: str = "GET", headers: list | None = None) -> dict:
 
 
 def collection(items: list, self_uri: str, **extra: Any) -> dict:
-    """The standard Collection envelope (§1.6); ``totalCount`` counts this page's items."""
+    """The standard Collection envelope (partner-center.md §1.6); ``totalCount`` counts this
+    page's items."""
     out: dict[str, Any] = {
         "totalCount": len(items),
         "items": items,

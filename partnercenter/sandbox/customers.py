@@ -1,4 +1,5 @@
-"""Customers, their subscriptions, and subscription registration for Azure reservations (§2)."""
+"""Customers, their subscriptions, and subscription registration for Azure reservations
+(partner-center.md §2)."""
 
 from __future__ import annotations
 

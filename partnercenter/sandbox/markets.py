@@ -29,8 +29,8 @@ MARKETS: dict[str, Market] = {
 }
 DEFAULT_MARKET = MARKETS["US"]
 
-# Markets where software subscriptions are not offered (make-a-one-time-purchase.md; ISO codes of
-# /work/shared/unavailable-markets.csv).
+# Markets where software subscriptions are not offered (partner-center.md §3; the same ISO codes as
+# catalog/data/unavailable-markets.csv, which the portal reads).
 SOFTWARE_SUBSCRIPTIONS_UNAVAILABLE = frozenset(
     [
         "AX",

@@ -1,4 +1,5 @@
-"""Orders (§5), entitlements and reservation details (§6): creation from checked-out carts, reads.
+"""Orders, entitlements and reservation details (partner-center.md §5, §6): creation from
+checked-out carts, reads.
 
 Statuses are derived from the sandbox clock: one-time orders are ``pending`` until
 ``_completesAt``; every order appears in the customer's order lists only from ``_listedAt``.

@@ -34,8 +34,8 @@ MARKET_CURRENCY = {
     "NO": "NOK", "DK": "DKK", "MX": "MXN",
 }  # fmt: skip
 
-# Offers whose subscriptions can be registered for Azure reservations (§2): the legacy CSP Azure
-# offer MS-AZR-0145P and the Azure plan product (new commerce).
+# Offers whose subscriptions can be registered for Azure reservations (partner-center.md §2): the
+# legacy CSP Azure offer MS-AZR-0145P and the Azure plan product (new commerce).
 AZURE_OFFER_PREFIXES = ("MS-AZR-0145P", "DZH318Z0BPS6")
 
 

@@ -1,4 +1,5 @@
-"""Registering customers' Azure subscriptions for reservations (§2), polled to a final state.
+"""Registering customers' Azure subscriptions for reservations (partner-center.md §2), polled to
+a final state.
 
 ``registration_start`` persists a ``pending`` registration (one per subscription at a time: a
 partial unique constraint), commits, POSTs the register call with the registration's own
