@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): the tests mostly wait on servers (sandbox, worker, browser), so
 # more processes than cores pay off. Each has its own sandbox, database and temporary directory.
 PYTEST_WORKERS ?= 4
-XDIST = -n $(PYTEST_WORKERS) --dist loadscope
+XDIST = -n $(PYTEST_WORKERS) --dist worksteal
 # The portal talks to the sandbox that `make run` starts (unless PARTNER_CENTER_* are set).
 SANDBOX_ENV = PARTNER_CENTER_API_URL=$${PARTNER_CENTER_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)} \
 	PARTNER_CENTER_AUTHORITY=$${PARTNER_CENTER_AUTHORITY:-http://127.0.0.1:$(SANDBOX_PORT)/8f6e6b8e-3c1d-4b43-9d7e-5a7c0e2b1a10}

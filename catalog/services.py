@@ -134,7 +134,7 @@ def catalog_sync(
     segment = segment.lower() if segment else None
     kind = catalog_sync_kind(country, views[0] if len(views) == 1 else None, segment)
     client = client or get_client()
-    workers = workers or getattr(settings, "CATALOG_SYNC_WORKERS", 4)
+    workers = workers or settings.CATALOG_SYNC_WORKERS
     result = SyncResult(country=country, target_views=views, segment=segment)
     started = time.monotonic()
     progress.sync_begin(kind=kind, message=f"Listing products of {country}")
@@ -699,7 +699,7 @@ def inventory_context_key(context: dict[str, str]) -> str:
 
 
 def inventory_max_age() -> timedelta:
-    return timedelta(minutes=getattr(settings, "CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES", 60))
+    return timedelta(minutes=settings.CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES)
 
 
 def inventory_check_latest_passing(

@@ -41,11 +41,11 @@ CONNECTION_NAME = "default"
 
 
 def _lifetime() -> timedelta:
-    return timedelta(days=getattr(settings, "PARTNER_CENTER_REFRESH_TOKEN_DAYS", 90))
+    return timedelta(days=settings.PARTNER_CENTER_REFRESH_TOKEN_DAYS)
 
 
 def warn_before() -> timedelta:
-    return timedelta(days=getattr(settings, "PARTNER_CENTER_REFRESH_WARN_DAYS", 14))
+    return timedelta(days=settings.PARTNER_CENTER_REFRESH_WARN_DAYS)
 
 
 def _key(secret: str) -> Fernet:

@@ -274,6 +274,9 @@ CATALOG_SYNC_WORKERS = env_int("CATALOG_SYNC_WORKERS", 4, minimum=1)
 REGISTRATION_POLL_SECONDS = env_int("REGISTRATION_POLL_SECONDS", 10, minimum=1)
 REGISTRATION_GIVE_UP_SECONDS = env_int("REGISTRATION_GIVE_UP_SECONDS", 3600, minimum=10)
 REGISTRATION_MAX_BACKOFF_SECONDS = env_int("REGISTRATION_MAX_BACKOFF_SECONDS", 120, minimum=1)
+# How long one poll may take before another worker may take the registration over (at least three
+# poll intervals).
+REGISTRATION_LEASE_SECONDS = env_int("REGISTRATION_LEASE_SECONDS", 30, minimum=1)
 # App+User sign-in: refresh-token lifetime (Azure AD default 90 days) and the dashboard warning lead.
 PARTNER_CENTER_REFRESH_TOKEN_DAYS = env_int("PARTNER_CENTER_REFRESH_TOKEN_DAYS", 90, minimum=1)
 PARTNER_CENTER_REFRESH_WARN_DAYS = env_int("PARTNER_CENTER_REFRESH_WARN_DAYS", 14, minimum=0)
@@ -287,6 +290,34 @@ BILLING_STATEMENT_MAX_ATTEMPTS = env_int("BILLING_STATEMENT_MAX_ATTEMPTS", 4, mi
 BILLING_STATEMENT_RETRY_BASE_SECONDS = env_int(
     "BILLING_STATEMENT_RETRY_BASE_SECONDS", 30, minimum=0
 )
+BILLING_STATEMENT_RETRY_MAX_SECONDS = env_int("BILLING_STATEMENT_RETRY_MAX_SECONDS", 900, minimum=0)
+
+# Purchasing. Admins may override each through a PortalSetting of the same lower-case name
+# (purchasing.conf.conf reads the override first).
+# Same customer + SKU + term ordered within this many days -> confirm before buying again.
+PURCHASING_DUPLICATE_WINDOW_DAYS = 30
+# Checkouts whose estimated total reaches the threshold of their currency need approval.
+PURCHASING_APPROVAL_THRESHOLDS: dict = {}
+PURCHASING_APPROVAL_RESERVATIONS = False  # any Azure reservation needs approval
+PURCHASING_APPROVAL_MULTI_YEAR = False  # any term longer than one year needs approval
+# Delayed order sync: Partner Center lists show new orders up to 15 minutes after checkout.
+PURCHASING_ORDER_LIST_WINDOW_SECONDS = 15 * 60
+PURCHASING_ORDER_LIST_MARGIN_SECONDS = 5 * 60
+PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN = 60
+# Provisioning status (App+User) is refreshed by the order sync for portal orders this recent
+# until every line is fulfilled.
+PURCHASING_PROVISIONING_DAYS = 30
+# outcome_unknown checkouts: reconcile attempts before asking a person to look.
+PURCHASING_RECONCILE_MAX_ATTEMPTS = 40
+PURCHASING_RECONCILE_BACKOFF_SECONDS = 5
+# After confirmation, a one-time order is followed until Partner Center has fulfilled it and listed
+# its entitlements (software subscriptions: until provisioned); backoff doubles from the first
+# countdown up to the maximum, for at most this many checks.
+PURCHASING_FOLLOWUP_FIRST_COUNTDOWN = 10
+PURCHASING_FOLLOWUP_MAX_COUNTDOWN = 900
+PURCHASING_FOLLOWUP_MAX_ATTEMPTS = 25
+# How long a worker owns a checkout it is sending (None: see checkout_claim_seconds).
+PURCHASING_CHECKOUT_CLAIM_SECONDS = None
 
 # Security (production values apply when DEBUG is false).
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.services import free_port, wait_for_port
+from tests.services import server_on_free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -110,18 +110,16 @@ def host_command(command: list[str]) -> list[str]:
 @contextlib.contextmanager
 def gunicorn_server(env: dict[str, str], *, log: Path) -> Iterator[int]:
     """The image's CMD (gunicorn -c gunicorn.conf.py) on a free loopback port; yields the port."""
-    port = free_port()
-    full_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"}
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            host_command(image_command()), cwd=ROOT, env=full_env, stdout=out, stderr=out
-        )
-    try:
-        wait_for_port(port, timeout=30)
+
+    def start(port: int) -> subprocess.Popen:
+        full_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"}
+        with open(log, "ab") as out:
+            return subprocess.Popen(
+                host_command(image_command()), cwd=ROOT, env=full_env, stdout=out, stderr=out
+            )
+
+    with server_on_free_port(start, timeout=30) as (port, _):
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def web_environment(config: dict, **overrides: str) -> dict[str, str]:

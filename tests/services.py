@@ -13,17 +13,45 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ATTEMPTS = 5
 
 
-def _candidate_port() -> int:
-    """A port free right now (only a candidate: see the module docstring)."""
+def free_port() -> int:
+    """A port free right now: only a candidate, which someone else may take before a server binds
+    it. Start servers with ``server_on_free_port`` (it retries); for a port that must refuse
+    connections, use ``closed_port``."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server_on_free_port(
+    start: Callable[[int], subprocess.Popen], *, timeout: float = 15.0
+) -> Iterator[tuple[int, subprocess.Popen]]:
+    """Run ``start(port)`` on candidate ports until the server itself is listening on one (a
+    server that exits first lost its port and is started again); yield ``(port, process)`` and
+    terminate the process afterwards."""
+    for _ in range(ATTEMPTS):
+        port = free_port()
+        proc = start(port)
+        try:
+            if not wait_for_port(port, timeout, process=proc):
+                continue  # the port was taken before the server bound it
+            yield port, proc
+            return
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+    raise RuntimeError(f"the server did not start in {ATTEMPTS} attempts")
 
 
 @contextlib.contextmanager
@@ -59,9 +87,9 @@ def redis_server() -> Iterator[str]:
     binary = redis_binary()
     if binary is None:
         raise FileNotFoundError("redis-server is not installed")
-    for _ in range(ATTEMPTS):
-        port = _candidate_port()
-        proc = subprocess.Popen(
+
+    def start(port: int) -> subprocess.Popen:
+        return subprocess.Popen(
             [
                 binary,
                 "--port",
@@ -76,15 +104,9 @@ def redis_server() -> Iterator[str]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        try:
-            if not wait_for_port(port, process=proc):
-                continue  # the port was taken before redis bound it
-            yield f"redis://127.0.0.1:{port}/0"
-            return
-        finally:
-            proc.terminate()
-            proc.wait(10)
-    raise RuntimeError(f"redis-server did not start in {ATTEMPTS} attempts")
+
+    with server_on_free_port(start) as (port, _):
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 def postgres_bindir() -> Path | None:
@@ -114,7 +136,7 @@ def postgres_server() -> Iterator[str]:
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
         for attempt in range(ATTEMPTS):
-            port = _candidate_port()
+            port = free_port()
             try:
                 run(
                     str(bindir / "pg_ctl"),

@@ -49,7 +49,7 @@ TOLERANCE_MAX = Decimal(1_000_000)
 
 
 def tolerance_default() -> Decimal:
-    return Decimal(str(getattr(settings, "BILLING_RECONCILIATION_TOLERANCE", "0.01")))
+    return Decimal(str(settings.BILLING_RECONCILIATION_TOLERANCE))
 
 
 def tolerance_clean(value) -> Decimal:

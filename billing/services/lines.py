@@ -75,11 +75,11 @@ ALL_COLUMNS = KEY_COLUMNS + [c for c, _, _ in COLUMNS]
 
 
 def stale_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "BILLING_IMPORT_STALE_SECONDS", 120))
+    return timedelta(seconds=settings.BILLING_IMPORT_STALE_SECONDS)
 
 
 def page_size_default() -> int:
-    return int(getattr(settings, "BILLING_IMPORT_PAGE_SIZE", 2000))
+    return int(settings.BILLING_IMPORT_PAGE_SIZE)
 
 
 # --- raw bulk insert ----------------------------------------------------------------------------

@@ -43,13 +43,13 @@ class StatementPermanentError(PortalError):
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "BILLING_STATEMENT_MAX_ATTEMPTS", 4))
+    return int(settings.BILLING_STATEMENT_MAX_ATTEMPTS)
 
 
 def retry_delay(attempt: int) -> float:
     """Exponential backoff: base, 2x base, 4x base ... capped."""
-    base = float(getattr(settings, "BILLING_STATEMENT_RETRY_BASE_SECONDS", 30))
-    cap = float(getattr(settings, "BILLING_STATEMENT_RETRY_MAX_SECONDS", 900))
+    base = float(settings.BILLING_STATEMENT_RETRY_BASE_SECONDS)
+    cap = float(settings.BILLING_STATEMENT_RETRY_MAX_SECONDS)
     return min(cap, base * (2 ** max(0, attempt - 1)))
 
 

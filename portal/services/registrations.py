@@ -39,20 +39,20 @@ PERMANENT = (pc_errors.ValidationError, pc_errors.NotFound, pc_errors.Permission
 
 
 def poll_interval() -> float:
-    return float(getattr(settings, "REGISTRATION_POLL_SECONDS", 10))
+    return float(settings.REGISTRATION_POLL_SECONDS)
 
 
 def give_up_after() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "REGISTRATION_GIVE_UP_SECONDS", 3600)))
+    return timedelta(seconds=float(settings.REGISTRATION_GIVE_UP_SECONDS))
 
 
 def max_backoff() -> float:
-    return float(getattr(settings, "REGISTRATION_MAX_BACKOFF_SECONDS", 120))
+    return float(settings.REGISTRATION_MAX_BACKOFF_SECONDS)
 
 
 def lease() -> timedelta:
     """How long a poll may take before another worker may take the registration over."""
-    seconds = float(getattr(settings, "REGISTRATION_LEASE_SECONDS", 30))
+    seconds = float(settings.REGISTRATION_LEASE_SECONDS)
     return timedelta(seconds=max(seconds, poll_interval() * 3))
 
 
