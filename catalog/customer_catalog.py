@@ -70,7 +70,7 @@ def customer_catalog_sync(*, customer, target_views: list[str] | None = None) ->
     started = time.monotonic()
     progress.sync_begin(kind=kind, message=f"Reading the catalog of {customer.company_name}")
     routes = _CustomerRoutes(get_client(), str(customer.tenant_id))
-    workers = getattr(settings, "CATALOG_SYNC_WORKERS", 4)
+    workers = settings.CATALOG_SYNC_WORKERS
     try:
         seen = catalog_sync_run(routes, result, views, workers, kind, None, mark_vanished=False)
     except PartnerCenterError as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-LOCAL = {"portal", "catalog", "purchasing", "billing", "partnercenter", "tests", "manage"}
+LOCAL = {"demo", "portal", "catalog", "purchasing", "billing", "partnercenter", "tests", "manage"}
 # Declared but used by name rather than by import: where the name stands.
 NAMED = {
     "gunicorn": ("Dockerfile", "gunicorn"),
@@ -76,7 +76,7 @@ def _imported_distributions(folders: list[str], exclude: str | None = None) -> d
     return found
 
 
-APPS = ["portal", "catalog", "purchasing", "billing", "partnercenter"]
+APPS = ["demo", "portal", "catalog", "purchasing", "billing", "partnercenter"]
 
 
 def test_what_the_portal_imports_is_a_runtime_dependency():

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("portal", "catalog", "purchasing", "billing")
+APPS = ("demo", "portal", "catalog", "purchasing", "billing")
 
 
 def _app_sources() -> dict[str, str]:
