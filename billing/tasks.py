@@ -104,17 +104,3 @@ def fetch_invoice(invoice_id: str, actor_id: int | None = None) -> None:
         object_id=invoice_id,
         fetch=lambda: invoice_get_or_fetch(invoice_id=invoice_id, actor=_user(actor_id)),
     )
-
-
-def fetch_invoice_enqueue(*, invoice_id: str, actor, again: bool = False):
-    """Queue ``fetch_invoice`` after commit; returns the ``SyncState`` the page shows."""
-    from portal.mirror import fetch_enqueue
-
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    return fetch_enqueue(
-        what="invoice",
-        object_id=invoice_id,
-        task=fetch_invoice,
-        args=(invoice_id, actor_id),
-        again=again,
-    )

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 from billing import exports, selectors
 from billing.models import ReconciliationNote, ReconciliationResult, ReconClass, StatementPdf
 from billing.services._common import TOLERANCE_MAX, TOLERANCE_MIN
-from billing.services.invoice_lookup import invoice_implied
-from billing.tasks import fetch_invoice_enqueue
+from billing.services.invoice_lookup import invoice_fetch_enqueue, invoice_implied
 from portal.errors import PortalError
 from portal.exports import export_csv, wants_csv
 from portal.mirror import fetch_state
@@ -116,7 +115,7 @@ def invoice_fetch(request, invoice_id: str):
     """Queue the read of an invoice the mirror does not hold (the "Fetch" buttons)."""
     _fetch_page_for(invoice_id)
     if selectors.get_invoice(invoice_id) is None:
-        fetch_invoice_enqueue(invoice_id=invoice_id, actor=request.user, again=True)
+        invoice_fetch_enqueue(invoice_id=invoice_id, actor=request.user, again=True)
     return redirect("billing:invoice", invoice_id=invoice_id)
 
 
@@ -137,7 +136,7 @@ def invoice_detail(request, invoice_id: str):
     if invoice is None:
         # Not mirrored (yet): read it from Partner Center in the background and show progress.
         page = _fetch_page_for(invoice_id)
-        state = fetch_invoice_enqueue(invoice_id=invoice_id, actor=request.user)
+        state = invoice_fetch_enqueue(invoice_id=invoice_id, actor=request.user)
         return fetch_page(request, page, state)
     lines, sort, errors = selectors.invoice_lines(invoice, request.GET)
     for error in errors:

@@ -33,10 +33,9 @@ from portal.services.customers import (
     subscription_sync_enqueue,
     subscriptions_kind,
 )
-from portal.services.lookups import customer_implied
+from portal.services.lookups import customer_fetch_enqueue, customer_implied
 from portal.services.registrations import registration_start
 from portal.tables import csv_response, paginate, parse_sort
-from portal.tasks import fetch_customer_enqueue
 
 SORTS = {"name": "company_name", "country": "country", "domain": "domain", "synced": "synced_at"}
 REG_SORTS = {
@@ -155,7 +154,7 @@ def customer_by_pc_id(request, tenant_id: str):
         return redirect("customers:by_pc_id", tenant_id=_guid(tenant_id))
     page = _customer_fetch_page(tenant_id)
     return fetch_page(
-        request, page, fetch_customer_enqueue(tenant_id=tenant_id, actor=request.user)
+        request, page, customer_fetch_enqueue(tenant_id=tenant_id, actor=request.user)
     )
 
 
@@ -165,7 +164,7 @@ def customer_fetch(request, tenant_id: str):
     """Queue the read of a customer the mirror does not hold (the "Fetch" buttons)."""
     _customer_fetch_page(tenant_id)
     if _mirrored(tenant_id) is None:
-        fetch_customer_enqueue(tenant_id=tenant_id, actor=request.user, again=True)
+        customer_fetch_enqueue(tenant_id=tenant_id, actor=request.user, again=True)
     return redirect("customers:by_pc_id", tenant_id=tenant_id)
 
 

@@ -7,9 +7,10 @@ App+User sign-in becomes ``NeedsUserConnection``; anything else ``PartnerCenterU
 
 Each object kind has a small service built on ``mirror_get`` (``billing.services.invoice_lookup``,
 ``purchasing.services.order_lookup``, ``portal.services.lookups``). Commands call those services
-directly; pages never call Partner Center in the request: they queue the fetch with
-``fetch_enqueue`` and show its progress from the ``SyncState`` row ``fetch_kind(what, id)``, which
-``fetch_in_background`` (the task body) keeps, failures in words included.
+directly; pages never call Partner Center in the request: they queue the fetch task with the kind's
+``*_fetch_enqueue`` service (built on ``fetch_enqueue``) and show its progress from the
+``SyncState`` row ``fetch_kind(what, id)``, which ``fetch_in_background`` (the task body) keeps,
+failures in words included.
 """
 
 from __future__ import annotations
@@ -19,22 +20,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import transaction
 from django.utils import timezone
 
 from partnercenter.errors import NotFound, PartnerCenterError, UserSignInRequired
 from portal.connection import connection_mark_revoked
 from portal.errors import PartnerCenterUnavailable, PortalError
 from portal.models import SyncState
-from portal.progress import sync_begin, sync_fail, sync_state, sync_succeed
+from portal.progress import STALE_SECONDS, sync_begin, sync_fail, sync_state, sync_succeed
+from portal.queue import enqueue_on_commit
 from portal.services.customers import pc_error_message
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-# A queued fetch whose row has not moved for this long is taken to be lost (worker restarted).
-STALE_SECONDS = 120
 
 
 class NotInPartnerCenter(PortalError):
@@ -112,28 +110,24 @@ def fetch_state(what: str, object_id: str) -> SyncState | None:
     return sync_state(fetch_kind(what, object_id))
 
 
-def _is_live(state: SyncState | None) -> bool:
-    return bool(
-        state
-        and state.running
-        and state.heartbeat_at
-        and (timezone.now() - state.heartbeat_at).total_seconds() < STALE_SECONDS
-    )
-
-
-def fetch_enqueue(
-    *, what: str, object_id: str, task: Any, args: tuple = (), again: bool = False
-) -> SyncState:
-    """Mark the fetch queued (the page shows progress at once) and queue ``task`` after commit.
+def fetch_enqueue(*, what: str, object_id: str, task: str, args: tuple = (), again: bool = False):
+    """Mark the fetch queued (the page shows progress at once) and queue the task named ``task``
+    after commit; returns the ``SyncState`` the page shows.
 
     One fetch per object at a time; a finished one is queued again only with ``again`` (the "Try
     again" / "Fetch from Partner Center" buttons), so reloading a page never repeats a failed read.
     """
     state = fetch_state(what, object_id)
-    if _is_live(state) or (state is not None and not state.running and not again):
+    live = (
+        state is not None
+        and state.running
+        and state.heartbeat_at
+        and (timezone.now() - state.heartbeat_at).total_seconds() < STALE_SECONDS
+    )
+    if live or (state is not None and not state.running and not again):
         return state
     state = sync_begin(kind=fetch_kind(what, object_id), message="Queued")
-    transaction.on_commit(lambda: task.delay(*args))
+    enqueue_on_commit(task, *args)
     return state
 
 

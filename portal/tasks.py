@@ -77,17 +77,3 @@ def fetch_customer(tenant_id: str, actor_id: int | None = None) -> None:
         object_id=tenant_id,
         fetch=lambda: customer_get_or_fetch(tenant_id=tenant_id, actor=_user(actor_id)),
     )
-
-
-def fetch_customer_enqueue(*, tenant_id: str, actor, again: bool = False):
-    """Queue ``fetch_customer`` after commit; returns the ``SyncState`` the page shows."""
-    from portal.mirror import fetch_enqueue
-
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    return fetch_enqueue(
-        what="customer",
-        object_id=tenant_id,
-        task=fetch_customer,
-        args=(tenant_id, actor_id),
-        again=again,
-    )

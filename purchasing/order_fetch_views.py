@@ -14,7 +14,7 @@ from portal.mirror_views import FetchPage, fetch_page, fetch_status
 from portal.roles import Role, role_required
 from purchasing import selectors
 from purchasing.models import Order
-from purchasing.tasks import fetch_order_enqueue
+from purchasing.services.order_lookup import order_fetch_enqueue
 
 
 def _order_fetch_page(pc_order_id: str) -> FetchPage:
@@ -39,7 +39,7 @@ def order_by_pc_id(request, pc_order_id: str):
     if order is not None:
         return redirect("purchasing:order", pk=order.pk)
     page = _order_fetch_page(pc_order_id)
-    state = fetch_order_enqueue(pc_order_id=pc_order_id, actor=request.user)
+    state = order_fetch_enqueue(pc_order_id=pc_order_id, actor=request.user)
     return fetch_page(request, page, state)
 
 
@@ -53,7 +53,7 @@ def order_fetch(request, pc_order_id: str):
         messages.error(request, f"“{customer[:80]}” is not a Partner Center customer id (a GUID).")
         return redirect("purchasing:order_by_pc_id", pc_order_id=pc_order_id)
     if not Order.objects.filter(pc_order_id=pc_order_id).exists():
-        fetch_order_enqueue(
+        order_fetch_enqueue(
             pc_order_id=pc_order_id, actor=request.user, customer_tenant_id=customer, again=True
         )
     return redirect("purchasing:order_by_pc_id", pc_order_id=pc_order_id)

@@ -124,36 +124,3 @@ def fetch_order(
             actor=_user(actor_id),
         ),
     )
-
-
-def fetch_order_enqueue(
-    *, pc_order_id: str, actor, customer_tenant_id: str | None = None, again: bool = False
-):
-    """Queue ``fetch_order`` after commit; returns the ``SyncState`` the page shows."""
-    from portal.mirror import fetch_enqueue
-
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    return fetch_enqueue(
-        what="order",
-        object_id=pc_order_id,
-        task=fetch_order,
-        args=(pc_order_id, customer_tenant_id, actor_id),
-        again=again,
-    )
-
-
-@shared_task(ignore_result=True, acks_late=True)
-def order_followup_task(order_id: int, attempt: int = 0) -> str:
-    """Follow a confirmed order until its entitlements are mirrored and its software
-    subscriptions provisioned (doubling countdown, at most PURCHASING_FOLLOWUP_MAX_ATTEMPTS)."""
-    from purchasing.conf import conf, followup_countdown
-    from purchasing.models import FollowUp
-    from purchasing.services.followup import order_followup_check
-
-    last = attempt + 1 >= int(conf("PURCHASING_FOLLOWUP_MAX_ATTEMPTS"))
-    state = order_followup_check(order_id=order_id, last=last)
-    if state == FollowUp.WAITING:
-        order_followup_task.apply_async(
-            (order_id, attempt + 1), countdown=followup_countdown(attempt)
-        )
-    return state

@@ -20,6 +20,11 @@ def follow_fetch(client, status_url: str, timeout: float = 30.0):
         time.sleep(0.2)
 
 
+def pc_calls(sandbox) -> int:
+    """How many calls the sandbox has answered (to prove a request made none)."""
+    return sum(sandbox.stats()["calls_per_route"].values())
+
+
 def text(response) -> str:
     """The response's HTML with whitespace collapsed (for asserting sentences)."""
     return " ".join(response.content.decode().split())

@@ -11,7 +11,7 @@ from billing.models import Invoice, LineImport
 from billing.services.invoices import _flatten, _upsert
 from portal.audit import audit_record
 from portal.errors import PortalError
-from portal.mirror import Found, Implied, mirror_get, pc_read
+from portal.mirror import Found, Implied, fetch_enqueue, mirror_get, pc_read
 from portal.partner_center import get_client
 
 
@@ -62,3 +62,15 @@ def invoice_implied(invoice: Invoice) -> list[Implied]:
             action="import_lines",
         )
     ]
+
+
+def invoice_fetch_enqueue(*, invoice_id: str, actor, again: bool = False):
+    """Queue the background read of an unmirrored invoice (pages); returns its ``SyncState``."""
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    return fetch_enqueue(
+        what="invoice",
+        object_id=invoice_id,
+        task="billing.tasks.fetch_invoice",
+        args=(invoice_id, actor_id),
+        again=again,
+    )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.errors import PartnerCenterUnavailable, PortalError
-from portal.mirror import Found, Implied, NotInPartnerCenter, mirror_get, pc_read
+from portal.mirror import Found, Implied, NotInPartnerCenter, fetch_enqueue, mirror_get, pc_read
 from portal.models import AzureSubscription, Customer
 from portal.partner_center import get_client
 from portal.progress import sync_state
@@ -60,6 +60,18 @@ def customer_fetch(*, tenant_id: uuid.UUID, actor=None) -> Customer:
             tenant_id=str(tenant_id),
         )
     return customer
+
+
+def customer_fetch_enqueue(*, tenant_id: str, actor, again: bool = False):
+    """Queue the background read of an unmirrored customer (pages); returns its ``SyncState``."""
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    return fetch_enqueue(
+        what="customer",
+        object_id=tenant_id,
+        task="portal.tasks.fetch_customer",
+        args=(tenant_id, actor_id),
+        again=again,
+    )
 
 
 def customer_implied(customer: Customer) -> list[Implied]:

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from portal.audit import audit_record
 from portal.errors import PortalError
-from portal.mirror import Found, NotInPartnerCenter, mirror_get, pc_read
+from portal.mirror import Found, NotInPartnerCenter, fetch_enqueue, mirror_get, pc_read
 from portal.models import Customer
 from portal.partner_center import get_client
 from portal.services.lookups import customer_get_or_fetch, owner_phrase
@@ -86,4 +86,18 @@ def order_fetch(*, pc_order_id: str, customer_tenant_id: str | None = None, acto
     hint = "" if customer_tenant_id else f" {CUSTOMER_HINT}"
     raise NotInPartnerCenter(
         f"Partner Center has no order {pc_order_id}{owner_phrase(owners)}{ids}.{hint}"
+    )
+
+
+def order_fetch_enqueue(
+    *, pc_order_id: str, actor, customer_tenant_id: str | None = None, again: bool = False
+):
+    """Queue the background read of an unmirrored order (pages); returns its ``SyncState``."""
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    return fetch_enqueue(
+        what="order",
+        object_id=pc_order_id,
+        task="purchasing.tasks.fetch_order",
+        args=(pc_order_id, customer_tenant_id, actor_id),
+        again=again,
     )

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from billing.models import Invoice, InvoiceLineItem
-from tests.mirror_pages import follow_fetch, text, words
+from tests.mirror_pages import HTMX, follow_fetch, pc_calls, text, words
 
 MISSING = "G999999999"
 
@@ -163,3 +163,30 @@ def test_invoice_search_fetch_of_a_missing_id_shows_the_404(
     finance_client.post(f"/billing/invoices/{MISSING}/fetch/")
     done = follow_fetch(finance_client, f"/billing/invoices/{MISSING}/fetch/status/")
     assert f"Partner Center has no invoice {MISSING} (request id " in text(done)
+
+
+def test_invoice_page_and_fetch_button_ask_nothing_of_partner_center_in_the_request(
+    pc_user_connection,
+    finance_client,
+    unmirrored_invoice,
+    sandbox,
+    django_capture_on_commit_callbacks,
+):
+    from billing.tasks import fetch_invoice
+
+    calls = pc_calls(sandbox)
+    with django_capture_on_commit_callbacks() as queued:
+        page = finance_client.get(f"/billing/invoices/{unmirrored_invoice}/")
+        again = finance_client.get(f"/billing/invoices/{unmirrored_invoice}/")
+        finance_client.get("/billing/invoices/", {"q": unmirrored_invoice})
+        finance_client.get(f"/billing/invoices/{unmirrored_invoice}/fetch/status/", **HTMX)
+    assert 'role="progressbar"' in text(page) and 'role="progressbar"' in text(again)
+    assert len(queued) == 1  # one fetch per object, however often the page is opened
+    assert pc_calls(sandbox) == calls
+    with django_capture_on_commit_callbacks() as queued:
+        finance_client.post(f"/billing/invoices/{unmirrored_invoice}/fetch/")
+    assert len(queued) == 0 and pc_calls(sandbox) == calls  # already queued: not twice
+    fetch_invoice(unmirrored_invoice)  # what the worker runs
+    assert pc_calls(sandbox) > calls
+    done = finance_client.get(f"/billing/invoices/{unmirrored_invoice}/fetch/status/", **HTMX)
+    assert done["HX-Redirect"] == f"/billing/invoices/{unmirrored_invoice}/"

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from partnercenter.sandbox.seed import CUSTOMERS, customer_id, subscription_id
 from portal.models import AuditEvent, AzureSubscription, Customer, PartnerCenterConnection
-from tests.mirror_pages import follow_fetch, text, words
+from tests.mirror_pages import HTMX, follow_fetch, pc_calls, text, words
 
 FABRIKAM = customer_id("fabrikam")
 FABRIKAM_NAME = next(c[1] for c in CUSTOMERS if c[0] == "fabrikam")
@@ -138,3 +138,21 @@ def test_customer_search_offers_fetch_for_an_unmirrored_id(celery_worker, sandbo
     assert "Fetch from Partner Center" not in words(
         sales_client.get("/customers/", {"q": FABRIKAM})
     )
+
+
+def test_customer_page_and_fetch_ask_nothing_of_partner_center_in_the_request(
+    sandbox, sales_client, django_capture_on_commit_callbacks
+):
+    from portal.tasks import fetch_customer
+
+    calls = pc_calls(sandbox)
+    with django_capture_on_commit_callbacks() as queued:
+        page = sales_client.get(f"/customers/pc/{FABRIKAM}/")
+        sales_client.get("/customers/", {"q": FABRIKAM})
+        sales_client.get(f"/customers/pc/{FABRIKAM}/fetch/status/", **HTMX)
+    assert 'role="progressbar"' in text(page) and len(queued) == 1
+    assert pc_calls(sandbox) == calls
+    fetch_customer(FABRIKAM)  # what the worker runs
+    assert pc_calls(sandbox) > calls
+    done = sales_client.get(f"/customers/pc/{FABRIKAM}/fetch/status/", **HTMX)
+    assert done["HX-Redirect"] == f"/customers/{Customer.objects.get(tenant_id=FABRIKAM).pk}/"

@@ -15,7 +15,7 @@ from partnercenter.sandbox.seed import customer_id
 from portal.models import Customer
 from portal.partner_center import get_client
 from purchasing.models import Order
-from tests.mirror_pages import follow_fetch, text, words
+from tests.mirror_pages import HTMX, follow_fetch, pc_calls, text, words
 
 CONTOSO = customer_id("contoso")
 MISSING_CUSTOMER = str(uuid.UUID(int=0xC0FFEE))
@@ -122,3 +122,22 @@ def test_order_search_offers_fetch_for_an_exact_unmirrored_id(
     assert "Fetch from Partner Center" not in words(
         sales_client.get("/orders/", {"q": contoso_order})
     )
+
+
+def test_order_page_and_fetch_ask_nothing_of_partner_center_in_the_request(
+    sandbox, sales_client, contoso_order, django_capture_on_commit_callbacks
+):
+    from purchasing.tasks import fetch_order
+
+    _run("sync_customers")
+    calls = pc_calls(sandbox)
+    with django_capture_on_commit_callbacks() as queued:
+        page = sales_client.get(f"/orders/pc/{contoso_order}/")
+        sales_client.get("/orders/", {"q": contoso_order})
+        sales_client.get(f"/orders/pc/{contoso_order}/fetch/status/", **HTMX)
+    assert 'role="progressbar"' in text(page) and len(queued) == 1
+    assert pc_calls(sandbox) == calls
+    fetch_order(contoso_order)  # what the worker runs
+    assert pc_calls(sandbox) > calls
+    done = sales_client.get(f"/orders/pc/{contoso_order}/fetch/status/", **HTMX)
+    assert done["HX-Redirect"] == f"/orders/{Order.objects.get(pc_order_id=contoso_order).pk}/"
