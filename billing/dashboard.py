@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from billing import selectors
-from billing.models import MISMATCH_CLASSES, ReconciliationResult
+from billing.models import MISMATCH_CLASSES, ReconciliationResult, ReconClass
 
 
 def finance_panel(request) -> dict:
@@ -14,4 +14,7 @@ def finance_panel(request) -> dict:
         "balances": balances,
         "open_count": sum(b["open_count"] for b in balances),
         "mismatches": ReconciliationResult.objects.filter(klass__in=MISMATCH_CLASSES).count(),
+        "not_comparable": ReconciliationResult.objects.filter(
+            klass=ReconClass.NOT_COMPARABLE
+        ).count(),
     }

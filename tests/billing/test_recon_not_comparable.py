@@ -55,6 +55,8 @@ def test_not_comparable_shows_on_pages_csv_and_pdf(recon_scenario, finance_clien
 
     overview = finance_client.get("/billing/reconciliation/").content.decode()
     assert "Not comparable" in overview
+    dashboard = finance_client.get("/").content.decode()
+    assert "1 line not comparable (no expected price)" in dashboard
 
     csv = b"".join(finance_client.get(base + "reconciliation.csv").streaming_content).decode(
         "utf-8-sig"
