@@ -36,6 +36,10 @@ def get_client():
     from portal.connection import database_token_cache
 
     token_cache = database_token_cache()
+    deadline = _deadline.get()
+    read_timeout = float(settings.PARTNER_CENTER_TIMEOUT)
+    if deadline is not None:  # token and sign-in calls (MSAL) wait no longer than the budget either
+        read_timeout = max(1.0, min(read_timeout, deadline - time.monotonic()))
     return Client(
         base_url=settings.PARTNER_CENTER_API_URL,
         authority=settings.PARTNER_CENTER_AUTHORITY,
@@ -44,9 +48,9 @@ def get_client():
         client_secret=settings.PARTNER_CENTER_CLIENT_SECRET,
         cloud=settings.PARTNER_CENTER_CLOUD,
         token_cache=token_cache,
-        timeout=(5.0, float(settings.PARTNER_CENTER_TIMEOUT)),
+        timeout=(5.0, read_timeout),
         max_retries=settings.PARTNER_CENTER_MAX_RETRIES,
-        deadline=_deadline.get(),
+        deadline=deadline,
     )
 
 

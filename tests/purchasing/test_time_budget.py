@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from partnercenter import errors
+from portal.partner_center import get_client, time_budget
 from tests.purchasing.conftest import add_line
 
 
@@ -40,4 +41,14 @@ def test_review_page_answers_within_the_budget_when_partner_center_is_slow(
     started = time.monotonic()
     response = sales_client.get(reverse("purchasing:review", args=[customer.pk]))
     assert response.status_code == 200
+    assert time.monotonic() - started < 4
+
+
+@pytest.mark.django_db
+def test_token_calls_on_a_page_wait_no_longer_than_the_budget(sandbox):
+    """MSAL's token (and sign-in) requests are outside the retry loop: their timeout is cut."""
+    sandbox.add_fault("latency", path="*/oauth2/v2.0/token", delay=5)
+    started = time.monotonic()
+    with time_budget(1), pytest.raises(errors.PartnerCenterError):
+        get_client().get_account_balance()
     assert time.monotonic() - started < 4
