@@ -15,8 +15,9 @@ judged by Partner Center's own record. Prints
 - ``workers``: Celery worker processes (slots) that finished checkout work.
 
 Faults hit cart create, cart update and checkout (most of them after the sandbox committed), and
-order reads; new orders show in order lists 15 minutes (sandbox clock) after they are placed, and
-the clock runs 60 times faster than the wall clock. Checkouts are submitted from several threads
+order reads; carts expire 4 minutes (sandbox clock) after their last change, so some are
+recreated before their checkout; new orders show in order lists 15 minutes (sandbox clock) after
+they are placed, and the clock runs 60 times faster than the wall clock. Checkouts are submitted from several threads
 (one customer each) and finished by Celery workers (PostgreSQL and Redis when installed, SQLite
 and the filesystem broker otherwise); one worker is killed with SIGKILL mid-run and restarted.
 ``PORTAL_SOAK_BREAK`` (``--break``) breaks the portal on purpose: see breakage.py.
@@ -48,6 +49,7 @@ SUSE = "SUSE Linux Enterprise Server Priority - 1-2 vCPU VM Support"
 CUSTOMERS = ("Contoso Ltd", "Northwind Traders UK Ltd", "Wingtip Toys GmbH",
              "Tailspin Toys Brasil Ltda", "Fabrikam Taiwan Co., Ltd.", "Adatum KK")  # fmt: skip
 ORDER_LIST_DELAY = 15 * 60  # sandbox seconds before a new order shows in order lists
+CART_TTL = 240  # sandbox seconds: some carts expire before their checkout, and are recreated
 CLOCK_SPEED = 60  # sandbox seconds per wall-clock second
 SWEEP_EVERY = 5  # seconds between checkout sweeps (what beat does in production)
 CLIENT_TIMEOUT = 1  # seconds; slow commits answer after 1.3 s
@@ -301,7 +303,7 @@ def soak(*, sandbox, world, user, workers: Workers, checkouts: int, fault_rate: 
     Only orders placed from now on are judged."""
     from purchasing.models import Checkout, Order
 
-    sandbox.configure(order_list_delay=ORDER_LIST_DELAY)
+    sandbox.configure(order_list_delay=ORDER_LIST_DELAY, cart_ttl=CART_TTL)
     sandbox.clear_faults()
     # The first checkout requests all lose their answer after the commit: with each actor (thread
     # or worker) sending its requests one at a time, one of them has its first attempt and the
@@ -389,6 +391,12 @@ def soak(*, sandbox, world, user, workers: Workers, checkouts: int, fault_rate: 
         "fault_outcomes": outcomes_by_fault,
         "killed": killed,
         "pc_orders": len(pc_orders),
+        "pc_carts": sum(
+            1
+            for customer in customers
+            for cart in ledger[str(customer.tenant_id)]["carts"]
+            if cart["created"] >= started_at
+        ),
         "sync_states": dict(
             Counter(
                 Order.objects.filter(customer__in=customers).values_list("sync_state", flat=True)
@@ -412,7 +420,7 @@ def details(result: dict) -> str:
     verdict = result["verdict"]
     return (
         f"  ({result['checkouts']} checkouts in {result['elapsed']:.0f} s; {result['pc_orders']} "
-        f"Partner Center orders; local orders by sync state {result['sync_states']}; "
+        f"Partner Center orders from {result['pc_carts']} carts; local orders by sync state {result['sync_states']}; "
         f"faults {result['fault_outcomes']} ({result['after_share']:.0%} after the commit); "
         f"{result['killed'] or 'no kill'};"
         f" untagged orders {verdict.orphans}, unrecorded {verdict.unrecorded}, failed but ordered "
