@@ -30,6 +30,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Reconciliation", "billing:reconciliation", frozenset({Role.FINANCE})),
     NavItem("Customers", "customers:list", frozenset({Role.SALES, Role.ADMIN})),
     NavItem("Registrations", "customers:registrations", frozenset({Role.ADMIN})),
+    NavItem("Price sheets", "catalog:price_sheets", frozenset({Role.ADMIN})),
     NavItem("Connection", "admin_tools:connection", frozenset({Role.ADMIN})),
     NavItem("Audit log", "admin_tools:audit", frozenset({Role.ADMIN})),
 )

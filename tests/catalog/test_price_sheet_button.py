@@ -57,6 +57,16 @@ def test_button_queues_a_run_that_mirrors_every_market(
     assert "Price sheets" in dashboard and "/catalog/price-sheets/" in dashboard
 
 
+def test_admins_find_price_sheets_in_the_navigation(admin_client_portal, sales_client):
+    def nav(client) -> str:
+        page = client.get("/audit/" if client is admin_client_portal else "/").content.decode()
+        start = page.index('class="mainnav"')
+        return page[start : page.index("</nav>", start)]
+
+    assert 'href="/catalog/price-sheets/"' in nav(admin_client_portal)
+    assert 'href="/catalog/price-sheets/"' not in nav(sales_client)
+
+
 def test_queued_run_shows_progress_and_a_second_click_waits(admin_client_portal):
     _customers("US")
     admin_client_portal.post("/catalog/price-sheets/sync/")  # no worker here: stays queued
