@@ -19,7 +19,7 @@ from portal.mirror_views import FetchPage, fetch_page, fetch_status
 from portal.models import Customer, SubscriptionRegistration
 from portal.params import Params
 from portal.progress import sync_state
-from portal.roles import Role, has_role, role_required
+from portal.roles import Role, role_required
 from portal.selectors import (
     customer_search,
     customer_subscriptions,
@@ -109,7 +109,6 @@ def customer_detail(request, pk: int):
         "customer": customer,
         "subscriptions": customer_subscriptions(customer),
         "state": _state(subscriptions_kind(customer)),
-        "can_register": has_role(request.user, Role.ADMIN),
         "implied": customer_implied(customer),
     }
     if request.htmx and request.htmx.target == "subscriptions":
@@ -196,7 +195,7 @@ def _row(request, sub, error: str = ""):
     return render(
         request,
         "portal/customers/detail.html#sub_row",
-        {"sub": sub, "can_register": has_role(request.user, Role.ADMIN), "row_error": error},
+        {"sub": sub, "row_error": error},
     )
 
 

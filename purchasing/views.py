@@ -14,7 +14,7 @@ from portal.exports import export_csv, wants_csv
 from portal.models import Customer, SyncState
 from portal.params import Params
 from portal.redirects import safe_url
-from portal.roles import Role, has_role, role_required
+from portal.roles import Role, role_required
 from portal.tables import csv_response, paginate, parse_sort
 from purchasing import exports, selectors
 from purchasing.forms import CartLineForm, QuantityForm
@@ -273,7 +273,6 @@ def checkout_detail(request, pk: int):
         "orders": orders,
         "approval": approval,
         "lines": list(checkout.cart.lines.order_by("id")),
-        "can_decide": has_role(request.user, Role.FINANCE, Role.ADMIN),
         "polling": checkout.state
         in (Checkout.State.DRAFT, Checkout.State.SUBMITTING, Checkout.State.OUTCOME_UNKNOWN)
         or any(o.sync_state == Order.SyncState.AWAITING for o in orders),
@@ -436,7 +435,6 @@ def _order_context(request, order: Order, **extra) -> dict:
     return {
         "order": order,
         "line_totals": totals,
-        "can_refresh": has_role(request.user, Role.SALES),
         "provisioning_state": state,
         "provisioning_error": state.last_error if state and state.failed_last else "",
         **extra,

@@ -114,3 +114,41 @@ def test_checkout_page_links_only_where_the_role_may_go(users, client):
         links = _links(client.get(f"/checkouts/{checkout.pk}/").content.decode())
         assert present <= links, (role, links)
         assert not absent & links, (role, links)
+
+
+def test_buttons_follow_the_same_declarations(users, client):
+    """Register (admin), approve (finance/admin) and refresh provisioning (sales) appear only for
+    the roles their views admit."""
+    from django.utils import timezone
+
+    from portal.models import AzureSubscription
+    from purchasing.models import Approval, Cart, Checkout, Order
+
+    customer = _customer()
+    AzureSubscription.objects.create(
+        customer=customer, subscription_id=uuid.uuid4(), offer_id="MS-AZR-0145P",
+        is_reservation_eligible=True, registration_state="not_registered",
+    )  # fmt: skip
+    checkout = Checkout.objects.create(
+        cart=Cart.objects.create(customer=customer, created_by=users["sales"]),
+        customer=customer, requested_by=users["sales"], ms_request_id=str(uuid.uuid4()),
+        state="awaiting_approval",
+    )  # fmt: skip
+    Approval.objects.create(checkout=checkout, requested_by=users["sales"])
+    order = Order.objects.create(pc_order_id="o-1", customer=customer, created_at=timezone.now())
+    pages = {
+        f"/customers/{customer.pk}/": ("/register/", {"admin"}),
+        f"/checkouts/{checkout.pk}/": ("/decide/", {"finance", "admin"}),
+        f"/orders/{order.pk}/": ("/provisioning/", {"sales"}),
+    }
+    for url, (action, roles) in pages.items():
+        for role, user in users.items():
+            client.force_login(user)
+            response = client.get(url)
+            if response.status_code == 403:
+                assert role not in roles
+                continue
+            shows = re.search(
+                rf'<form method="post" action="[^"]*{action}"', response.content.decode()
+            )
+            assert bool(shows) == (role in roles), (url, role)
