@@ -3,6 +3,8 @@ error, no failed request, and axe-core finds no serious or critical violation.""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import browser_login
@@ -21,10 +23,12 @@ def test_every_page_as_every_role(
     settings, tmp_path,
 ):  # fmt: skip
     settings.MEDIA_ROOT = tmp_path / "media"
+    started = time.monotonic()
     build_world(
         sandbox=sandbox, sales_user=sales_user, finance_user=finance_user,
         admin_user=admin_user, settings=settings,
     )  # fmt: skip
+    built = time.monotonic() - started
     reports = []
     for username in MIN_PAGES:
         context = browser.new_context(
@@ -35,7 +39,7 @@ def test_every_page_as_every_role(
         browser_login(page, username)
         reports.append(walk(page, username))
         context.close()
-    summary = "\n".join(r.summary() for r in reports)
+    summary = f"data built in {built:.0f} s\n" + "\n".join(r.summary() for r in reports)
     print("\n" + summary)
     problems = [
         f"{r.username}: {f}" for r in reports for f in r.findings + r.console_errors + r.axe

@@ -5,6 +5,7 @@ errors, failed requests) plus the axe-core violations of each distinct page."""
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
@@ -14,10 +15,13 @@ from django.urls import Resolver404, resolve
 
 # Pages of the same view with the same query keys look alike: open a few of each, not every row.
 PER_SHAPE = 2
+# Re-sorting or paging a list shows the same page again: one such variant per view is enough.
+VARIANT_KEYS = {"sort", "page", "per_page"}
 # Links that leave the portal's pages or end the session.
 SKIP_PREFIXES = ("/django-admin/", "/static/", "/accounts/logout/")
 DOWNLOAD = re.compile(r"(\.csv|\.pdf|/statement/)($|\?)|[?&]format=csv")
 SETTLE_MS = 200
+DOWNLOAD_TIMEOUT_MS = 90_000
 SERIOUS = {"serious", "critical"}
 _axe = Axe()
 
@@ -37,6 +41,7 @@ class Finding:
 @dataclass
 class WalkReport:
     username: str
+    seconds: float = 0.0
     pages: list[str] = field(default_factory=list)
     targets: int = 0
     statuses: Counter = field(default_factory=Counter)
@@ -48,7 +53,8 @@ class WalkReport:
         return (
             f"{self.username}: {len(self.pages)} pages, {self.targets} links/form targets checked, "
             f"{self.statuses[403]} x 403, {self.statuses[404]} x 404, "
-            f"{len(self.console_errors)} console errors, {len(self.axe)} serious/critical axe violations"
+            f"{len(self.console_errors)} console errors, "
+            f"{len(self.axe)} serious/critical axe violations ({self.seconds:.0f} s)"
         )
 
 
@@ -91,6 +97,7 @@ def walk(page, username: str, *, start: str = "/", run_axe: bool = True) -> Walk
     page.on("response", on_response)
     page.on("requestfailed", on_failed)
 
+    started = time.monotonic()
     queue: list[tuple[str, str]] = [(start, "")]
     seen: set[str] = {start}
     shapes: Counter = Counter()
@@ -99,7 +106,9 @@ def walk(page, username: str, *, start: str = "/", run_axe: bool = True) -> Walk
         url, source = queue.pop(0)
         parts = urlsplit(url)
         shape = _shape(parts.path, parts.query)
-        if shapes[shape] >= PER_SHAPE:
+        keys = set(shape[1]) if len(shape) > 1 else set()
+        limit = 1 if keys and keys <= VARIANT_KEYS else PER_SHAPE
+        if shapes[shape] >= limit:
             continue
         shapes[shape] += 1
         current["url"] = url
@@ -138,12 +147,14 @@ def walk(page, username: str, *, start: str = "/", run_axe: bool = True) -> Walk
                 continue
             seen.add(key)
             report.targets += 1
-            answer = page.request.get(local, max_redirects=0)
+            # Downloads (a reconciliation PDF) can take a while on a loaded machine.
+            answer = page.request.get(local, max_redirects=0, timeout=DOWNLOAD_TIMEOUT_MS)
             report.statuses[answer.status] += 1
             if answer.status in (403, 404) or answer.status >= 500:
                 report.findings.append(
                     Finding(local, f"{method} target answered {answer.status}", url)
                 )
+    report.seconds = time.monotonic() - started
     return report
 
 
