@@ -77,11 +77,12 @@ def check_partner_center(*, use_cache: bool = True) -> dict:
 
 
 def sync_freshness() -> list[dict]:
+    from portal.mirror import FETCH_KIND_PREFIX
     from portal.models import SyncState
 
     now = timezone.now()
     rows = []
-    for state in SyncState.objects.order_by("kind"):
+    for state in SyncState.objects.exclude(kind__startswith=FETCH_KIND_PREFIX).order_by("kind"):
         rows.append(
             {
                 "kind": state.kind,

@@ -52,9 +52,8 @@ class Implied:
     """Something a fetched object implies that the mirror does not hold yet, and how to get it."""
 
     text: str
-    action: (
-        str  # e.g. "import_lines", "sync_subscriptions": pages and commands turn it into an offer
-    )
+    # What pages and commands turn into an offer: "import_lines", "sync_subscriptions".
+    action: str
 
 
 @dataclass(frozen=True)
@@ -65,9 +64,9 @@ class Found(Generic[T]):
     fetched: bool = False
 
 
-def not_found_message(what: str, object_id: str, exc: PartnerCenterError, where: str = "") -> str:
+def not_found_message(what: str, object_id: str, exc: PartnerCenterError) -> str:
     ids = f" (request id {exc.request_id})" if exc.request_id else ""
-    return f"Partner Center has no {what} {object_id}{where}{ids}."
+    return f"Partner Center has no {what} {object_id}{ids}."
 
 
 def pc_read(*, what: str, object_id: str, call: Callable[[], T]) -> T:
@@ -101,9 +100,14 @@ def mirror_get(*, find: Callable[[], T | None], fetch: Callable[[], T]) -> Found
 # -- background fetches (pages) -----------------------------------------------------------------
 
 
+# Kinds of the SyncState rows of single-object fetches: lookups, not syncs (a mistyped id's 404
+# is an answer for the person who asked, not a sign that the portal is unhealthy).
+FETCH_KIND_PREFIX = "fetch:"
+
+
 def fetch_kind(what: str, object_id: str) -> str:
     """The ``SyncState`` kind of one object's fetch, e.g. ``fetch:invoice:G000123``."""
-    return f"fetch:{what}:{object_id}"[:100]
+    return f"{FETCH_KIND_PREFIX}{what}:{object_id}"[:100]
 
 
 def fetch_state(what: str, object_id: str) -> SyncState | None:

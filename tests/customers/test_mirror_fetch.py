@@ -156,3 +156,15 @@ def test_customer_page_and_fetch_ask_nothing_of_partner_center_in_the_request(
     assert pc_calls(sandbox) > calls
     done = sales_client.get(f"/customers/pc/{FABRIKAM}/fetch/status/", **HTMX)
     assert done["HX-Redirect"] == f"/customers/{Customer.objects.get(tenant_id=FABRIKAM).pk}/"
+
+
+def test_a_fetch_partner_center_answers_404_leaves_health_alone(sandbox, admin_client_portal):
+    """A mistyped id is an answer for whoever asked, not a failing sync: /healthz stays ok."""
+    from portal.models import SyncState
+    from portal.tasks import fetch_customer
+
+    fetch_customer(MISSING)
+    assert SyncState.objects.get(kind=f"fetch:customer:{MISSING}").failed_last
+    report = admin_client_portal.get("/healthz").json()
+    assert not [s for s in report["syncs"] if s["kind"].startswith("fetch:")]
+    assert not any(s["failed_last"] for s in report["syncs"])
