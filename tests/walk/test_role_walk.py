@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.conftest import browser_login
-from tests.walk.walker import walk
+from tests.walk.walker import axe_serious, walk
 from tests.walk.world import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,3 +47,16 @@ def test_every_page_as_every_role(
     assert not problems, summary + "\n" + "\n".join(problems)
     for r in reports:
         assert len(r.pages) >= MIN_PAGES[r.username], summary
+
+
+def test_sign_in_and_error_pages_pass_axe(page, finance_user):
+    """Pages the walk cannot reach from the dashboard: sign-in, a mistyped URL, a forbidden page."""
+    page.goto("/accounts/login/")
+    problems = [f"sign-in: {p}" for p in axe_serious(page)]
+    browser_login(page, "fiona")
+    for url, status in (("/custmers/", 404), ("/customers/", 403)):
+        response = page.goto(url)
+        assert response.status == status, url
+        assert page.locator("a.skip-link").count() == 1
+        problems += [f"{url}: {p}" for p in axe_serious(page)]
+    assert not problems, "\n".join(problems)

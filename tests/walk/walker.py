@@ -58,6 +58,16 @@ class WalkReport:
         )
 
 
+def axe_serious(page) -> list[str]:
+    """The serious and critical axe-core violations of the page as it stands."""
+    result = _axe.run(page, options={"resultTypes": ["violations"]})
+    return [
+        f"axe {v['impact']} {v['id']}: " + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+        for v in result.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
 def _shape(path: str, query: str) -> tuple:
     try:
         match = resolve(path)
@@ -122,11 +132,7 @@ def walk(page, username: str, *, start: str = "/", run_axe: bool = True) -> Walk
         report.pages.append(url)
         if run_axe and shape[:1] not in axed:
             axed.add(shape[:1])
-            result = _axe.run(page, options={"resultTypes": ["violations"]})
-            for v in result.response["violations"]:
-                if v["impact"] in SERIOUS:
-                    nodes = "; ".join(n["html"][:120] for n in v["nodes"][:3])
-                    report.axe.append(Finding(url, f"axe {v['impact']} {v['id']}: {nodes}"))
+            report.axe += [Finding(url, problem) for problem in axe_serious(page)]
         for problem in page.evaluate(_PAGE_CHECKS_JS):
             report.findings.append(Finding(url, problem, source))
         for target, method in _targets(page):
