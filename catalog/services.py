@@ -620,7 +620,7 @@ def _price_upsert(rows, market, view, result, seen) -> None:
 
 
 PRICE_SHEETS_KIND = "pricesheets"  # progress of a whole run (one step per market x view)
-PRICE_SHEETS_QUEUED = "Queued: waiting for a worker"
+PRICE_SHEETS_QUEUED = "Queued, waiting for a worker; price sheets synced"
 PRICE_SHEETS_STALE_AFTER = timedelta(minutes=10)  # a run without heartbeat this long is dead
 
 
@@ -667,7 +667,11 @@ def price_sheet_sync_request(*, actor) -> bool:
         and state.heartbeat_at > now - PRICE_SHEETS_STALE_AFTER
     ):
         return False
-    progress.sync_begin(kind=PRICE_SHEETS_KIND, message=PRICE_SHEETS_QUEUED)
+    progress.sync_begin(
+        kind=PRICE_SHEETS_KIND,
+        total=len(price_sheet_markets()) * len(PRICE_SHEET_VIEWS),
+        message=PRICE_SHEETS_QUEUED,
+    )
     audit_record(
         actor=actor,
         action="catalog.price_sheets_requested",

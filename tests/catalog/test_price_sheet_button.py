@@ -72,8 +72,10 @@ def test_queued_run_shows_progress_and_a_second_click_waits(admin_client_portal)
     admin_client_portal.post("/catalog/price-sheets/sync/")  # no worker here: stays queued
     state = SyncState.objects.get(kind=PRICE_SHEETS_KIND)
     assert state.running and state.message == PRICE_SHEETS_QUEUED
+    assert (state.done, state.total) == (0, len(PRICE_SHEET_VIEWS))
     page = admin_client_portal.get("/catalog/price-sheets/").content.decode()
-    assert 'hx-get="/sync-status/pricesheets/"' in page and "Queued" in page
+    # The page polls the run and reloads itself when it ends (to show the new prices).
+    assert 'hx-get="/sync-status/pricesheets/?refresh=1"' in page and "Queued" in page
 
     SyncState.objects.filter(pk=state.pk).update(message="Price sheet US software")
     again = admin_client_portal.post("/catalog/price-sheets/sync/", follow=True)
