@@ -47,6 +47,10 @@ def carts(request):
     recent = Checkout.objects.select_related("customer", "requested_by").order_by("-created_at")[
         :20
     ]
+    if wants_csv(request):  # one export per table on the page
+        if request.GET.get("table") == "checkouts":
+            return export_csv("checkouts", exports.CHECKOUT_COLUMNS, recent)
+        return export_csv("carts", exports.OPEN_CART_COLUMNS, rows)
     return render(
         request,
         "purchasing/carts.html",

@@ -188,3 +188,27 @@ def test_filtering_orders_in_place_keeps_the_csv_link_on_the_same_filters(sales_
     ).content.decode()
     rows = _csv(sales_client.get(_csv_link(partial)))
     assert len(rows) == 2 and "keep-1" in rows[1]
+
+
+REQ = uuid.UUID(int=77)
+
+
+def test_carts_page_exports_each_of_its_tables(sales_client, sales_user):
+    from portal.models import Customer
+    from purchasing.models import Cart, Checkout
+
+    customer = Customer.objects.create(
+        tenant_id=uuid.uuid4(), company_name="Cart Co", country="US", currency="USD"
+    )
+    Cart.objects.create(customer=customer, created_by=sales_user)
+    closed = Cart.objects.create(customer=customer, created_by=sales_user, state="checked_out")
+    Checkout.objects.create(
+        cart=closed, customer=customer, requested_by=sales_user, ms_request_id=REQ
+    )
+    html = sales_client.get("/cart/").content.decode()
+    theads = re.findall(r"<thead>(.*?)</thead>", html, re.S)
+    shown = [[re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<th[^>]*>(.*?)</th>", t, re.S)] for t in theads]  # fmt: skip
+    carts = _csv(sales_client.get("/cart/?format=csv&table=carts"))
+    checkouts = _csv(sales_client.get("/cart/?format=csv&table=checkouts"))
+    assert carts[0] == shown[0] and checkouts[0] == shown[1]
+    assert [r[0] for r in carts[1:]] == ["Cart Co"] and checkouts[1][-1] == str(REQ)
