@@ -124,3 +124,20 @@ def fetch_order(
             actor=_user(actor_id),
         ),
     )
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def order_followup_task(order_id: int, attempt: int = 0) -> str:
+    """Follow a confirmed order until its entitlements are mirrored and its software
+    subscriptions provisioned (doubling countdown, at most PURCHASING_FOLLOWUP_MAX_ATTEMPTS)."""
+    from purchasing.conf import conf, followup_countdown
+    from purchasing.models import FollowUp
+    from purchasing.services.followup import order_followup_check
+
+    last = attempt + 1 >= int(conf("PURCHASING_FOLLOWUP_MAX_ATTEMPTS"))
+    state = order_followup_check(order_id=order_id, last=last)
+    if state == FollowUp.WAITING:
+        order_followup_task.apply_async(
+            (order_id, attempt + 1), countdown=followup_countdown(attempt)
+        )
+    return state

@@ -193,3 +193,13 @@ def test_provisioning_status_needs_the_partner_sign_in(world, sandbox, sales_use
         get_client().get_subscription_provisioning_status(
             str(world["contoso"].tenant_id), subscription_id
         )
+
+
+def test_every_task_the_follow_up_queues_by_name_is_registered():
+    """Services queue tasks by name: a task that is renamed or dropped fails only at run time."""
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    for name in ("purchasing.tasks.order_followup_task", "purchasing.tasks.entitlements_sync_task",
+                 "catalog.tasks.customer_catalog_sync_task"):  # fmt: skip
+        assert name in app.tasks, name
