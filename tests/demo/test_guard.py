@@ -66,8 +66,16 @@ def test_refused_with_debug_on_against_the_real_authority(tmp_path):
     assert "PARTNER_CENTER_API_URL is https://api.partnercenter.microsoft.com" in result.stderr
 
 
+@pytest.fixture
+def local_portal(settings):
+    """A portal running locally, as `make run` starts it, whichever database the suite uses."""
+    settings.EMBEDDED = True
+    return settings
+
+
 @pytest.mark.django_db
-def test_sign_in_refused_against_the_real_authority(settings):
+def test_sign_in_refused_against_the_real_authority(local_portal):
+    settings = local_portal
     settings.PARTNER_CENTER_AUTHORITY = f"https://login.microsoftonline.com/{TENANT}"
     with pytest.raises(PortalError, match="PARTNER_CENTER_AUTHORITY is https://login"):
         demo_partner_sign_in()
@@ -75,7 +83,8 @@ def test_sign_in_refused_against_the_real_authority(settings):
 
 
 @pytest.mark.django_db
-def test_sign_in_refused_when_no_sandbox_answers(settings):
+def test_sign_in_refused_when_no_sandbox_answers(local_portal):
+    settings = local_portal
     settings.PARTNER_CENTER_API_URL = "http://127.0.0.1:9"
     settings.PARTNER_CENTER_AUTHORITY = f"http://127.0.0.1:9/{TENANT}"
     assert "No Partner Center sandbox" in demo_refusal()
@@ -93,7 +102,7 @@ def test_sign_in_refused_in_production_mode(settings, sandbox):
 
 
 @pytest.mark.django_db
-def test_sign_in_against_the_sandbox_uses_the_real_flow(sandbox):
+def test_sign_in_against_the_sandbox_uses_the_real_flow(local_portal, sandbox):
     from portal.partner_center import get_client
 
     connection = demo_partner_sign_in()
