@@ -13,6 +13,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 keepalive = 5
+# Load Django once in the master before forking: the first request (a healthcheck, often) does not
+# pay for the imports, and the workers share that memory.
+preload_app = True
 # Restart workers now and then so a slow leak never grows without bound.
 max_requests = 2000
 max_requests_jitter = 200
