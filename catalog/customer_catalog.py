@@ -121,6 +121,13 @@ def customer_catalog_sync_enqueue(*, customer, actor) -> None:
         enqueue_on_commit("catalog.tasks.customer_catalog_sync_task", customer.pk)
 
 
+def customer_catalog_read_if_never(*, customer, actor) -> None:
+    """Queue the first read of the customer's catalog when nobody has asked for one yet, so that
+    browsing for a customer moves to Partner Center's own list without anyone pressing a button."""
+    if progress.sync_state(customer_catalog_kind(customer)) is None:
+        customer_catalog_sync_enqueue(customer=customer, actor=actor)
+
+
 def customer_catalog_known(customer) -> bool:
     """True once the customer's catalog has been read (its offer set is authoritative)."""
     state = progress.sync_state(customer_catalog_kind(customer))

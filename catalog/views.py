@@ -10,7 +10,11 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from catalog import rules, selectors, services
-from catalog.customer_catalog import customer_catalog_kind, customer_catalog_sync_enqueue
+from catalog.customer_catalog import (
+    customer_catalog_kind,
+    customer_catalog_read_if_never,
+    customer_catalog_sync_enqueue,
+)
 from catalog.forms import CatalogFilterForm, InventoryCheckForm
 from portal.errors import PortalError
 from portal.models import Customer, SyncState
@@ -61,6 +65,7 @@ def _skus_csv(filename: str, qs, filters, customer):
 def _base_context(request, filters, customer) -> dict:
     customer_catalog = None
     if customer is not None:
+        customer_catalog_read_if_never(customer=customer, actor=request.user)
         kind = customer_catalog_kind(customer)
         customer_catalog = sync_state(kind) or SyncState(kind=kind)
     return {

@@ -114,3 +114,28 @@ def test_read_button_queues_the_read_with_progress(customers, sales_client, cele
     assert CustomerOffer.objects.filter(customer=contoso).exists()
     html = sales_client.get(f"/catalog/?customer={contoso.pk}").content.decode()
     assert "Showing the catalog Partner Center offers" in html and "Last synced" in html
+
+
+def test_choosing_a_customer_reads_its_catalog_once_without_a_click(
+    customers, sales_client, celery_worker
+):
+    from portal.models import AuditEvent
+    from portal.progress import sync_state
+
+    contoso = customers["contoso"]
+    kind = customer_catalog_kind(contoso)
+    assert sync_state(kind) is None
+    sales_client.get(f"/catalog/?customer={contoso.pk}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = sync_state(kind)
+        if state and not state.running and state.last_success_at:
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError("choosing the customer did not read its catalog")
+    html = sales_client.get(f"/catalog/?customer={contoso.pk}").content.decode()
+    assert "Showing the catalog Partner Center offers" in html
+    # Later visits show the catalog read; only the button reads it again.
+    requested = AuditEvent.objects.filter(action="catalog.customer_catalog_requested")
+    assert requested.count() == 1
