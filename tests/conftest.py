@@ -205,6 +205,14 @@ def pc_user_connection(sandbox, db):
 # --- Celery -----------------------------------------------------------------------------------
 
 
+def purge_memory_broker() -> None:
+    """Drop messages earlier tests of this process left on the in-memory broker: their objects are
+    gone with those tests' databases, and a fresh worker would work through them first."""
+    from portal.celery import app
+
+    app.control.purge()
+
+
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker thread on the in-memory broker, consuming the portal's tasks."""
@@ -212,6 +220,7 @@ def celery_worker(transactional_db):
 
     from portal.celery import app
 
+    purge_memory_broker()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield app
 

@@ -14,6 +14,7 @@ from partnercenter.sandbox import seed
 from portal.models import AuditEvent, AzureSubscription, SubscriptionRegistration
 from portal.services.customers import customer_sync_all, subscription_sync_all
 from portal.services.registrations import registration_poll, registration_start
+from tests.conftest import purge_memory_broker
 
 FAST = {
     "REGISTRATION_POLL_SECONDS": 0.3,
@@ -186,6 +187,7 @@ def test_worker_killed_mid_poll_resumes_through_beat_sweep(fast, admin_user, tra
 
     client_register = __import__("portal.partner_center", fromlist=["get_client"]).get_client()
     client_register.register_subscription(seed.customer_id("contoso"), str(sub.subscription_id))
+    purge_memory_broker()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         registration_sweep.delay()  # what beat runs every minute
         reg = wait_for(lambda: _final(reg.pk))
