@@ -96,21 +96,25 @@ def test_browsing_for_the_customer_uses_its_catalog(customers, sales_client, sal
     assert "SQL Database" in listing
 
 
-def test_read_button_queues_the_read_with_progress(customers, sales_client, celery_worker):
+def _wait_until_read(kind: str, failure: str) -> None:
     from portal.progress import sync_state
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = sync_state(kind)
+        if state and not state.running and state.last_success_at:
+            return
+        time.sleep(0.3)
+    raise AssertionError(failure)
+
+
+def test_read_button_queues_the_read_with_progress(customers, sales_client, celery_worker):
 
     contoso = customers["contoso"]
     response = sales_client.post(f"/catalog/customer/{contoso.pk}/read/")
     assert response.status_code == 302 and response["Location"].endswith(f"?customer={contoso.pk}")
     kind = customer_catalog_kind(contoso)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        state = sync_state(kind)
-        if state and not state.running and state.last_success_at:
-            break
-        time.sleep(0.3)
-    else:
-        raise AssertionError("the customer catalog was not read")
+    _wait_until_read(kind, "the customer catalog was not read")
     assert CustomerOffer.objects.filter(customer=contoso).exists()
     html = sales_client.get(f"/catalog/?customer={contoso.pk}").content.decode()
     assert "Showing the catalog Partner Center offers" in html and "Last synced" in html
@@ -126,14 +130,7 @@ def test_choosing_a_customer_reads_its_catalog_once_without_a_click(
     kind = customer_catalog_kind(contoso)
     assert sync_state(kind) is None
     sales_client.get(f"/catalog/?customer={contoso.pk}")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        state = sync_state(kind)
-        if state and not state.running and state.last_success_at:
-            break
-        time.sleep(0.3)
-    else:
-        raise AssertionError("choosing the customer did not read its catalog")
+    _wait_until_read(kind, "choosing the customer did not read its catalog")
     html = sales_client.get(f"/catalog/?customer={contoso.pk}").content.decode()
     assert "Showing the catalog Partner Center offers" in html
     # Later visits show the catalog read; only the button reads it again.
