@@ -15,6 +15,7 @@ from billing.models import (
     StatementPdf,
 )
 from catalog.models import Availability
+from catalog.rules import perpetual_software_qualified
 from catalog.selectors import availability_price
 from portal.models import Customer, PartnerCenterConnection, SubscriptionRegistration
 from purchasing.models import Cart, Entitlement, Order
@@ -33,6 +34,8 @@ def test_load_demo_shows_everything(demo, client, settings):
     connection = PartnerCenterConnection.objects.get()
     assert connection.username == "partner.admin@contoso-partner.example"
 
+    # Every product family is buyable in the demo, perpetual software included.
+    assert perpetual_software_qualified()
     markets = set(Customer.objects.values_list("country", flat=True))
     assert len(markets) >= 6
     for market in markets:

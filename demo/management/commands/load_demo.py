@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from billing.models import Invoice
 from billing.services.statements import statement_download_attempt, statement_request
+from catalog.rules import PERPETUAL_SETTING
 from demo.guard import demo_refusal, sandbox_health
 from demo.sandbox import SandboxControl
 from demo.scenario import demo_billed_invoice, demo_open_cart, demo_reconcile
@@ -19,6 +20,7 @@ from portal.errors import PortalError
 from portal.models import AzureSubscription, Customer
 from portal.roles import Role
 from portal.services.registrations import registration_start
+from portal.settings_store import portal_setting_set
 from portal.staff import staff_create_or_update
 
 DEMO_USERS = (("sales", Role.SALES), ("finance", Role.FINANCE), ("admin", Role.ADMIN))
@@ -83,6 +85,8 @@ class Command(BaseCommand):
         self._step("Signing the sandbox's partner user in (App+User)")
         connection = demo_partner_sign_in(actor=users["admin"])
         self.stdout.write(f"  signed in as {connection.username}")
+        # The demo partner sells perpetual software too, so that part of the catalog is buyable.
+        portal_setting_set(key=PERPETUAL_SETTING, value=True, actor=users["admin"])
         call_command("sync_customers", stdout=self.stdout)
         call_command("sync_subscriptions", stdout=self.stdout)
         for country in sorted(set(Customer.objects.values_list("country", flat=True))):
