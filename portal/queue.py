@@ -22,3 +22,8 @@ def enqueue(task: str, *args, countdown: float | None = None) -> None:
     """Queue the task named ``task`` now."""
     options = {"countdown": countdown} if countdown is not None else {}
     app.signature(task, args=args).apply_async(**options)
+
+
+def actor_pk(actor) -> int | None:
+    """The primary key a task takes for the person who asked (None for a command or beat)."""
+    return actor.pk if getattr(actor, "is_authenticated", False) else None

@@ -13,6 +13,7 @@ from portal.audit import audit_record
 from portal.errors import PortalError
 from portal.mirror import Found, Implied, fetch_enqueue, mirror_get, pc_read
 from portal.partner_center import get_client
+from portal.queue import actor_pk
 
 
 def invoice_get_or_fetch(*, invoice_id: str, actor=None) -> Found[Invoice]:
@@ -66,7 +67,7 @@ def invoice_implied(invoice: Invoice) -> list[Implied]:
 
 def invoice_fetch_enqueue(*, invoice_id: str, actor, again: bool = False):
     """Queue the background read of an unmirrored invoice (pages); returns its ``SyncState``."""
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_id = actor_pk(actor)
     return fetch_enqueue(
         what="invoice",
         object_id=invoice_id,

@@ -20,7 +20,7 @@ from portal.mirror_fit import RecordDoesNotFit, fit_all, skipped
 from portal.models import AzureSubscription, Customer
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
-from portal.queue import enqueue_on_commit
+from portal.queue import actor_pk, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -356,13 +356,13 @@ def customer_sync_enqueue(*, actor) -> None:
     ):
         return  # already running: one sync at a time
     sync_begin(kind=CUSTOMERS_KIND, message="Queued")
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_id = actor_pk(actor)
     enqueue_on_commit("portal.tasks.sync_customers", actor_id)
 
 
 def subscription_sync_enqueue(*, customer: Customer, actor) -> None:
     sync_begin(kind=subscriptions_kind(customer), message="Queued")
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_id = actor_pk(actor)
     tenant = str(customer.tenant_id)
     enqueue_on_commit("portal.tasks.sync_subscriptions", tenant, actor_id)
 

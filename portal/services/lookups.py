@@ -14,6 +14,7 @@ from portal.mirror import Found, Implied, NotInPartnerCenter, fetch_enqueue, mir
 from portal.models import AzureSubscription, Customer
 from portal.partner_center import get_client
 from portal.progress import sync_state
+from portal.queue import actor_pk
 from portal.services.customers import (
     _customer_fields,
     subscription_sync_customer,
@@ -64,7 +65,7 @@ def customer_fetch(*, tenant_id: uuid.UUID, actor=None) -> Customer:
 
 def customer_fetch_enqueue(*, tenant_id: str, actor, again: bool = False):
     """Queue the background read of an unmirrored customer (pages); returns its ``SyncState``."""
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_id = actor_pk(actor)
     return fetch_enqueue(
         what="customer",
         object_id=tenant_id,

@@ -14,6 +14,7 @@ from portal.errors import PortalError
 from portal.mirror import Found, NotInPartnerCenter, fetch_enqueue, mirror_get, pc_read
 from portal.models import Customer
 from portal.partner_center import get_client
+from portal.queue import actor_pk
 from portal.services.lookups import customer_get_or_fetch, owner_phrase
 from purchasing import selectors
 from purchasing.models import Order
@@ -93,7 +94,7 @@ def order_fetch_enqueue(
     *, pc_order_id: str, actor, customer_tenant_id: str | None = None, again: bool = False
 ):
     """Queue the background read of an unmirrored order (pages); returns its ``SyncState``."""
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_id = actor_pk(actor)
     return fetch_enqueue(
         what="order",
         object_id=pc_order_id,
