@@ -52,11 +52,11 @@ lint: install
 pytest: install
 	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
-# Database tests again on a throwaway PostgreSQL, when its server binaries are installed.
+# Database tests again on a throwaway PostgreSQL (its server binaries are required).
 pytest-postgres: install
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		PORTAL_EXPECT_DB=postgresql $(PY) -m tests.services postgres -- $(BIN)/pytest $(XDIST) -m "not browser and not slow" -q $(PYTEST_ARGS); \
-	else echo "PostgreSQL server not installed: skipping the PostgreSQL pass"; fi
+	else echo "PostgreSQL server binaries (initdb) not found: install postgresql (.ci/run does)" >&2; exit 1; fi
 
 test: lint pytest pytest-postgres
 
