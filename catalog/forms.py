@@ -6,7 +6,6 @@ import uuid
 
 from django import forms
 
-from catalog.customer_catalog import customer_catalog_known
 from catalog.selectors import (
     BILLING_CYCLES,
     PREREQUISITES,
@@ -15,6 +14,7 @@ from catalog.selectors import (
     VIEW_TABS,
     CatalogFilters,
 )
+from catalog.services.customer_catalog import customer_catalog_known
 from portal.models import Customer
 
 

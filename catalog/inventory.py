@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from catalog.models import InventoryCheck, Sku
-from catalog.services import inventory_context_for, inventory_context_key, inventory_max_age
+from catalog.services.inventory_checks import (
+    inventory_context_for,
+    inventory_context_key,
+    inventory_max_age,
+)
 
 RECENT_CHECKS = 20  # checks looked at to explain a mismatch (subscription / region)
 

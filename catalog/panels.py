@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.services import PRICE_SHEETS_KIND
+from catalog.services.prices import PRICE_SHEETS_KIND
 from portal.models import SyncState
 from portal.progress import sync_state
 

@@ -32,7 +32,7 @@ def _claim(kind: str) -> bool:
 @shared_task(ignore_result=True)
 def catalog_sync_task(country: str, target_view: str | None = None, segment: str | None = None):
     """Sync one country (optionally one target view / segment). Safe to run twice."""
-    from catalog.services import catalog_sync, catalog_sync_kind
+    from catalog.services.sync import catalog_sync, catalog_sync_kind
 
     if not _claim(catalog_sync_kind(country, target_view, segment)):
         return None
@@ -49,7 +49,7 @@ def catalog_sync_task(country: str, target_view: str | None = None, segment: str
 def customer_catalog_sync_task(customer_id: int):
     """Read one customer's catalog through the customer-scoped routes (failures are recorded in
     its SyncState and shown on the catalog page). Safe to run twice."""
-    from catalog.customer_catalog import customer_catalog_sync
+    from catalog.services.customer_catalog import customer_catalog_sync
     from portal.models import Customer
 
     customer = Customer.objects.filter(pk=customer_id).first()
@@ -64,7 +64,7 @@ def customer_catalog_sync_task(customer_id: int):
 def catalog_sync_markets():
     """Beat: queue a sync per market in use x target view."""
     from catalog.models import Availability, CustomerOffer
-    from catalog.services import DEFAULT_TARGET_VIEWS
+    from catalog.services.sync import DEFAULT_TARGET_VIEWS
     from portal.models import Customer
 
     markets = set(Customer.objects.filter(is_active=True).values_list("country", flat=True))
@@ -79,7 +79,7 @@ def catalog_sync_markets():
 
 def _claim_price_sheets() -> bool:
     """Claim a price-sheet run: free, queued by the button, or dead (no heartbeat)."""
-    from catalog.services import PRICE_SHEETS_KIND, PRICE_SHEETS_QUEUED
+    from catalog.services.prices import PRICE_SHEETS_KIND, PRICE_SHEETS_QUEUED
     from portal.models import SyncState
 
     SyncState.objects.get_or_create(kind=PRICE_SHEETS_KIND)
@@ -100,7 +100,7 @@ def _claim_price_sheets() -> bool:
 def price_sheets_sync_task(market: str | None = None, view: str | None = None):
     """Weekly (beat) and on demand (admin button): mirror the price sheets of the markets in use.
     Safe to run twice: a second run finds the first one's claim and returns."""
-    from catalog.services import price_sheet_sync_markets
+    from catalog.services.prices import price_sheet_sync_markets
 
     if not _claim_price_sheets():
         return

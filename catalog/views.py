@@ -9,13 +9,20 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from catalog import rules, selectors, services
-from catalog.customer_catalog import (
+from catalog import rules, selectors
+from catalog.forms import CatalogFilterForm, InventoryCheckForm
+from catalog.services.customer_catalog import (
     customer_catalog_kind,
     customer_catalog_read_if_never,
     customer_catalog_sync_enqueue,
 )
-from catalog.forms import CatalogFilterForm, InventoryCheckForm
+from catalog.services.inventory_checks import inventory_check_run, inventory_max_age
+from catalog.services.prices import (
+    PRICE_SHEET_VIEWS,
+    PRICE_SHEETS_KIND,
+    price_sheet_sync_request,
+)
+from catalog.services.sync import catalog_sync_kind
 from portal.errors import PortalError
 from portal.models import Customer, SyncState
 from portal.progress import sync_state
@@ -101,9 +108,7 @@ def index(request):
         "page_obj": page_obj,
         "rows": rows,
         "sort": sort,
-        "sync": sync_state(services.catalog_sync_kind(filters.country))
-        if filters.country
-        else None,
+        "sync": sync_state(catalog_sync_kind(filters.country)) if filters.country else None,
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "catalog/index.html#results", context)
@@ -165,7 +170,7 @@ def _sku_context(request, sku, filters, customer, form=None, check=None) -> dict
         "check": check,
         "subscriptions": subscriptions,
         "recent_checks": selectors.inventory_checks_recent(sku=sku, customer=customer),
-        "max_age_minutes": int(services.inventory_max_age().total_seconds() // 60),
+        "max_age_minutes": int(inventory_max_age().total_seconds() // 60),
     }
 
 
@@ -191,7 +196,7 @@ def inventory_check(request, product_id: str, sku_id: str):
     if form.is_valid():
         customer = form.cleaned_data["customer"]
         try:
-            check = services.inventory_check_run(
+            check = inventory_check_run(
                 customer=customer, sku=sku, context=form.context(), actor=request.user
             )
         except PortalError as exc:
@@ -227,9 +232,8 @@ def price_sheets(request):
         request,
         "catalog/price_sheets.html",
         {
-            "state": sync_state(services.PRICE_SHEETS_KIND)
-            or SyncState(kind=services.PRICE_SHEETS_KIND),
-            "sheets": selectors.price_sheet_overview(services.PRICE_SHEET_VIEWS),
+            "state": sync_state(PRICE_SHEETS_KIND) or SyncState(kind=PRICE_SHEETS_KIND),
+            "sheets": selectors.price_sheet_overview(PRICE_SHEET_VIEWS),
         },
     )
 
@@ -240,7 +244,7 @@ def price_sheets_sync(request):
     """Queue a price-sheet sync of every market in use (Celery); progress shows on the page."""
     from catalog.tasks import price_sheets_sync_task
 
-    if services.price_sheet_sync_request(actor=request.user):
+    if price_sheet_sync_request(actor=request.user):
         transaction.on_commit(lambda: price_sheets_sync_task.delay())
         messages.success(request, "Price sheet sync queued; progress shows below.")
     else:

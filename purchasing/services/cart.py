@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from catalog.customer_catalog import customer_catalog_known, customer_offers
 from catalog.inventory import inventory_verdict
+from catalog.services.customer_catalog import customer_catalog_known, customer_offers
 from portal.audit import audit_record
 from portal.errors import PortalError
 from portal.models import AzureSubscription, Customer

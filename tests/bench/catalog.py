@@ -73,7 +73,7 @@ def _measure_pages(urls: dict[str, str]) -> tuple[dict[str, int], dict[str, floa
 
 def run(env) -> str:
     from catalog.models import Availability, Sku
-    from catalog.services import DEFAULT_TARGET_VIEWS, catalog_sync
+    from catalog.services.sync import DEFAULT_TARGET_VIEWS, catalog_sync
 
     views = [*DEFAULT_TARGET_VIEWS, "OnlineServices", "MicrosoftAzure"]
     print(f"  starting sandbox with --catalog-size {CATALOG_SIZE}...", file=sys.stderr)

@@ -29,7 +29,7 @@ def br_customer(db):
 
 @pytest.fixture
 def synced_us(sandbox, db):
-    from catalog.services import catalog_sync
+    from catalog.services.sync import catalog_sync
 
     return catalog_sync(country="US")
 

@@ -14,7 +14,7 @@ SUB = "3c0b0a0e-5b7e-4d64-9a0a-2d7b6f1e0c11"
 
 
 def test_sales_finds_reservation_and_checks_inventory(sandbox, sales_user, page, tmp_path):
-    from catalog.services import catalog_sync
+    from catalog.services.sync import catalog_sync
 
     sandbox.configure(inventory_restrictions=[{"armRegionName": "westus2"}])
     catalog_sync(country="US")

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from catalog.customer_catalog import customer_catalog_kind, customer_catalog_sync
 from catalog.models import Availability, CustomerOffer
-from catalog.services import catalog_sync
+from catalog.services.customer_catalog import customer_catalog_kind, customer_catalog_sync
+from catalog.services.sync import catalog_sync
 
 WINDOWS = "DG7GMGF0FKZV"  # a software subscription: not sold in Brazil
 SQL_DB = "DZH318Z0BQ5S"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from catalog.models import InventoryCheck, Sku
-from catalog.services import inventory_check_latest_passing, inventory_check_run
+from catalog.services.inventory_checks import inventory_check_latest_passing, inventory_check_run
 from portal.errors import PortalError
 
 pytestmark = pytest.mark.django_db

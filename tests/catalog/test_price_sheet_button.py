@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import PriceSheetEntry
-from catalog.services import PRICE_SHEET_VIEWS, PRICE_SHEETS_KIND, PRICE_SHEETS_QUEUED
+from catalog.services.prices import PRICE_SHEET_VIEWS, PRICE_SHEETS_KIND, PRICE_SHEETS_QUEUED
 from catalog.tasks import price_sheets_sync_task
 from portal.models import AuditEvent, Customer, SyncState
 

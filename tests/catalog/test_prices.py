@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from catalog.models import Availability, PriceSheetEntry, Sku
 from catalog.selectors import availability_price
-from catalog.services import price_sheet_sync
+from catalog.services.prices import price_sheet_sync
 
 pytestmark = pytest.mark.django_db
 SQL_DB = "DZH318Z0BQ5S"

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from catalog.models import Availability, Product, Sku
-from catalog.services import catalog_sync, catalog_sync_kind
+from catalog.services.sync import catalog_sync, catalog_sync_kind
 from portal.models import SyncState
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 def world(db, sandbox, settings):
     """Customers, subscriptions and the US catalog synced from a freshly reset sandbox."""
     from catalog.models import Availability
-    from catalog.services import catalog_sync
+    from catalog.services.sync import catalog_sync
     from portal.models import Customer
     from portal.services.customers import customer_sync_all, subscription_sync_all
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import InventoryCheck
-from catalog.services import inventory_check_run
+from catalog.services.inventory_checks import inventory_check_run
 from purchasing.models import Cart
 from purchasing.services.cart import CartValidationError
 from tests.purchasing.conftest import add_line, availability_titled

@@ -24,7 +24,7 @@ PAGES = {
 
 @pytest.mark.parametrize("url", list(PAGES))
 def test_list_page_shows_last_sync_and_stale_warning(url, world):
-    from catalog.services import catalog_sync_kind
+    from catalog.services.sync import catalog_sync_kind
     from portal.models import SyncState
     from portal.progress import sync_fail, sync_succeed
 

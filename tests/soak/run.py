@@ -209,7 +209,7 @@ class Ticker(threading.Thread):
 def prepare_world(threads: int) -> list[tuple]:
     """(customer, availability) per thread: seeded customers of several markets, their catalog."""
     from catalog.models import Availability
-    from catalog.services import catalog_sync
+    from catalog.services.sync import catalog_sync
     from portal.models import Customer
     from portal.services.customers import customer_sync_all, subscription_sync_all
 

@@ -17,7 +17,8 @@ def build_world(*, sandbox, sales_user, finance_user, admin_user, settings) -> d
     from billing.services.invoices import invoice_sync_all
     from billing.services.lines import line_import_run, line_import_start
     from billing.services.reconciliation import reconciliation_run
-    from catalog.services import catalog_sync, price_sheet_sync
+    from catalog.services.prices import price_sheet_sync
+    from catalog.services.sync import catalog_sync
     from partnercenter.sandbox.seed import customer_id
     from portal.models import AzureSubscription, Customer, SubscriptionRegistration
     from portal.partner_center import get_client

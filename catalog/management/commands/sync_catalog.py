@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.services import DEFAULT_TARGET_VIEWS, catalog_sync
+from catalog.services.sync import DEFAULT_TARGET_VIEWS, catalog_sync
 from portal.errors import PortalError
 
 

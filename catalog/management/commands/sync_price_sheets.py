@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.services import PRICE_SHEET_VIEWS, price_sheet_sync, price_sheet_sync_markets
+from catalog.services.prices import PRICE_SHEET_VIEWS, price_sheet_sync, price_sheet_sync_markets
 from portal.errors import PortalError
 
 

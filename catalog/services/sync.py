@@ -1,4 +1,4 @@
-"""Catalog writes: catalog sync, price sheet sync, inventory checks.
+"""Market catalog sync: products, SKUs and availabilities of a country, upserted in bulk.
 
 No transaction is held open across a Partner Center call: pages of Partner Center data are fetched
 first, then upserted in short bulk statements.
@@ -6,30 +6,24 @@ first, then upserted in short bulk statements.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from catalog.models import Availability, InventoryCheck, PriceSheetEntry, Product, Sku
-from catalog.selectors import price_sheet_markets
+from catalog.models import Availability, Product, Sku
+from catalog.services._common import content_hash
 from partnercenter.models import Sku as PCSku
 from portal import progress
-from portal.audit import audit_record
 from portal.errors import PartnerCenterUnavailable, PortalError
 from portal.mirror_fit import fit_all
-from portal.partner_center import get_client, new_operation_id
+from portal.partner_center import get_client
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +39,11 @@ DEFAULT_TARGET_VIEWS = [
     "SoftwareSUSELinux",
     "Software",
 ]
-PRICE_SHEET_VIEWS = ["azure_reservations", "software", "updatedlicensebased"]
 # Reservation items for Azure plans are a catalog of their own (``reservationScope=AzurePlan``);
 # without the parameter Partner Center lists the items for MS-AZR-0145P subscriptions.
 AZURE_PLAN_SCOPE = "AzurePlan"
 RESERVATION_VIEW_PREFIX = "AzureReservations"
 BATCH_SKUS = 2000  # SKUs fetched before a bulk upsert
-
-
-def content_hash(value: Any) -> str:
-    data = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(data.encode()).hexdigest()
 
 
 def _public(doc: dict) -> dict:
@@ -483,330 +471,3 @@ def _mark_vanished(result: SyncResult, views: list[str], seen: set[int]) -> None
     result.written += (
         scope_products.filter(is_available=False).filter(Exists(live_sku)).update(is_available=True)
     )
-
-
-# -- price sheets --------------------------------------------------------------------------------
-@dataclass
-class PriceSheetResult:
-    market: str
-    view: str
-    rows: int = 0
-    written: int = 0
-    retired: int = 0
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        return (
-            f"{self.market} {self.view}: {self.rows} prices, {self.written} written, "
-            f"{self.retired} no longer in the sheet, in {self.seconds:.1f} s"
-        )
-
-
-def _price_key(market: str, view: str, row) -> str:
-    return content_hash(
-        [
-            market, view, row.product_id.upper(), row.sku_id.upper(), row.term_duration,
-            row.billing_plan, row.currency, row.tier_min,
-            row.effective_start.isoformat() if row.effective_start else "",
-        ]
-    )  # fmt: skip
-
-
-def price_sheet_sync(
-    *, market: str, view: str, month: str | None = None, client=None
-) -> PriceSheetResult:
-    """Mirror one price sheet (market x view), streamed; unchanged rows are not written."""
-    from partnercenter.errors import PartnerCenterError, UserSignInRequired
-
-    market = market.upper()
-    kind = f"pricesheet:{market}:{view}"
-    client = client or get_client()
-    result = PriceSheetResult(market=market, view=view)
-    started = time.monotonic()
-    progress.sync_begin(kind=kind, message=f"Downloading the {view} price sheet of {market}")
-    seen: set[str] = set()
-    try:
-        batch = []
-        for row in client.get_price_sheet(market, view, month=month):
-            batch.append(row)
-            if len(batch) >= 1000:
-                _price_upsert(batch, market, view, result, seen)
-                batch = []
-                progress.sync_progress(kind=kind, done=result.rows)
-        if batch:
-            _price_upsert(batch, market, view, result, seen)
-    except UserSignInRequired as exc:
-        message = (
-            "Price sheets need a signed-in Partner Center user: an administrator must connect "
-            f"Partner Center (Admin tools > Connection). {exc}"
-        )
-        progress.sync_fail(kind=kind, error=message)
-        raise PartnerCenterUnavailable(message, code="sign_in_required") from exc
-    except PartnerCenterError as exc:
-        message = f"Price sheet {market} {view} could not be downloaded: {exc}"
-        progress.sync_fail(kind=kind, error=message)
-        raise PartnerCenterUnavailable(message) from exc
-    if month is None:
-        current = PriceSheetEntry.objects.filter(market=market, view=view, is_current=True)
-        gone = [k for k in current.values_list("row_key", flat=True).iterator() if k not in seen]
-        for i in range(0, len(gone), 500):
-            result.retired += PriceSheetEntry.objects.filter(row_key__in=gone[i : i + 500]).update(
-                is_current=False
-            )
-        result.written += result.retired
-    result.seconds = time.monotonic() - started
-    progress.sync_succeed(kind=kind, message=result.summary())
-    return result
-
-
-def _price_upsert(rows, market, view, result, seen) -> None:
-    now = timezone.now()
-    entries = {}
-    for row in rows:
-        key = _price_key(market, view, row)
-        values = dict(
-            market=market,
-            view=view,
-            product_id=row.product_id.upper(),
-            sku_id=row.sku_id.upper(),
-            product_title=row.product_title,
-            sku_title=row.sku_title,
-            unit_of_measure=row.unit_of_measure,
-            term_duration=row.term_duration,
-            billing_plan=row.billing_plan,
-            currency=(row.currency or "").upper(),
-            unit_price=row.unit_price,
-            erp_price=row.erp_price,
-            tier_min=row.tier_min,
-            tier_max=row.tier_max,
-            effective_start=row.effective_start,
-            effective_end=row.effective_end,
-            tags=row.tags,
-        )
-        entries[key] = (values, content_hash(values))
-        seen.add(key)
-    existing = dict(
-        PriceSheetEntry.objects.filter(row_key__in=list(entries)).values_list(
-            "row_key", "content_hash"
-        )
-    )
-    current = set(
-        PriceSheetEntry.objects.filter(row_key__in=list(entries), is_current=True).values_list(
-            "row_key", flat=True
-        )
-    )
-    changed = [
-        PriceSheetEntry(row_key=k, content_hash=h, is_current=True, synced_at=now, **v)
-        for k, (v, h) in entries.items()
-        if existing.get(k) != h or k not in current
-    ]
-    changed, problems = fit_all(changed, what="a price sheet row")
-    if problems and hasattr(result, "errors"):
-        result.errors += problems
-    if changed:
-        PriceSheetEntry.objects.bulk_create(
-            changed,
-            update_conflicts=True,
-            unique_fields=["row_key"],
-            update_fields=[
-                *entries[changed[0].row_key][0],
-                "content_hash",
-                "is_current",
-                "synced_at",
-            ],
-        )
-    result.rows += len(entries)
-    result.written += len(changed)
-
-
-PRICE_SHEETS_KIND = "pricesheets"  # progress of a whole run (one step per market x view)
-PRICE_SHEETS_QUEUED = "Queued, waiting for a worker; price sheets synced"
-PRICE_SHEETS_STALE_AFTER = timedelta(minutes=10)  # a run without heartbeat this long is dead
-
-
-def price_sheet_sync_markets(*, markets: Iterable[str] | None = None, views=None) -> list:
-    """Price sheets of the markets in use (customers' countries, else synced catalog countries).
-
-    Progress of the whole run is kept under ``PRICE_SHEETS_KIND``; each sheet also keeps its own.
-    Raises ``PortalError`` on the first sheet that cannot be downloaded (recorded as the run's
-    error)."""
-    if markets is None:
-        markets = price_sheet_markets()
-    sheets = [
-        (market, view)
-        for market in sorted({m.upper() for m in markets if m})
-        for view in views or PRICE_SHEET_VIEWS
-    ]
-    progress.sync_begin(kind=PRICE_SHEETS_KIND, total=len(sheets), message="Price sheets")
-    results = []
-    try:
-        for done, (market, view) in enumerate(sheets):
-            progress.sync_progress(
-                kind=PRICE_SHEETS_KIND, done=done, message=f"Price sheet {market} {view}"
-            )
-            results.append(price_sheet_sync(market=market, view=view))
-    except PortalError as exc:
-        progress.sync_fail(kind=PRICE_SHEETS_KIND, error=str(exc))
-        raise
-    rows = sum(r.rows for r in results)
-    progress.sync_succeed(
-        kind=PRICE_SHEETS_KIND, message=f"{len(results)} price sheets, {rows} prices"
-    )
-    return results
-
-
-def price_sheet_sync_request(*, actor) -> bool:
-    """Mark a price-sheet run as queued (pages poll its progress) unless one is already running;
-    the caller queues the task. Returns False when a run is in progress."""
-    now = timezone.now()
-    state = progress.sync_state(PRICE_SHEETS_KIND)
-    if (
-        state is not None
-        and state.running
-        and state.heartbeat_at
-        and state.heartbeat_at > now - PRICE_SHEETS_STALE_AFTER
-    ):
-        return False
-    progress.sync_begin(
-        kind=PRICE_SHEETS_KIND,
-        total=len(price_sheet_markets()) * len(PRICE_SHEET_VIEWS),
-        message=PRICE_SHEETS_QUEUED,
-    )
-    audit_record(
-        actor=actor,
-        action="catalog.price_sheets_requested",
-        summary="Price sheet sync of the markets in use requested",
-    )
-    return True
-
-
-# -- inventory checks ----------------------------------------------------------------------------
-def inventory_context_for(*, customer, sku, context: dict | None) -> dict[str, str]:
-    """The inventoryContext for ``sku``: customerId from the customer, armRegionName from the SKU
-    when not given, keys in Partner Center's camelCase."""
-    names = {"customerid": "customerId", "azuresubscriptionid": "azureSubscriptionId",
-             "armregionname": "armRegionName"}  # fmt: skip
-    out: dict[str, str] = {}
-    for key, value in (context or {}).items():
-        if value in (None, ""):
-            continue
-        out[names.get(str(key).lower(), str(key))] = str(value).strip()
-    out["customerId"] = str(customer.tenant_id)
-    region = (sku.dynamic_attributes or {}).get("armRegionName")
-    if region and "armRegionName" not in out:
-        out["armRegionName"] = str(region)
-    return out
-
-
-def inventory_context_key(context: dict[str, str]) -> str:
-    return content_hash(sorted((k.lower(), str(v).lower()) for k, v in context.items()))
-
-
-def inventory_max_age() -> timedelta:
-    return timedelta(minutes=settings.CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES)
-
-
-def inventory_check_latest_passing(
-    *, customer, sku, context: dict | None = None, max_age: timedelta | None = None
-) -> InventoryCheck | None:
-    """The newest passing check of ``sku`` for ``customer`` and the same context, not older than
-    ``max_age`` (default ``CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES``, 60), or None.
-
-    ``context`` is the inventory context (``azureSubscriptionId``, ``armRegionName``, ... ; key case
-    is ignored; ``customerId`` and the SKU's region are filled in)."""
-    ctx = inventory_context_for(customer=customer, sku=sku, context=context)
-    cutoff = timezone.now() - (max_age if max_age is not None else inventory_max_age())
-    return (
-        InventoryCheck.objects.filter(
-            customer=customer,
-            sku=sku,
-            context_key=inventory_context_key(ctx),
-            state=InventoryCheck.State.AVAILABLE,
-            checked_at__gte=cutoff,
-        )
-        .order_by("-checked_at")
-        .first()
-    )
-
-
-def inventory_check_run(*, customer, sku, context: dict | None, actor=None) -> InventoryCheck:
-    """Ask Partner Center whether ``sku`` can be bought for ``customer`` under ``context``.
-
-    Records the check first, calls Partner Center outside any transaction, then stores the result
-    (available / restricted with reasons / failed with the error sentence)."""
-    from partnercenter.errors import PartnerCenterError
-
-    ctx = inventory_context_for(customer=customer, sku=sku, context=context)
-    missing = [
-        v
-        for v in sku.inventory_variables or []
-        if v.lower() not in {k.lower() for k in ctx} and v.lower() != "customerid"
-    ]
-    if missing:
-        raise PortalError(
-            f"The inventory check of this SKU needs {', '.join(missing)}; fill them in and retry."
-        )
-    check = InventoryCheck.objects.create(
-        customer=customer,
-        sku=sku,
-        country=customer.country.upper(),
-        context=ctx,
-        context_key=inventory_context_key(ctx),
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
-        requested_at=timezone.now(),
-        ms_request_id=str(uuid.uuid4()),
-        correlation_id=new_operation_id(),
-    )
-    try:
-        items = get_client().check_inventory(
-            check.country,
-            [{"productId": sku.product.product_id, "skuId": sku.sku_id}],
-            ctx,
-            request_id=check.ms_request_id,
-            correlation_id=check.correlation_id,
-        )
-    except PartnerCenterError as exc:
-        check.state = InventoryCheck.State.FAILED
-        check.error = f"The inventory check could not be made: {exc}"
-    else:
-        mine = [
-            i
-            for i in items
-            if (i.sku_id or "").lower() == sku.sku_id.lower()
-            and (i.product_id or "").lower() == sku.product.product_id.lower()
-        ]
-        if not mine:
-            check.state = InventoryCheck.State.FAILED
-            check.error = (
-                "Partner Center did not evaluate this SKU (it may no longer be sold); "
-                "sync the catalog and retry."
-            )
-        elif any(i.is_restricted for i in mine):
-            check.state = InventoryCheck.State.RESTRICTED
-            check.restrictions = [
-                {"reason_code": r.reason_code or "", "description": r.description or "",
-                 "properties": r.properties}
-                for i in mine for r in i.restrictions
-            ]  # fmt: skip
-        else:
-            check.state = InventoryCheck.State.AVAILABLE
-    check.checked_at = timezone.now()
-    with transaction.atomic():
-        check.save(update_fields=["state", "error", "restrictions", "checked_at"])
-        audit_record(
-            actor=actor,
-            action="catalog.inventory_checked",
-            obj=check,
-            customer=customer,
-            summary=f"Inventory check of {sku.title}: {check.get_state_display()}",
-            sku=f"{sku.product.product_id}:{sku.sku_id}",
-            context=ctx,
-            state=check.state,
-            request_id=check.ms_request_id,
-        )
-    return check
-
-
-def iter_chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

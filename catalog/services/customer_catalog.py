@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Availability, CustomerOffer
-from catalog.services import (
+from catalog.services.sync import (
     DEFAULT_TARGET_VIEWS,
     CatalogSyncError,
     SyncResult,
