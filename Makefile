@@ -60,8 +60,10 @@ pytest-postgres: install
 
 test: lint pytest pytest-postgres
 
+# `make bench BENCH=line_items` runs one bench, `FULL=1` the full sizes (see tests/bench/harness.py).
+BENCH ?=
 bench: install
-	$(PY) -m tests.bench
+	$(PY) -m tests.bench $(if $(FULL),--full) $(BENCH)
 
 soak: install
 	$(PY) -m tests.soak --checkouts $(N)

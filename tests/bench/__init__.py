@@ -1,11 +1,7 @@
 """``make bench`` (``python -m tests.bench``): performance figures, one ``bench: NAME k=v ...`` line
-per benchmark.
+per figure set, each figure the median of interleaved runs with its range.
 
-Extend it by adding a module here with ``run(env: BenchEnv) -> str`` (returning the line) and listing
-it in ``BENCHES``; ``python -m tests.bench NAME ...`` runs only the named ones. Benchmarks share one
-throwaway SQLite database (migrated once) and may start their own sandbox via ``env.sandbox(...)``.
+``make bench BENCH=line_items`` runs one (several: ``BENCH="line_items orders_sync"``),
+``make bench FULL=1`` uses the full sizes, ``python -m tests.bench --list`` names them.
+Add a bench by registering a function in a new module here (``tests/bench/harness.py`` shows how).
 """
-
-from __future__ import annotations
-
-BENCHES = ["catalog", "line_items", "orders_sync"]

@@ -1,50 +1,69 @@
-"""Run the benchmarks: ``python -m tests.bench [NAME ...]`` (see tests/bench/__init__.py)."""
+"""Run the benchmarks: ``python -m tests.bench [--full] [--runs N] [NAME ...]`` (see harness.py)."""
 
 from __future__ import annotations
 
-import contextlib
+import argparse
 import importlib
 import os
+import pkgutil
 import sys
 import tempfile
 import time
 import traceback
 from pathlib import Path
 
+import tests.bench
+from tests.bench.harness import REGISTRY, Bench, BenchEnv, bench, load_average
 
-class BenchEnv:
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
 
-    @contextlib.contextmanager
-    def sandbox(self, **options):
-        """A sandbox subprocess with ``options``; the portal's PARTNER_CENTER_* point at it."""
-        from django.conf import settings
+def discover() -> dict[str, Bench]:
+    """Import every module of tests/bench (registering its benches) and return the registry.
 
-        from partnercenter.sandbox.testing import SandboxServer
+    A module with a ``run(env)`` function and no registered bench is a bench named after it."""
+    for info in pkgutil.iter_modules(tests.bench.__path__):
+        if info.name.startswith("_") or info.name.startswith("test_") or info.name == "harness":
+            continue
+        before = set(REGISTRY)
+        module = importlib.import_module(f"tests.bench.{info.name}")
+        if set(REGISTRY) == before and callable(getattr(module, "run", None)):
+            bench(info.name)(module.run)
+    return REGISTRY
 
-        path = Path(tempfile.mkdtemp(dir=self.workdir, prefix="sandbox-"))
-        options.setdefault("log_requests", False)  # a log line per request is not what we measure
-        with SandboxServer(path, **options) as server:
-            settings.PARTNER_CENTER_API_URL = server.base_url
-            settings.PARTNER_CENTER_AUTHORITY = server.authority
-            settings.PARTNER_CENTER_TENANT_ID = server.tenant_id
-            settings.PARTNER_CENTER_CLIENT_ID = server.client_id
-            settings.PARTNER_CENTER_CLIENT_SECRET = server.client_secret
-            yield server
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    p.add_argument("names", nargs="*", help="benches to run (default: all default benches)")
+    p.add_argument("--full", action="store_true", help="full sizes (slow; default: small sizes)")
+    p.add_argument("--runs", type=int, default=3, help="interleaved runs per figure (>= 3)")
+    p.add_argument("--scale", type=float, default=1.0, help="multiply default sizes (quick look)")
+    p.add_argument("--list", action="store_true", help="list the benches and exit")
+    args = p.parse_args(argv)
+    args.names = [n for name in args.names for n in name.replace(",", " ").split()]
+    return args
 
 
 def main(argv: list[str]) -> int:
-    from tests.bench import BENCHES
-
-    names = argv or BENCHES
+    args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not args.full:  # the size a bench written before the harness reads from the environment
+        os.environ.setdefault("BENCH_CATALOG_SIZE", "5000")
     import django
 
     django.setup()
+    registry = discover()  # after django.setup(): bench modules may import models
+    ordered = sorted(registry.values(), key=lambda b: (b.order, b.name))
+    if args.list:
+        for b in ordered:
+            print(f"{b.name}{'' if b.default else '  (only when named)'}")
+        return 0
+    unknown = [n for n in args.names if n not in registry]
+    if unknown:
+        print(f"unknown bench {', '.join(unknown)}; known: {', '.join(sorted(registry))}")
+        return 2
+    chosen = [registry[n] for n in args.names] if args.names else [b for b in ordered if b.default]
     from django.conf import settings
     from django.core.management import call_command
     from django.test.utils import setup_test_environment
@@ -52,20 +71,26 @@ def main(argv: list[str]) -> int:
     settings.ALLOWED_HOSTS = ["*"]
     setup_test_environment()
     call_command("migrate", verbosity=0, interactive=False)
-    env = BenchEnv(workdir)
-    failed = 0
-    for name in names:
+    env = BenchEnv(workdir=workdir, full=args.full, runs=max(1, args.runs), scale=args.scale)
+    print(
+        f"bench: run full={int(args.full)} scale={env.scale:g} runs={env.runs} cpus={os.cpu_count()} "
+        f"load={load_average()} benches={','.join(b.name for b in chosen)}",
+        flush=True,
+    )
+    failed, started_all = 0, time.monotonic()
+    for b in chosen:
         started = time.monotonic()
         try:
-            module = importlib.import_module(f"tests.bench.{name}")
-            line = module.run(env)
+            out = b.run(env)
+            for line in [out] if isinstance(out, str) else out:  # a generator prints as it goes
+                print(f"{line} load={load_average()}", flush=True)
         except Exception:
             traceback.print_exc()
-            print(f"bench: {name} error=1", flush=True)
+            print(f"bench: {b.name} error=1 load={load_average()}", flush=True)
             failed += 1
             continue
-        print(line, flush=True)
-        print(f"  ({name} took {time.monotonic() - started:.0f} s)", file=sys.stderr)
+        print(f"  ({b.name} took {time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
+    print(f"  (all benches took {time.monotonic() - started_all:.0f} s)", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -1,14 +1,15 @@
-"""``bench: line_items``: import a sandbox invoice of N one-time line items (default 1,000,000).
+"""``bench: line_items``: import a sandbox invoice of N realistic one-time line items.
 
-The import runs in a child process (``python -m tests.bench.line_items import``) so its peak RSS
-is that process's own (``os.wait4`` rusage of the child). The baseline is a raw bulk insert of
-the same rows into the same table of the same database in the same run: the imported rows are read
-back, adapted for the database *outside* the timer, and re-inserted under a second invoice with the
-same multi-row ``INSERT`` the import uses, one transaction per 2,000 rows; only the inserts and
-commits are timed. ``ratio_to_bulk`` = import rate / baseline rate. Also reported on PostgreSQL
-when its server binaries are installed (``bench: line_items_postgres ...``).
-
-``BENCH_LINE_ITEMS=N`` changes the invoice size (e.g. 50000 for a quick look).
+N is 1,000,000 with ``FULL=1`` and 50,000 by default (same data shape, same page size);
+``BENCH_LINE_ITEMS=N`` overrides both. The import runs in a child process
+(``python -m tests.bench.line_items import``) so its peak RSS is that process's own (``os.wait4``
+rusage of the child). The baseline is a raw bulk insert of the same rows into the same table of
+the same database: the imported rows are read back, adapted for the database *outside* the timer,
+and re-inserted under a second invoice with the same insert the import uses (``insert_rows``:
+multi-row ``INSERT`` on SQLite, ``COPY`` on PostgreSQL), one transaction per 2,000 rows; only the
+inserts and commits are timed. Import and baseline alternate ``env.runs`` times;
+``ratio_to_bulk`` is import rate / baseline rate per pair of runs. Reported for SQLite and, when
+its server binaries are installed, PostgreSQL.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import subprocess
 import sys
 import time
 
+from tests.bench.harness import bench, figure, interleave, ratios
+
 PAGE = 2000
 
 
 def _count() -> int:
-    return int(os.environ.get("BENCH_LINE_ITEMS", "1000000"))
+    return int(os.environ["BENCH_LINE_ITEMS"])
 
 
 def _child(mode: str, database_url: str, server, n: int) -> tuple[dict, float]:
@@ -54,34 +57,38 @@ def _child(mode: str, database_url: str, server, n: int) -> tuple[dict, float]:
     return json.loads(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
 
 
-def _measure(database_url: str, server, n: int) -> str:
-    imported, peak_mb = _child("import", database_url, server, n)
-    baseline, _ = _child("baseline", database_url, server, n)
-    rate = imported["rows"] / imported["seconds"]
-    bulk_rate = baseline["rows"] / baseline["seconds"]
+def _measure(env, database_url: str, server, n: int) -> str:
+    def imported():
+        result, peak_mb = _child("import", database_url, server, n)
+        return dict(result, peak_mb=peak_mb, rate=result["rows"] / result["seconds"])
+
+    def baseline():
+        result, _ = _child("baseline", database_url, server, n)
+        return dict(result, rate=result["rows"] / result["seconds"])
+
+    runs = interleave(env.runs, imported=imported, baseline=baseline)
+    rate = [r["rate"] for r in runs["imported"]]
+    bulk = [r["rate"] for r in runs["baseline"]]
     return (
-        f"rows={imported['rows']} rate={rate:.0f} ratio_to_bulk={rate / bulk_rate:.2f} "
-        f"peak_rss_mb={peak_mb:.0f} bulk_rate={bulk_rate:.0f} seconds={imported['seconds']:.1f}"
+        f"rows={runs['imported'][0]['rows']} rate={figure(rate, '.0f')} "
+        f"ratio_to_bulk={figure(ratios(rate, bulk))} "
+        f"peak_rss_mb={figure([r['peak_mb'] for r in runs['imported']], '.0f')} "
+        f"bulk_rate={figure(bulk, '.0f')} "
+        f"seconds={figure([r['seconds'] for r in runs['imported']], '.1f')}"
     )
 
 
-def run(env) -> str:
+@bench("line_items", order=20)
+def run(env):
     from django.conf import settings
 
-    from tests.services import postgres_bindir, postgres_server
-
-    n = _count()
+    n = int(os.environ.get("BENCH_LINE_ITEMS") or env.size(default=50_000, full=1_000_000))
     with env.sandbox(invoice_lines=n) as server:
         sqlite_url = f"sqlite:///{settings.DATABASES['default']['NAME']}"
-        line = f"bench: line_items {_measure(sqlite_url, server, n)} db=sqlite"
-        if postgres_bindir() is not None and os.environ.get("BENCH_LINE_ITEMS_POSTGRES") != "0":
-            try:
-                with postgres_server() as pg_url:
-                    print(line, flush=True)
-                    line = f"bench: line_items_postgres {_measure(pg_url, server, n)} db=postgresql"
-            except Exception as exc:  # report SQLite even if the PostgreSQL pass fails
-                print(f"  (PostgreSQL pass failed: {exc})", file=sys.stderr)
-    return line
+        yield f"bench: line_items db=sqlite {_measure(env, sqlite_url, server, n)}"
+        with env.postgres() as pg_url:
+            if pg_url:
+                yield f"bench: line_items db=postgresql {_measure(env, pg_url, server, n)}"
 
 
 # --- child processes ------------------------------------------------------------------------
