@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import InventoryCheck, Sku
 from catalog.services.inventory_checks import (
@@ -36,7 +38,7 @@ def _lower(context: dict) -> dict[str, str]:
 
 def _restriction_text(check: InventoryCheck) -> str:
     texts = [str(r.get("description") or r.get("reason_code") or "") for r in check.restrictions]
-    return "; ".join(t for t in texts if t) or "no reason given"
+    return "; ".join(t for t in texts if t) or _("no reason given")
 
 
 def inventory_verdict(*, customer, sku: Sku, subscription_id: str) -> InventoryVerdict:
@@ -65,28 +67,49 @@ def inventory_verdict(*, customer, sku: Sku, subscription_id: str) -> InventoryV
         if latest.state == InventoryCheck.State.RESTRICTED:
             return InventoryVerdict(
                 False,
-                f"The inventory check for subscription {subscription_id} found {sku.title} "
-                f"restricted: {_restriction_text(latest)}. Pick another region or subscription.",
+                _(
+                    "The inventory check for subscription %(subscription)s found %(sku)s "
+                    "restricted: %(reasons)s. Pick another region or subscription."
+                )
+                % {
+                    "subscription": subscription_id,
+                    "sku": sku.title,
+                    "reasons": _restriction_text(latest),
+                },
                 latest,
             )
         if latest.state == InventoryCheck.State.FAILED:
             return InventoryVerdict(
                 False,
-                f"The last inventory check for subscription {subscription_id} did not complete "
-                f"({latest.error or 'no answer'}); run it again on the catalog page.",
+                _(
+                    "The last inventory check for subscription %(subscription)s did not complete "
+                    "(%(error)s); run it again on the catalog page."
+                )
+                % {"subscription": subscription_id, "error": latest.error or _("no answer")},
                 latest,
             )
         age = timezone.now() - (latest.checked_at or latest.requested_at)
         if age > max_age:
             return InventoryVerdict(
                 False,
-                f"The passing inventory check for subscription {subscription_id} is "
-                f"{int(age.total_seconds() // 60)} minutes old; Partner Center's answer is "
-                f"trusted for {minutes} minutes. Run it again on the catalog page.",
+                _(
+                    "The passing inventory check for subscription %(subscription)s is "
+                    "%(age)s old; Partner Center's answer is trusted for %(max_age)s. "
+                    "Run it again on the catalog page."
+                )
+                % {
+                    "subscription": subscription_id,
+                    "age": _minutes(int(age.total_seconds() // 60)),
+                    "max_age": _minutes(minutes),
+                },
                 latest,
             )
         return InventoryVerdict(True, "", latest)
     return InventoryVerdict(False, _no_check_reason(customer, sku, subscription_id, region))
+
+
+def _minutes(count: int) -> str:
+    return ngettext("%(count)d minute", "%(count)d minutes", count) % {"count": count}
 
 
 def _no_check_reason(customer, sku: Sku, subscription_id: str, region: str) -> str:
@@ -101,17 +124,17 @@ def _no_check_reason(customer, sku: Sku, subscription_id: str, region: str) -> s
         ctx = _lower(check.context)
         other_sub = ctx.get("azuresubscriptionid", "")
         if other_sub and other_sub != wanted:
-            return (
-                f"The inventory check on record was made for subscription {other_sub}, not "
-                f"{subscription_id}; run one for {subscription_id} on the catalog page."
-            )
+            return _(
+                "The inventory check on record was made for subscription %(other)s, not "
+                "%(subscription)s; run one for %(subscription)s on the catalog page."
+            ) % {"other": other_sub, "subscription": subscription_id}
         other_region = ctx.get("armregionname", "")
         if region and other_region and other_region != region.lower():
-            return (
-                f"The inventory check on record was made for region {other_region}, but this SKU "
-                f"is sold in {region}; run one for {region} on the catalog page."
-            )
-    return (
-        f"No inventory check yet for {sku.title} on subscription {subscription_id}: Partner "
+            return _(
+                "The inventory check on record was made for region %(other)s, but this SKU "
+                "is sold in %(region)s; run one for %(region)s on the catalog page."
+            ) % {"other": other_region, "region": region}
+    return _(
+        "No inventory check yet for %(sku)s on subscription %(subscription)s: Partner "
         "Center requires a passing check first; run one on the catalog page."
-    )
+    ) % {"sku": sku.title, "subscription": subscription_id}

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class Product(models.Model):
@@ -143,8 +145,8 @@ class Availability(models.Model):
     def scope_label(self) -> str:
         """Which subscriptions the item is sold for, in words ('' when it names none)."""
         if self.is_azure_plan_item:
-            return "Azure plan"
-        return "Azure subscription (MS-AZR-0145P)" if self.takes_subscription else ""
+            return _("Azure plan")
+        return _("Azure subscription (MS-AZR-0145P)") if self.takes_subscription else ""
 
 
 class CustomerOffer(models.Model):
@@ -171,10 +173,10 @@ class CustomerOffer(models.Model):
 
 class InventoryCheck(models.Model):
     class State(models.TextChoices):
-        PENDING = "pending", "Checking"
-        AVAILABLE = "available", "Available"
-        RESTRICTED = "restricted", "Restricted"
-        FAILED = "failed", "Check failed"
+        PENDING = "pending", gettext_lazy("Checking")
+        AVAILABLE = "available", gettext_lazy("Available")
+        RESTRICTED = "restricted", gettext_lazy("Restricted")
+        FAILED = "failed", gettext_lazy("Check failed")
 
     customer = models.ForeignKey(
         "portal.Customer", on_delete=models.CASCADE, related_name="inventory_checks"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from catalog.services.prices import PRICE_SHEETS_KIND
 from portal.models import SyncState
 from portal.progress import sync_state
@@ -9,7 +11,7 @@ from portal.progress import sync_state
 
 def price_sheets_panel(request) -> dict:
     return {
-        "title": "Price sheets",
+        "title": _("Price sheets"),
         "template": "catalog/_price_sheets_panel.html",
         "state": sync_state(PRICE_SHEETS_KIND) or SyncState(kind=PRICE_SHEETS_KIND),
     }

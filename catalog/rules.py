@@ -10,6 +10,8 @@ import csv
 from functools import cache
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 MARKETS_CSV = Path(__file__).resolve().parent / "data" / "unavailable-markets.csv"
 PERPETUAL_SETTING = "perpetual_software_qualified"
 
@@ -57,16 +59,16 @@ def market_rule_blocker(product, country: str) -> str | None:
     """The market rule for software subscriptions, for a product and a customer's country."""
     country = (country or "").upper()
     if is_software_subscription(product) and country in software_subscription_unavailable_markets():
-        return (
-            f"Software subscriptions cannot be sold to customers in {market_name(country)} "
-            f"({country}): Microsoft does not offer them in that market."
-        )
+        return _(
+            "Software subscriptions cannot be sold to customers in %(market)s "
+            "(%(country)s): Microsoft does not offer them in that market."
+        ) % {"market": market_name(country), "country": country}
     return None
 
 
 def perpetual_blocker(product) -> str | None:
     if is_perpetual_software(product) and not perpetual_software_qualified():
-        return (
+        return _(
             "Perpetual software can only be sold by a partner qualified for it; an administrator "
             "records the qualification in the portal settings."
         )
@@ -80,17 +82,25 @@ def purchase_blockers(*, availability, customer=None) -> list[str]:
     reasons: list[str] = []
     if not availability.is_available or not sku.is_available or not product.is_available:
         reasons.append(
-            "Partner Center no longer offers this item (it disappeared at the last catalog sync)."
+            _(
+                "Partner Center no longer offers this item (it disappeared at the last catalog sync)."
+            )
         )
     elif not availability.is_purchasable:
-        reasons.append("Partner Center marks this availability as not purchasable.")
+        reasons.append(_("Partner Center marks this availability as not purchasable."))
     if customer is not None:
         customer_country = (customer.country or "").upper()
         if customer_country and availability.country.upper() != customer_country:
             reasons.append(
-                f"This availability is for the {availability.country} market, but "
-                f"{customer.company_name} buys in {customer_country}: pick the availability "
-                f"of the customer's market."
+                _(
+                    "This availability is for the %(market)s market, but %(name)s buys in "
+                    "%(country)s: pick the availability of the customer's market."
+                )
+                % {
+                    "market": availability.country,
+                    "name": customer.company_name,
+                    "country": customer_country,
+                }
             )
         customer_segment = (getattr(customer, "segment", "") or "").lower()
         if (
@@ -99,11 +109,20 @@ def purchase_blockers(*, availability, customer=None) -> list[str]:
             and availability.segment.lower() != customer_segment
         ):
             reasons.append(
-                f"This availability is for the {availability.segment} segment, but "
-                f"{customer.company_name} is a {customer_segment} customer."
+                _(
+                    "This availability is for the %(segment)s segment, but %(name)s is a "
+                    "%(customer_segment)s customer."
+                )
+                % {
+                    "segment": availability.segment,
+                    "name": customer.company_name,
+                    "customer_segment": customer_segment,
+                }
             )
         if not getattr(customer, "is_active", True):
-            reasons.append(f"{customer.company_name} is no longer an active customer.")
+            reasons.append(
+                _("%(name)s is no longer an active customer.") % {"name": customer.company_name}
+            )
         market = market_rule_blocker(product, customer_country)
         if market:
             reasons.append(market)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import (
     Availability,
@@ -19,22 +20,28 @@ from portal.models import Customer, SyncState
 
 # Browse tabs: (target view, label). The view is matched against Product.target_views.
 VIEW_TABS = [
-    ("", "All"),
-    ("AzureReservationsVM", "VM reservations"),
-    ("AzureReservationsSQL", "SQL reservations"),
-    ("AzureReservationsCosmosDb", "Cosmos DB reservations"),
-    ("AzureReservations", "All reservations"),
-    ("SoftwarePerpetual", "Perpetual software"),
-    ("SoftwareSubscriptions", "Software subscriptions"),
-    ("SoftwareSUSELinux", "SUSE Linux"),
+    ("", _("All")),
+    ("AzureReservationsVM", _("VM reservations")),
+    ("AzureReservationsSQL", _("SQL reservations")),
+    ("AzureReservationsCosmosDb", _("Cosmos DB reservations")),
+    ("AzureReservations", _("All reservations")),
+    ("SoftwarePerpetual", _("Perpetual software")),
+    ("SoftwareSubscriptions", _("Software subscriptions")),
+    ("SoftwareSUSELinux", _("SUSE Linux")),
 ]
 SEGMENTS = ["commercial", "education", "government", "nonprofit"]
-BILLING_CYCLES = [("one_time", "One-time"), ("monthly", "Monthly"), ("annual", "Annual")]
-TERMS = [("P1M", "1 month"), ("P1Y", "1 year"), ("P3Y", "3 years")]
+SEGMENT_CHOICES = [
+    ("commercial", _("Commercial")),
+    ("education", _("Education")),
+    ("government", _("Government")),
+    ("nonprofit", _("Nonprofit")),
+]
+BILLING_CYCLES = [("one_time", _("One-time")), ("monthly", _("Monthly")), ("annual", _("Annual"))]
+TERMS = [("P1M", _("1 month")), ("P1Y", _("1 year")), ("P3Y", _("3 years"))]
 PREREQUISITES = [
-    ("inventorycheck", "Inventory check"),
-    ("azuresubscriptionregistration", "Azure subscription registration"),
-    ("none", "No prerequisites"),
+    ("inventorycheck", _("Inventory check")),
+    ("azuresubscriptionregistration", _("Azure subscription registration")),
+    ("none", _("No prerequisites")),
 ]
 SKU_SORTS = {"title": "title", "product": "product__title", "sku": "sku_id"}
 
@@ -219,41 +226,48 @@ def inventory_checks_recent(*, sku: Sku, customer=None, limit: int = 5) -> list[
 
 PREREQUISITE_TEXT = {
     "inventorycheck": (
-        "Inventory check",
-        "Partner Center must confirm capacity for the customer's subscription and region; "
-        "run the check below. The cart accepts the SKU only with a passing check for the same "
-        "subscription and region.",
+        _("Inventory check"),
+        _(
+            "Partner Center must confirm capacity for the customer's subscription and region; "
+            "run the check below. The cart accepts the SKU only with a passing check for the same "
+            "subscription and region."
+        ),
     ),
     "azuresubscriptionregistration": (
-        "Azure subscription registration",
-        "The customer's Azure subscription must be registered for reservations "
-        "(Customers > the customer > Register subscription) before checkout.",
+        _("Azure subscription registration"),
+        _(
+            "The customer's Azure subscription must be registered for reservations "
+            "(Customers > the customer > Register subscription) before checkout."
+        ),
     ),
     "microsoftcloudagreement": (
-        "Microsoft Cloud Agreement",
-        "The customer must have accepted the Microsoft Cloud Agreement.",
+        _("Microsoft Cloud Agreement"),
+        _("The customer must have accepted the Microsoft Cloud Agreement."),
     ),
     "microsoftcustomeragreement": (
-        "Microsoft Customer Agreement",
-        "The customer must have accepted the Microsoft Customer Agreement.",
+        _("Microsoft Customer Agreement"),
+        _("The customer must have accepted the Microsoft Customer Agreement."),
     ),
 }
 PROVISIONING_TEXT = {
-    "scope": ("Scope", "Shared or single-subscription scope of the reservation."),
-    "subscriptionid": ("Azure subscription", "The customer's Azure subscription to apply it to."),
-    "duration": ("Term", "The reservation term (from the availability's terms)."),
-    "region": ("Region", "The Azure region."),
+    "scope": (_("Scope"), _("Shared or single-subscription scope of the reservation.")),
+    "subscriptionid": (
+        _("Azure subscription"),
+        _("The customer's Azure subscription to apply it to."),
+    ),
+    "duration": (_("Term"), _("The reservation term (from the availability's terms).")),
+    "region": (_("Region"), _("The Azure region.")),
 }
 
 
 def sku_requirements(sku: Sku) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(purchase prerequisites, provisioning context) explained for a salesperson."""
     prereqs = [
-        PREREQUISITE_TEXT.get(str(p).lower(), (str(p), "Required by Partner Center."))
+        PREREQUISITE_TEXT.get(str(p).lower(), (str(p), _("Required by Partner Center.")))
         for p in sku.prerequisites or []
     ]
     provisioning = [
-        PROVISIONING_TEXT.get(str(v).lower(), (str(v), "Asked for when adding to a cart."))
+        PROVISIONING_TEXT.get(str(v).lower(), (str(v), _("Asked for when adding to a cart.")))
         for v in sku.provisioning_variables or []
     ]
     return prereqs, provisioning

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog import rules, selectors
@@ -41,7 +42,7 @@ def _row_blockers(sku, filters, customer, qualified: bool) -> list[str]:
     """Reasons shown in lists (no queries): gone, market rule, perpetual qualification."""
     reasons = []
     if not sku.is_available:
-        reasons.append("No longer offered by Partner Center.")
+        reasons.append(_("No longer offered by Partner Center."))
     market = rules.market_rule_blocker(sku.product, filters.country)
     if market:
         reasons.append(market)
@@ -56,11 +57,14 @@ def _skus_csv(filename: str, qs, filters, customer):
 
     def status(sku) -> str:
         blockers = _row_blockers(sku, filters, customer, qualified)
-        return "unavailable: " + " ".join(blockers) if blockers else "available"
+        if blockers:
+            return _("unavailable: %(reasons)s") % {"reasons": " ".join(blockers)}
+        return _("available")
 
     return csv_response(
         filename,
-        ["Product", "Product id", "SKU", "SKU id", "Billing", "Prerequisites", "Status"],
+        [_("Product"), _("Product id"), _("SKU"), _("SKU id"), _("Billing"), _("Prerequisites"),
+         _("Status")],
         (
             [s.product.title, s.product.product_id, s.title, s.sku_id,
              ", ".join(s.billing_cycles), " ".join(s.prerequisites), status(s)]
@@ -82,7 +86,7 @@ def _base_context(request, filters, customer) -> dict:
         "customers": Customer.objects.filter(is_active=True).order_by("company_name")[:500],
         "countries": selectors.catalog_countries(),
         "view_tabs": selectors.VIEW_TABS,
-        "segments": selectors.SEGMENTS,
+        "segment_choices": selectors.SEGMENT_CHOICES,
         "cycles": selectors.BILLING_CYCLES,
         "terms": selectors.TERMS,
         "prereqs": selectors.PREREQUISITES,
@@ -119,7 +123,7 @@ def index(request):
 def product_detail(request, product_id: str):
     product = selectors.product_get(product_id)
     if product is None:
-        raise Http404("No such product in the synced catalog.")
+        raise Http404(_("No such product in the synced catalog."))
     filters, customer = CatalogFilterForm(request.GET).parse()
     sort = parse_sort(request.GET, selectors.SKU_SORTS, "title")
     qs = selectors.product_skus(product, filters).order_by(sort.field, "pk")
@@ -178,7 +182,7 @@ def _sku_context(request, sku, filters, customer, form=None, check=None) -> dict
 def sku_detail(request, product_id: str, sku_id: str):
     sku = selectors.sku_get(product_id, sku_id)
     if sku is None:
-        raise Http404("No such SKU in the synced catalog.")
+        raise Http404(_("No such SKU in the synced catalog."))
     filters, customer = CatalogFilterForm(request.GET).parse()
     return render(request, "catalog/sku.html", _sku_context(request, sku, filters, customer))
 
@@ -188,7 +192,7 @@ def sku_detail(request, product_id: str, sku_id: str):
 def inventory_check(request, product_id: str, sku_id: str):
     sku = selectors.sku_get(product_id, sku_id)
     if sku is None:
-        raise Http404("No such SKU in the synced catalog.")
+        raise Http404(_("No such SKU in the synced catalog."))
     form = InventoryCheckForm(request.POST, sku=sku)
     check = None
     error = ""
@@ -201,7 +205,7 @@ def inventory_check(request, product_id: str, sku_id: str):
             )
         except PortalError as exc:
             error = exc.message
-    filters, _ = CatalogFilterForm({"customer": customer.pk} if customer else {}).parse()
+    filters = CatalogFilterForm({"customer": customer.pk} if customer else {}).parse()[0]
     context = _sku_context(request, sku, filters, customer, form=form, check=check)
     context["check_error"] = error
     if request.htmx:
@@ -218,10 +222,13 @@ def sync_start(request):
     country = (request.POST.get("country") or "").strip().upper()
     target = reverse("catalog:index") + (f"?country={country}" if country else "")
     if len(country) != 2 or not country.isalpha():
-        messages.error(request, "Choose a country (two-letter code, e.g. US) to sync.")
+        messages.error(request, _("Choose a country (two-letter code, e.g. US) to sync."))
         return HttpResponseRedirect(reverse("catalog:index"))
     transaction.on_commit(lambda: catalog_sync_task.delay(country))
-    messages.success(request, f"Catalog sync of {country} queued; progress shows below.")
+    messages.success(
+        request,
+        _("Catalog sync of %(country)s queued; progress shows below.") % {"country": country},
+    )
     return HttpResponseRedirect(target)
 
 
@@ -246,9 +253,9 @@ def price_sheets_sync(request):
 
     if price_sheet_sync_request(actor=request.user):
         transaction.on_commit(lambda: price_sheets_sync_task.delay())
-        messages.success(request, "Price sheet sync queued; progress shows below.")
+        messages.success(request, _("Price sheet sync queued; progress shows below."))
     else:
-        messages.info(request, "A price sheet sync is already running; progress shows below.")
+        messages.info(request, _("A price sheet sync is already running; progress shows below."))
     return HttpResponseRedirect(reverse("catalog:price_sheets"))
 
 
@@ -258,7 +265,10 @@ def customer_catalog(request, customer_pk: int):
     """Queue a read of the customer's own catalog (customer-scoped routes); progress on the page."""
     customer = Customer.objects.filter(pk=customer_pk, is_active=True).first()
     if customer is None:
-        raise Http404("No such customer.")
+        raise Http404(_("No such customer."))
     customer_catalog_sync_enqueue(customer=customer, actor=request.user)
-    messages.success(request, f"Reading the catalog Partner Center offers {customer.company_name}.")
+    messages.success(
+        request,
+        _("Reading the catalog Partner Center offers %(name)s.") % {"name": customer.company_name},
+    )
     return HttpResponseRedirect(f"{reverse('catalog:index')}?customer={customer.pk}")

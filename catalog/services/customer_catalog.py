@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import Availability, CustomerOffer
 from catalog.services.sync import (
@@ -68,13 +70,19 @@ def customer_catalog_sync(*, customer, target_views: list[str] | None = None) ->
     kind = customer_catalog_kind(customer)
     result = SyncResult(country=customer.country.upper(), target_views=views, segment=None)
     started = time.monotonic()
-    progress.sync_begin(kind=kind, message=f"Reading the catalog of {customer.company_name}")
+    progress.sync_begin(
+        kind=kind,
+        message=_("Reading the catalog of %(name)s") % {"name": customer.company_name},
+    )
     routes = _CustomerRoutes(get_client(), str(customer.tenant_id))
     workers = settings.CATALOG_SYNC_WORKERS
     try:
         seen = catalog_sync_run(routes, result, views, workers, kind, None, mark_vanished=False)
     except PartnerCenterError as exc:
-        message = f"Partner Center did not return the catalog of {customer.company_name}: {exc}"
+        message = _("Partner Center did not return the catalog of %(name)s: %(error)s") % {
+            "name": customer.company_name,
+            "error": exc,
+        }
         progress.sync_fail(kind=kind, error=message)
         raise CatalogSyncError(message) from exc
     now = timezone.now()
@@ -101,8 +109,18 @@ def customer_catalog_sync(*, customer, target_views: list[str] | None = None) ->
     result.seconds = time.monotonic() - started
     progress.sync_succeed(
         kind=kind,
-        message=f"{len(seen)} catalog items offered to {customer.company_name} "
-        f"({result.products} products) in {result.seconds:.1f} s",
+        message=ngettext(
+            "%(count)d catalog item offered to %(name)s (%(products)s) in %(seconds).1f s",
+            "%(count)d catalog items offered to %(name)s (%(products)s) in %(seconds).1f s",
+            len(seen),
+        )
+        % {
+            "count": len(seen),
+            "name": customer.company_name,
+            "products": ngettext("%(n)d product", "%(n)d products", result.products)
+            % {"n": result.products},
+            "seconds": result.seconds,
+        },
     )
     return result
 
@@ -110,7 +128,7 @@ def customer_catalog_sync(*, customer, target_views: list[str] | None = None) ->
 def customer_catalog_sync_enqueue(*, customer, actor) -> None:
     """Queue a read of the customer's catalog; its progress shows on the catalog page at once."""
     with transaction.atomic():
-        progress.sync_begin(kind=customer_catalog_kind(customer), message="Queued")
+        progress.sync_begin(kind=customer_catalog_kind(customer), message=_("Queued"))
         audit_record(
             actor=actor,
             action="catalog.customer_catalog_requested",

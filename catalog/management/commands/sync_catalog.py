@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.services.sync import DEFAULT_TARGET_VIEWS, catalog_sync
 from portal.errors import PortalError
@@ -23,13 +25,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, country, target_views, segment, **options):
         def show(done: int, total: int, message: str) -> None:
-            self.stdout.write(f"  {done}/{total} products  {message}")
+            products = ngettext(
+                "%(done)d/%(total)d product", "%(done)d/%(total)d products", total
+            ) % {"done": done, "total": total}
+            self.stdout.write(f"  {products}  {message}")
 
-        self.stdout.write(f"Syncing the catalog of {country.upper()}...")
+        self.stdout.write(_("Syncing the catalog of %(country)s...") % {"country": country.upper()})
         try:
             result = catalog_sync(
                 country=country, target_views=target_views, segment=segment, on_progress=show
             )
         except PortalError as exc:
             raise CommandError(str(exc).replace("\n", " ")) from None
-        self.stdout.write(self.style.SUCCESS(f"Catalog of {result.country}: {result.summary()}"))
+        done = _("Catalog of %(country)s: %(summary)s") % {
+            "country": result.country,
+            "summary": result.summary(),
+        }
+        self.stdout.write(self.style.SUCCESS(done))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from catalog.services.prices import PRICE_SHEET_VIEWS, price_sheet_sync, price_sheet_sync_markets
 from portal.errors import PortalError
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         try:
             if month:
                 if not market:
-                    raise CommandError("--month needs --market.")
+                    raise CommandError(_("--month needs --market."))
                 results = [
                     price_sheet_sync(market=m, view=v, month=month)
                     for m in market
@@ -35,6 +36,6 @@ class Command(BaseCommand):
         except PortalError as exc:
             raise CommandError(str(exc).replace("\n", " ")) from None
         if not results:
-            self.stdout.write("No markets in use yet: sync customers or the catalog first.")
+            self.stdout.write(_("No markets in use yet: sync customers or the catalog first."))
         for result in results:
             self.stdout.write(self.style.SUCCESS(result.summary()))
