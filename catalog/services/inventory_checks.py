@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import InventoryCheck
 from catalog.services._common import content_hash
@@ -79,7 +80,8 @@ def inventory_check_run(*, customer, sku, context: dict | None, actor=None) -> I
     ]
     if missing:
         raise PortalError(
-            f"The inventory check of this SKU needs {', '.join(missing)}; fill them in and retry."
+            _("The inventory check of this SKU needs %(names)s; fill them in and retry.")
+            % {"names": ", ".join(missing)}
         )
     check = InventoryCheck.objects.create(
         customer=customer,
@@ -102,7 +104,7 @@ def inventory_check_run(*, customer, sku, context: dict | None, actor=None) -> I
         )
     except PartnerCenterError as exc:
         check.state = InventoryCheck.State.FAILED
-        check.error = f"The inventory check could not be made: {exc}"
+        check.error = _("The inventory check could not be made: %(error)s") % {"error": exc}
     else:
         mine = [
             i
@@ -112,7 +114,7 @@ def inventory_check_run(*, customer, sku, context: dict | None, actor=None) -> I
         ]
         if not mine:
             check.state = InventoryCheck.State.FAILED
-            check.error = (
+            check.error = _(
                 "Partner Center did not evaluate this SKU (it may no longer be sold); "
                 "sync the catalog and retry."
             )

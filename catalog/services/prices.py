@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import PriceSheetEntry
 from catalog.selectors import price_sheet_markets
@@ -31,10 +33,20 @@ class PriceSheetResult:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        return (
-            f"{self.market} {self.view}: {self.rows} prices, {self.written} written, "
-            f"{self.retired} no longer in the sheet, in {self.seconds:.1f} s"
-        )
+        return _(
+            "%(market)s %(view)s: %(prices)s, %(written)s, %(retired)s, in %(seconds).1f s"
+        ) % {
+            "market": self.market,
+            "view": self.view,
+            "prices": ngettext("%(n)d price", "%(n)d prices", self.rows) % {"n": self.rows},
+            "written": ngettext("%(n)d written", "%(n)d written", self.written)
+            % {"n": self.written},
+            "retired": ngettext(
+                "%(n)d no longer in the sheet", "%(n)d no longer in the sheet", self.retired
+            )
+            % {"n": self.retired},
+            "seconds": self.seconds,
+        }
 
 
 def _price_key(market: str, view: str, row) -> str:
@@ -58,7 +70,11 @@ def price_sheet_sync(
     client = client or get_client()
     result = PriceSheetResult(market=market, view=view)
     started = time.monotonic()
-    progress.sync_begin(kind=kind, message=f"Downloading the {view} price sheet of {market}")
+    progress.sync_begin(
+        kind=kind,
+        message=_("Downloading the %(view)s price sheet of %(market)s")
+        % {"view": view, "market": market},
+    )
     seen: set[str] = set()
     try:
         batch = []
@@ -71,14 +87,18 @@ def price_sheet_sync(
         if batch:
             _price_upsert(batch, market, view, result, seen)
     except UserSignInRequired as exc:
-        message = (
+        message = _(
             "Price sheets need a signed-in Partner Center user: an administrator must connect "
-            f"Partner Center (Admin tools > Connection). {exc}"
-        )
+            "Partner Center (Admin tools > Connection). %(error)s"
+        ) % {"error": exc}
         progress.sync_fail(kind=kind, error=message)
         raise PartnerCenterUnavailable(message, code="sign_in_required") from exc
     except PartnerCenterError as exc:
-        message = f"Price sheet {market} {view} could not be downloaded: {exc}"
+        message = _("Price sheet %(market)s %(view)s could not be downloaded: %(error)s") % {
+            "market": market,
+            "view": view,
+            "error": exc,
+        }
         progress.sync_fail(kind=kind, error=message)
         raise PartnerCenterUnavailable(message) from exc
     if month is None:
@@ -155,6 +175,7 @@ def _price_upsert(rows, market, view, result, seen) -> None:
 
 
 PRICE_SHEETS_KIND = "pricesheets"  # progress of a whole run (one step per market x view)
+# Not translated: the task's claim recognises a queued run by this exact message.
 PRICE_SHEETS_QUEUED = "Queued, waiting for a worker; price sheets synced"
 PRICE_SHEETS_STALE_AFTER = timedelta(minutes=10)  # a run without heartbeat this long is dead
 
@@ -172,12 +193,14 @@ def price_sheet_sync_markets(*, markets: Iterable[str] | None = None, views=None
         for market in sorted({m.upper() for m in markets if m})
         for view in views or PRICE_SHEET_VIEWS
     ]
-    progress.sync_begin(kind=PRICE_SHEETS_KIND, total=len(sheets), message="Price sheets")
+    progress.sync_begin(kind=PRICE_SHEETS_KIND, total=len(sheets), message=_("Price sheets"))
     results = []
     try:
         for done, (market, view) in enumerate(sheets):
             progress.sync_progress(
-                kind=PRICE_SHEETS_KIND, done=done, message=f"Price sheet {market} {view}"
+                kind=PRICE_SHEETS_KIND,
+                done=done,
+                message=_("Price sheet %(market)s %(view)s") % {"market": market, "view": view},
             )
             results.append(price_sheet_sync(market=market, view=view))
     except PortalError as exc:
@@ -185,7 +208,13 @@ def price_sheet_sync_markets(*, markets: Iterable[str] | None = None, views=None
         raise
     rows = sum(r.rows for r in results)
     progress.sync_succeed(
-        kind=PRICE_SHEETS_KIND, message=f"{len(results)} price sheets, {rows} prices"
+        kind=PRICE_SHEETS_KIND,
+        message=_("%(sheets)s, %(prices)s")
+        % {
+            "sheets": ngettext("%(n)d price sheet", "%(n)d price sheets", len(results))
+            % {"n": len(results)},
+            "prices": ngettext("%(n)d price", "%(n)d prices", rows) % {"n": rows},
+        },
     )
     return results
 

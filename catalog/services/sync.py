@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import Availability, Product, Sku
 from catalog.services._common import content_hash
@@ -82,12 +84,30 @@ class SyncResult:
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
-            f"{self.products} products, {self.skus} SKUs, {self.availabilities} availabilities; "
-            f"{self.written} rows written, {self.vanished} marked unavailable "
-            f"in {self.seconds:.1f} s"
-            + (f"; {len(self.errors)} skipped: {self.errors[0]}" if self.errors else "")
-        )
+        text = _(
+            "%(products)s, %(skus)s, %(availabilities)s; %(written)s, %(vanished)s "
+            "in %(seconds).1f s"
+        ) % {
+            "products": ngettext("%(n)d product", "%(n)d products", self.products)
+            % {"n": self.products},
+            "skus": ngettext("%(n)d SKU", "%(n)d SKUs", self.skus) % {"n": self.skus},
+            "availabilities": ngettext(
+                "%(n)d availability", "%(n)d availabilities", self.availabilities
+            )
+            % {"n": self.availabilities},
+            "written": ngettext("%(n)d row written", "%(n)d rows written", self.written)
+            % {"n": self.written},
+            "vanished": ngettext(
+                "%(n)d marked unavailable", "%(n)d marked unavailable", self.vanished
+            )
+            % {"n": self.vanished},
+            "seconds": self.seconds,
+        }
+        if self.errors:
+            text += ngettext(
+                "; %(n)d skipped: %(first)s", "; %(n)d skipped: %(first)s", len(self.errors)
+            ) % {"n": len(self.errors), "first": self.errors[0]}
+        return text
 
 
 def catalog_sync_kind(country: str, target_view: str | None = None, segment: str | None = None):
@@ -117,7 +137,10 @@ def catalog_sync(
     """
     country = (country or "").strip().upper()
     if len(country) != 2 or not country.isalpha():
-        raise PortalError(f"'{country}' is not a two-letter ISO country code (e.g. US).")
+        raise PortalError(
+            _("'%(country)s' is not a two-letter ISO country code (e.g. US).")
+            % {"country": country}
+        )
     views = list(target_views or DEFAULT_TARGET_VIEWS)
     segment = segment.lower() if segment else None
     kind = catalog_sync_kind(country, views[0] if len(views) == 1 else None, segment)
@@ -125,17 +148,26 @@ def catalog_sync(
     workers = workers or settings.CATALOG_SYNC_WORKERS
     result = SyncResult(country=country, target_views=views, segment=segment)
     started = time.monotonic()
-    progress.sync_begin(kind=kind, message=f"Listing products of {country}")
+    progress.sync_begin(
+        kind=kind, message=_("Listing products of %(country)s") % {"country": country}
+    )
     try:
         catalog_sync_run(client, result, views, workers, kind, on_progress)
     except Exception as exc:
         from partnercenter.errors import PartnerCenterError
 
         if isinstance(exc, PartnerCenterError):
-            message = f"Catalog sync of {country} failed: {exc}"
+            message = _("Catalog sync of %(country)s failed: %(error)s") % {
+                "country": country,
+                "error": exc,
+            }
             progress.sync_fail(kind=kind, error=message)
             raise CatalogSyncError(message) from exc
-        progress.sync_fail(kind=kind, error=f"Catalog sync of {country} failed: {exc}")
+        progress.sync_fail(
+            kind=kind,
+            error=_("Catalog sync of %(country)s failed: %(error)s")
+            % {"country": country, "error": exc},
+        )
         raise
     result.seconds = time.monotonic() - started
     progress.sync_succeed(kind=kind, message=result.summary())
@@ -165,9 +197,14 @@ def catalog_sync_run(
                 if scope:
                     plan_products.add(pid)
     total = len(products)
-    progress.sync_progress(kind=kind, done=0, total=total, message=f"{total} products to sync")
+    progress.sync_progress(
+        kind=kind,
+        done=0,
+        total=total,
+        message=ngettext("%(n)d product to sync", "%(n)d products to sync", total) % {"n": total},
+    )
     if on_progress:
-        on_progress(0, total, f"{total} products")
+        on_progress(0, total, ngettext("%(n)d product", "%(n)d products", total) % {"n": total})
 
     seen_availability_ids: set[int] = set()
     now = timezone.now()
@@ -203,7 +240,13 @@ def catalog_sync_run(
             if batch_skus >= BATCH_SKUS or done == total:
                 _upsert_batch(batch, products, product_views, result, seen_availability_ids, now)
                 batch, batch_skus = [], 0
-                message = f"{result.skus} SKUs, {result.availabilities} availabilities"
+                message = _("%(skus)s, %(availabilities)s") % {
+                    "skus": ngettext("%(n)d SKU", "%(n)d SKUs", result.skus) % {"n": result.skus},
+                    "availabilities": ngettext(
+                        "%(n)d availability", "%(n)d availabilities", result.availabilities
+                    )
+                    % {"n": result.availabilities},
+                }
                 progress.sync_progress(kind=kind, done=done, total=total, message=message)
                 if on_progress:
                     on_progress(done, total, message)

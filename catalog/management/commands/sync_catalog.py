@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from catalog.services.sync import DEFAULT_TARGET_VIEWS, catalog_sync
 from portal.errors import PortalError
@@ -25,9 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, country, target_views, segment, **options):
         def show(done: int, total: int, message: str) -> None:
-            products = ngettext(
-                "%(done)d/%(total)d product", "%(done)d/%(total)d products", total
-            ) % {"done": done, "total": total}
+            products = _("%(done)d/%(total)d products") % {"done": done, "total": total}
             self.stdout.write(f"  {products}  {message}")
 
         self.stdout.write(_("Syncing the catalog of %(country)s...") % {"country": country.upper()})
