@@ -16,7 +16,7 @@ XDIST = -n $(PYTEST_WORKERS) --dist worksteal
 SANDBOX_ENV = PARTNER_CENTER_API_URL=$${PARTNER_CENTER_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)} \
 	PARTNER_CENTER_AUTHORITY=$${PARTNER_CENTER_AUTHORITY:-http://127.0.0.1:$(SANDBOX_PORT)/8f6e6b8e-3c1d-4b43-9d7e-5a7c0e2b1a10}
 
-.PHONY: install run test lint pytest pytest-postgres bench soak clean
+.PHONY: install run test lint pytest pytest-postgres bench soak clean messages
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,13 @@ $(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --quiet
 	@touch $@
 
+# The translation catalogs are compiled by Babel (pure Python): no gettext tools needed.
 install: $(VENV)/.synced
+	@$(PY) manage.py compile_translations
+
+# Regenerate locale/*/django.po from the code and templates (needs gettext; see docs/i18n.md).
+messages: install
+	$(PY) manage.py makemessages
 
 run: install
 	@mkdir -p var

@@ -1,5 +1,5 @@
 from portal.navigation import nav_for
-from portal.roles import user_roles
+from portal.roles import ROLE_LABELS, user_roles
 
 
 def navigation(request):
@@ -8,5 +8,5 @@ def navigation(request):
         return {}
     return {
         "nav_items": nav_for(user, request.path),
-        "user_roles": sorted(r.value for r in user_roles(user)),
+        "user_roles": [ROLE_LABELS[r] for r in sorted(user_roles(user))],
     }

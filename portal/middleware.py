@@ -6,7 +6,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.partner_center import time_budget
 
@@ -35,6 +35,31 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """The signed-in user's language from their profile, when they chose one, over the browser's
+    Accept-Language that ``LocaleMiddleware`` (earlier in the chain) picked. Cached in the session
+    like the time zone; the profile page and the language switch update both."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            language = request.session.get(LANGUAGE_SESSION_KEY)
+            if language is None:
+                profile = request.user.profile if _has_profile(request.user) else None
+                language = profile.language if profile else ""
+                request.session[LANGUAGE_SESSION_KEY] = language
+            if language and language in dict(settings.LANGUAGES):
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+# The session key of the signed-in user's chosen language ("" = follow the browser).
+LANGUAGE_SESSION_KEY = "portal_language"
 
 
 def _has_profile(user) -> bool:

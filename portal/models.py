@@ -30,12 +30,14 @@ class Customer(models.Model):
 
 
 class StaffProfile(models.Model):
-    """Per-user preferences; the time zone dates are shown in."""
+    """Per-user preferences: the time zone dates are shown in, the portal's language."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     time_zone = models.CharField(max_length=64, default="UTC")
+    # A code of settings.LANGUAGES; empty: the browser's Accept-Language decides.
+    language = models.CharField(max_length=16, blank=True, default="")
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from portal.access import may_open
 from portal.roles import Role, user_roles
@@ -15,24 +17,24 @@ from portal.roles import Role, user_roles
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | Promise
     url_name: str
     roles: frozenset[Role]
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
-    NavItem("Dashboard", "dashboard", frozenset(Role)),
-    NavItem("Catalog", "catalog:index", frozenset({Role.SALES})),
-    NavItem("Cart", "purchasing:carts", frozenset({Role.SALES})),
-    NavItem("Orders", "purchasing:orders", frozenset({Role.SALES, Role.FINANCE})),
-    NavItem("Entitlements", "purchasing:entitlements", frozenset({Role.SALES})),
-    NavItem("Invoices", "billing:invoices", frozenset({Role.FINANCE})),
-    NavItem("Reconciliation", "billing:reconciliation", frozenset({Role.FINANCE})),
-    NavItem("Customers", "customers:list", frozenset({Role.SALES, Role.ADMIN})),
-    NavItem("Registrations", "customers:registrations", frozenset({Role.ADMIN})),
-    NavItem("Price sheets", "catalog:price_sheets", frozenset({Role.ADMIN})),
-    NavItem("Connection", "admin_tools:connection", frozenset({Role.ADMIN})),
-    NavItem("Audit log", "admin_tools:audit", frozenset({Role.ADMIN})),
+    NavItem(_("Dashboard"), "dashboard", frozenset(Role)),
+    NavItem(_("Catalog"), "catalog:index", frozenset({Role.SALES})),
+    NavItem(_("Cart"), "purchasing:carts", frozenset({Role.SALES})),
+    NavItem(_("Orders"), "purchasing:orders", frozenset({Role.SALES, Role.FINANCE})),
+    NavItem(_("Entitlements"), "purchasing:entitlements", frozenset({Role.SALES})),
+    NavItem(_("Invoices"), "billing:invoices", frozenset({Role.FINANCE})),
+    NavItem(_("Reconciliation"), "billing:reconciliation", frozenset({Role.FINANCE})),
+    NavItem(_("Customers"), "customers:list", frozenset({Role.SALES, Role.ADMIN})),
+    NavItem(_("Registrations"), "customers:registrations", frozenset({Role.ADMIN})),
+    NavItem(_("Price sheets"), "catalog:price_sheets", frozenset({Role.ADMIN})),
+    NavItem(_("Connection"), "admin_tools:connection", frozenset({Role.ADMIN})),
+    NavItem(_("Audit log"), "admin_tools:audit", frozenset({Role.ADMIN})),
 )
 
 
@@ -49,5 +51,5 @@ def nav_for(user, current_path: str) -> list[dict]:
         if not may_open(user, url):
             continue
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append({"label": item.label, "url": url, "url_name": item.url_name, "active": active})
     return items

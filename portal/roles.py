@@ -14,6 +14,7 @@ from functools import wraps
 
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy
 
 
 class Role(StrEnum):
@@ -23,6 +24,13 @@ class Role(StrEnum):
 
 
 ALL_ROLES = frozenset(Role)
+
+# What a role is called on pages (the value is the group's name and stays English).
+ROLE_LABELS = {
+    Role.SALES: gettext_lazy("sales"),
+    Role.FINANCE: gettext_lazy("finance"),
+    Role.ADMIN: gettext_lazy("admin"),
+}
 
 
 def user_roles(user) -> frozenset[Role]:

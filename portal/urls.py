@@ -54,6 +54,7 @@ admin_tools_patterns = [
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
+    path("language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("sync-status/<str:kind>/", views.sync_status, name="sync_status"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -5,15 +5,24 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from portal.errors import PortalError
 from portal.job_access import roles_for_job
+from portal.middleware import LANGUAGE_SESSION_KEY
 from portal.models import StaffProfile
+from portal.redirects import redirect_next
 from portal.roles import ALL_ROLES, has_role, role_required, user_roles
+from portal.services.preferences import profile_language_set, profile_update
 
 
 @role_required(*ALL_ROLES)
@@ -24,24 +33,85 @@ def dashboard(request):
     return render(request, "portal/dashboard.html", {"panels": panels_for(request)})
 
 
+def _language_choices():
+    return [("", gettext_lazy("The browser's language")), *settings.LANGUAGES]
+
+
 class ProfileForm(forms.Form):
     time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
         choices=[(z, z) for z in sorted(zoneinfo.available_timezones())],
-        help_text="Dates and times in the portal are shown in this time zone.",
+        help_text=gettext_lazy("Dates and times in the portal are shown in this time zone."),
     )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        choices=_language_choices,
+        required=False,
+        help_text=gettext_lazy("The portal's language; by default, your browser's."),
+    )
+
+
+def _remember_language(request, language: str) -> None:
+    """Use ``language`` from this response on (session) and after signing out (cookie)."""
+    request.session[LANGUAGE_SESSION_KEY] = language
+    translation.activate(language or translation.get_language_from_request(request))
 
 
 @role_required(*ALL_ROLES)
 def profile(request):
-    profile, _ = StaffProfile.objects.get_or_create(user=request.user)
-    form = ProfileForm(request.POST or None, initial={"time_zone": profile.time_zone})
+    profile, _created = StaffProfile.objects.get_or_create(user=request.user)
+    form = ProfileForm(
+        request.POST or None,
+        initial={"time_zone": profile.time_zone, "language": profile.language},
+    )
     if request.method == "POST" and form.is_valid():
-        profile.time_zone = form.cleaned_data["time_zone"]
-        profile.save(update_fields=["time_zone"])
-        request.session["time_zone"] = profile.time_zone
-        messages.success(request, "Your time zone was saved.")
-        return redirect("profile")
+        try:
+            profile = profile_update(
+                user=request.user,
+                time_zone=form.cleaned_data["time_zone"],
+                language=form.cleaned_data["language"],
+            )
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session["time_zone"] = profile.time_zone
+            _remember_language(request, profile.language)
+            messages.success(request, _("Your preferences were saved."))
+            return _with_language_cookie(redirect("profile"), profile.language)
     return render(request, "portal/profile.html", {"form": form, "roles": user_roles(request.user)})
+
+
+@role_required(*ALL_ROLES)
+@require_POST
+def set_language(request):
+    """The header's language switch: store the choice on the profile, go back to the same page
+    (``next``, when it is a path on this site)."""
+    language = request.POST.get("language", "")
+    try:
+        profile_language_set(user=request.user, language=language)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+        return redirect_next(request, "dashboard")
+    _remember_language(request, language)
+    return _with_language_cookie(redirect_next(request, "dashboard"), language)
+
+
+def _with_language_cookie(response, language: str):
+    """Django's language cookie keeps the choice on the sign-in page after signing out."""
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+    return response
 
 
 @login_not_required

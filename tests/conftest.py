@@ -31,6 +31,13 @@ SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 DEMO_PASSWORD = "test-pass-123"
 
 
+def pytest_configure(config):
+    """Pages are tested with the catalogs of the checked-out .po (Babel compiles stale .mo)."""
+    from portal.i18n_catalogs import compile_catalogs
+
+    compile_catalogs([Path(__file__).resolve().parent.parent / "locale"])
+
+
 # --- markers ---------------------------------------------------------------------------------
 
 
