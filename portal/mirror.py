@@ -21,30 +21,18 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from partnercenter.errors import NotFound, PartnerCenterError, UserSignInRequired
+from partnercenter.errors import PartnerCenterError, UserSignInRequired
 from portal.connection import connection_mark_revoked
-from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.errors import PortalError, pc_error
 from portal.models import SyncState
 from portal.progress import STALE_SECONDS, sync_begin, sync_fail, sync_state, sync_succeed
 from portal.queue import enqueue_on_commit
-from portal.services.customers import pc_error_message
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class NotInPartnerCenter(PortalError):
-    """Partner Center itself answered 404 for the id."""
-
-    code = "not_in_partner_center"
-
-
-class NeedsUserConnection(PortalError):
-    """The read needs the App+User connection and no (working) partner sign-in is stored."""
-
-    code = "sign_in_required"
 
 
 @dataclass(frozen=True)
@@ -64,28 +52,18 @@ class Found(Generic[T]):
     fetched: bool = False
 
 
-def not_found_message(what: str, object_id: str, exc: PartnerCenterError) -> str:
-    ids = f" (request id {exc.request_id})" if exc.request_id else ""
-    return f"Partner Center has no {what} {object_id}{ids}."
-
-
 def pc_read(*, what: str, object_id: str, call: Callable[[], T]) -> T:
-    """Read one object from Partner Center, turning its errors into sentences a user can act on."""
+    """Read one object from Partner Center, turning its errors into sentences a user can act on
+    (``portal.errors.pc_error``); a refused App+User sign-in is recorded as revoked."""
     try:
         return call()
-    except NotFound as exc:
-        raise NotInPartnerCenter(
-            not_found_message(what, object_id, exc), details={"request_id": exc.request_id}
-        ) from exc
-    except UserSignInRequired as exc:
-        connection_mark_revoked(error=exc)
-        raise NeedsUserConnection(
-            f"Reading {what} {object_id} from Partner Center needs the App+User connection: an "
-            "administrator signs in on the Connection page (Admin tools), then try again."
-        ) from exc
     except PartnerCenterError as exc:
-        raise PartnerCenterUnavailable(
-            pc_error_message(exc, f"reading {what} {object_id}"), details={"status": exc.status}
+        if isinstance(exc, UserSignInRequired):
+            connection_mark_revoked(error=exc)
+        raise pc_error(
+            exc,
+            doing=_("reading %(what)s %(id)s") % {"what": what, "id": object_id},
+            what=f"{what} {object_id}",
         ) from exc
 
 

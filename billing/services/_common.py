@@ -1,4 +1,4 @@
-"""Shared bits of the billing services: Partner Center errors as portal errors, normalisation."""
+"""Shared bits of the billing services: normalisation and the reconciliation tolerance."""
 
 from __future__ import annotations
 
@@ -6,25 +6,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from partnercenter.errors import PartnerCenterError, UserSignInRequired
-from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.errors import PortalError
 from portal.params import ParamError, parse_decimal
-
-SIGN_IN_HINT = (
-    "Partner Center accepts this only with a signed-in partner user: ask an administrator to "
-    "connect on the Connection page (Admin tools), then try again."
-)
-
-
-class SignInRequired(PortalError):
-    code = "sign_in_required"
-
-
-def pc_error(exc: PartnerCenterError, what: str) -> PortalError:
-    """Turn a client error into a portal error with a sentence a finance user can act on."""
-    if isinstance(exc, UserSignInRequired):
-        return SignInRequired(f"Could not {what}: {SIGN_IN_HINT}")
-    return PartnerCenterUnavailable(f"Could not {what}: {exc}", details={"status": exc.status})
 
 
 def norm_provider(value) -> str:

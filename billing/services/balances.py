@@ -7,10 +7,12 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import AccountBalance, InvoiceSummary
-from billing.services._common import SignInRequired, dec, pc_error
+from billing.services._common import dec
 from partnercenter.errors import PartnerCenterError
+from portal.errors import NeedsUserConnection, pc_error
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_enqueue, sync_fail, sync_succeed
 
@@ -71,7 +73,7 @@ def balance_refresh(*, client=None) -> BalanceRefreshResult:
     try:
         balance = client.get_account_balance()
     except PartnerCenterError as exc:
-        err = pc_error(exc, "fetch the account balance")
+        err = pc_error(exc, doing=_("reading the account balance"))
         sync_fail(kind=PROGRESS_KIND, error=str(err))
         raise err from exc
     now = timezone.now()
@@ -81,8 +83,8 @@ def balance_refresh(*, client=None) -> BalanceRefreshResult:
     try:
         summaries = list(client.list_invoice_summaries())
     except PartnerCenterError as exc:
-        err = pc_error(exc, "fetch the invoice summaries per currency")
-        if not isinstance(err, SignInRequired):
+        err = pc_error(exc, doing=_("reading the invoice summaries per currency"))
+        if not isinstance(err, NeedsUserConnection):
             sync_fail(kind=PROGRESS_KIND, error=str(err))
             raise err from exc
         result.warnings.append(str(err))
@@ -94,7 +96,7 @@ def balance_refresh(*, client=None) -> BalanceRefreshResult:
             currency = (summary.currency_code or "").upper()[:3]
             if not currency:
                 continue
-            row, _ = InvoiceSummary.objects.update_or_create(
+            row, _created = InvoiceSummary.objects.update_or_create(
                 currency=currency, defaults={**_fields(summary, now), "is_current": True}
             )
             seen.append(currency)

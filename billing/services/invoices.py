@@ -7,10 +7,12 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import Invoice
-from billing.services._common import dec, norm_line_type, norm_provider, pc_error
+from billing.services._common import dec, norm_line_type, norm_provider
 from partnercenter.errors import PartnerCenterError
+from portal.errors import pc_error
 from portal.mirror_fit import RecordDoesNotFit, skipped
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_enqueue, sync_fail, sync_progress, sync_succeed
@@ -94,7 +96,7 @@ def invoice_sync_all(*, client=None, queue_statements: bool = True) -> InvoiceSy
     try:
         fetched = list(_flatten(client.list_invoices()))
     except PartnerCenterError as exc:
-        err = pc_error(exc, "list the invoices")
+        err = pc_error(exc, doing=_("listing the invoices"))
         sync_fail(kind=PROGRESS_KIND, error=str(err))
         raise err from exc
     result = InvoiceSyncResult()
@@ -136,6 +138,6 @@ def invoice_refresh(*, invoice: Invoice, client=None) -> Invoice:
     try:
         fetched = client.get_invoice(invoice.invoice_id)
     except PartnerCenterError as exc:
-        raise pc_error(exc, f"read invoice {invoice.invoice_id}") from exc
-    row, _ = _upsert(fetched, timezone.now())
+        raise pc_error(exc, doing=_("reading invoice %(id)s") % {"id": invoice.invoice_id}) from exc
+    row, _created = _upsert(fetched, timezone.now())
     return row

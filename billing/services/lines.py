@@ -23,15 +23,16 @@ from django.conf import settings
 from django.db import connection, reset_queries, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import Invoice, InvoiceLineItem, LineImport
-from billing.services._common import norm_line_type, norm_provider, pc_error
+from billing.services._common import norm_line_type, norm_provider
 from partnercenter.errors import InvalidResponse, PartnerCenterError
 from partnercenter.models._base import parse_datetime, parse_decimal, parse_str
 from partnercenter.models.billing import OneTimeInvoiceLineItem
 from partnercenter.models.enums import BillingProvider
 from portal.audit import audit_record
-from portal.errors import PortalError
+from portal.errors import PortalError, pc_error
 from portal.mirror_fit import fit_rows
 from portal.partner_center import get_client
 from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
@@ -344,7 +345,7 @@ def line_import_start(
             code="invalid_stream",
         )
     with transaction.atomic():
-        imp, _ = LineImport.objects.select_for_update().get_or_create(
+        imp, _created = LineImport.objects.select_for_update().get_or_create(
             invoice=invoice, provider=provider, line_item_type=line_item_type
         )
         fresh = imp.heartbeat_at and imp.heartbeat_at > timezone.now() - stale_after()
@@ -432,7 +433,7 @@ def line_import_run(
         # then finds it in the client's token cache and never reads the database.
         client.auth.app_token()
     except PartnerCenterError as exc:
-        err = pc_error(exc, f"import the line items of {invoice.invoice_id}")
+        err = pc_error(exc, doing=_importing(invoice))
         _fail(imp, str(err))
         raise err from exc
     sequence = imp.rows_done
@@ -463,13 +464,17 @@ def line_import_run(
             if on_page:
                 on_page(imp)
     except PartnerCenterError as exc:
-        err = pc_error(exc, f"import the line items of {invoice.invoice_id}")
+        err = pc_error(exc, doing=_importing(invoice))
         _fail(imp, str(err))
         raise err from exc
     except Exception as exc:
         _fail(imp, f"The import stopped unexpectedly: {exc}")
         raise
     return _succeed(imp, sequence)
+
+
+def _importing(invoice: Invoice) -> str:
+    return _("importing the line items of %(invoice)s") % {"invoice": invoice.invoice_id}
 
 
 def _succeed(imp: LineImport, rows: int) -> LineImport:

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import Invoice, StatementPdf
-from billing.services._common import pc_error
 from partnercenter.errors import (
     AuthenticationError,
     NotFound,
@@ -25,7 +25,7 @@ from partnercenter.errors import (
     ValidationError,
 )
 from portal.audit import audit_record
-from portal.errors import PortalError
+from portal.errors import PortalError, pc_error_message
 from portal.partner_center import get_client
 from portal.queue import enqueue_on_commit
 
@@ -40,6 +40,10 @@ class StatementPermanentError(PortalError):
     """No retry will help (no such invoice, no partner sign-in, not a PDF)."""
 
     code = "statement_failed"
+
+
+def _downloading(invoice_id: str) -> str:
+    return _("downloading the statement of %(invoice)s") % {"invoice": invoice_id}
 
 
 def max_attempts() -> int:
@@ -117,13 +121,9 @@ def statement_download_attempt(*, statement_id: int, client=None) -> StatementPd
                 digest.update(chunk)
                 size += len(chunk)
         except (NotFound, PermissionDenied, ValidationError, AuthenticationError) as exc:
-            raise StatementPermanentError(
-                str(pc_error(exc, f"download the statement of {invoice_id}"))
-            ) from exc
+            raise StatementPermanentError(pc_error_message(exc, _downloading(invoice_id))) from exc
         except PartnerCenterError as exc:
-            raise StatementTransientError(
-                str(pc_error(exc, f"download the statement of {invoice_id}"))
-            ) from exc
+            raise StatementTransientError(pc_error_message(exc, _downloading(invoice_id))) from exc
         except OSError as exc:  # connection dropped mid-body
             raise StatementTransientError(
                 f"The download of the statement of {invoice_id} was cut off: {exc}"

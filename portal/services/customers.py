@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from partnercenter.errors import PartnerCenterError
 from portal.audit import audit_record
-from portal.errors import PartnerCenterUnavailable, PortalError
+from portal.errors import PartnerCenterUnavailable, PortalError, pc_error_message
 from portal.mirror_fit import RecordDoesNotFit, fit_all, skipped
 from portal.models import AzureSubscription, Customer
 from portal.partner_center import get_client
@@ -58,51 +58,6 @@ class SyncResult:
             f"{self.deactivated} marked inactive"
             + (f"; {len(self.skipped)} skipped: {self.skipped[0]}" if self.skipped else "")
         )
-
-
-def pc_error_message(exc: PartnerCenterError, doing: str) -> str:
-    """A sentence an admin understands, with the Partner Center ids support asks for."""
-    from partnercenter import errors as e
-
-    if isinstance(exc, e.Throttled):
-        wait = (
-            f" in {int(exc.retry_after)} seconds" if getattr(exc, "retry_after", None) else " later"
-        )
-        head = f"Partner Center is throttling requests while {doing}; try again{wait}."
-    elif isinstance(exc, e.UserSignInRequired):
-        head = (
-            f"Partner Center needs a signed-in partner account while {doing}: an admin must sign in "
-            "on the Partner Center connection page."
-        )
-    elif isinstance(exc, e.AuthenticationError):
-        head = (
-            f"Partner Center refused the portal's credentials while {doing}; check the app id and "
-            "secret on the Partner Center connection page."
-        )
-    elif isinstance(exc, e.PermissionDenied):
-        head = f"Partner Center denied access while {doing}"
-        head += f" (error {exc.code}: {exc.description})." if exc.code else "."
-    elif isinstance(exc, e.NotFound):
-        head = f"Partner Center does not know this item ({doing})"
-        head += f": error {exc.code}: {exc.description}." if exc.code else "."
-    elif isinstance(exc, e.ValidationError):
-        head = f"Partner Center rejected the request while {doing}"
-        head += f": error {exc.code}: {exc.description}." if exc.code else "."
-    elif isinstance(exc, (e.ServerError, e.Timeout, e.ConnectionFailed, e.OutcomeUnknown)):
-        head = (
-            f"Partner Center is unavailable while {doing} (outage or network problem); "
-            "the portal will retry, or try again later."
-        )
-    else:
-        head = f"Partner Center call failed while {doing}: {exc}."
-    ids = []
-    if exc.request_id:
-        ids.append(f"request id {exc.request_id}")
-    if exc.correlation_id:
-        ids.append(f"correlation id {exc.correlation_id}")
-    if exc.status:
-        ids.insert(0, f"HTTP {exc.status}")
-    return f"{head} ({', '.join(ids)})" if ids else head
 
 
 def _pc_uuid(value, what: str) -> uuid.UUID:

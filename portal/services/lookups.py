@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit import audit_record
-from portal.errors import PartnerCenterUnavailable, PortalError
-from portal.mirror import Found, Implied, NotInPartnerCenter, fetch_enqueue, mirror_get, pc_read
+from portal.errors import NotInPartnerCenter, PartnerCenterUnavailable, PortalError
+from portal.mirror import Found, Implied, fetch_enqueue, mirror_get, pc_read
 from portal.models import AzureSubscription, Customer
 from portal.partner_center import get_client
 from portal.progress import sync_state

@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from partnercenter import errors as pc_errors
 from portal.audit import audit_record
-from portal.errors import PortalError
+from portal.errors import PortalError, pc_error_message
 from portal.models import AzureSubscription, SubscriptionRegistration
 from portal.partner_center import get_client, new_operation_id
 from portal.queue import enqueue_on_commit
-from portal.services.customers import _map_registration_state, pc_error_message
+from portal.services.customers import _map_registration_state
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.errors import PartnerCenterUnavailable
+from portal.errors import pc_error
 from portal.mirror_fit import RecordDoesNotFit, skipped
 from portal.models import Customer
 from portal.partner_center import get_client
@@ -118,10 +119,7 @@ def entitlements_sync(*, customer: Customer | None = None) -> EntitlementSyncRes
                 result.customers += 1
     except pc_errors.UserSignInRequired as exc:
         sync_fail(kind=kind, error=str(exc))
-        raise PartnerCenterUnavailable(
-            "Entitlements need the Partner Center App+User connection: an administrator signs "
-            "in on the Connection page, then run the sync again."
-        ) from exc
+        raise pc_error(exc, doing=_("reading entitlements")) from exc
     except Exception as exc:
         sync_fail(kind=kind, error=str(exc))
         raise

@@ -22,11 +22,12 @@ from __future__ import annotations
 import logging
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from catalog.rules import is_software_subscription
 from partnercenter import errors as pc_errors
-from portal.errors import PartnerCenterUnavailable
+from portal.errors import PartnerCenterUnavailable, pc_error_message
 from portal.partner_center import get_client
 from portal.queue import enqueue_on_commit
 from purchasing.models import FollowUp, Order, OrderLine, Reservation
@@ -162,10 +163,9 @@ def _check_subscriptions(order: Order) -> tuple[str, str]:
             status = client.get_subscription_provisioning_status(
                 str(order.customer.tenant_id), line.subscription_id
             )
-        except pc_errors.UserSignInRequired:
-            return FollowUp.FAILED, (
-                "The software subscription's provisioning status needs the Partner Center "
-                "App+User connection: an administrator signs in on the Connection page."
+        except pc_errors.UserSignInRequired as exc:
+            return FollowUp.FAILED, pc_error_message(
+                exc, _("reading the software subscription's provisioning status")
             )
         except pc_errors.PartnerCenterError as exc:
             return FollowUp.WAITING, (

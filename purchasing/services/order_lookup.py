@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from portal.audit import audit_record
-from portal.errors import PortalError
-from portal.mirror import Found, NotInPartnerCenter, fetch_enqueue, mirror_get, pc_read
+from portal.errors import NotInPartnerCenter, PortalError
+from portal.mirror import Found, fetch_enqueue, mirror_get, pc_read
 from portal.models import Customer
 from portal.partner_center import get_client
 from portal.queue import actor_pk

@@ -13,9 +13,10 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.errors import PortalError
+from portal.errors import PortalError, pc_error
 from portal.mirror_fit import RecordDoesNotFit, fit, fit_all, skipped
 from portal.models import Customer
 from portal.partner_center import get_client
@@ -361,12 +362,12 @@ def _apply_list(customer: Customer, pc_orders: list, billing_cycle: str | None, 
                         note="imported from Partner Center",
                     )
                 )
-            lines, _ = fit_all(lines, what="an order line")
+            lines, _unfit = fit_all(lines, what="an order line")
             OrderLine.objects.bulk_create(lines, batch_size=1000)
             result.imported += len(new_orders)
         to_update, problems = fit_all(to_update, what="an order update")
         result.skipped += problems
-        events, _ = fit_all(events, what="an order event")
+        events, _unfit = fit_all(events, what="an order event")
         if to_update:
             Order.objects.bulk_update(
                 to_update,
@@ -398,7 +399,6 @@ def order_refresh_provisioning(*, order_id: int, raise_errors: bool = False) -> 
     ``PartnerCenterUnavailable`` says what to do instead.
     """
     from partnercenter import errors as pc_errors
-    from portal.errors import PartnerCenterUnavailable
 
     order = Order.objects.select_related("customer").get(pk=order_id)
     try:
@@ -411,17 +411,15 @@ def order_refresh_provisioning(*, order_id: int, raise_errors: bool = False) -> 
         connection_mark_revoked(error=exc)
         log.info("provisioning status of %s needs App+User: %s", order.pc_order_id, exc)
         if raise_errors:
-            raise PartnerCenterUnavailable(
-                "Provisioning status needs the Partner Center App+User connection: an "
-                "administrator signs in on the Connection page (Admin tools), then try again.",
-                code="sign_in_required",
+            raise pc_error(
+                exc, doing=_("reading the provisioning status of %(order)s") % {"order": order}
             ) from exc
         return order
     except pc_errors.PartnerCenterError as exc:
         log.info("provisioning status of %s unavailable: %s", order.pc_order_id, exc)
         if raise_errors:
-            raise PartnerCenterUnavailable(
-                f"Partner Center did not return the provisioning status of order {order}: {exc}"
+            raise pc_error(
+                exc, doing=_("reading the provisioning status of %(order)s") % {"order": order}
             ) from exc
         return order
     now = timezone.now()

@@ -62,7 +62,7 @@ def test_partner_center_failure_marks_failed_then_resume(invoice_25, sandbox):
     sandbox.add_fault("500", path=f"/v1/invoices/{invoice_25.invoice_id}/lineitems*", count=1)
 
     # First call fails straight away (retries are off in these tests).
-    with pytest.raises(PortalError, match="import the line items"):
+    with pytest.raises(PortalError, match="importing the line items"):
         import_lines(invoice_25, page_size=10)
     imp = LineImport.objects.get(invoice=invoice_25)
     assert imp.state == "failed" and "request id" in imp.last_error
