@@ -1,28 +1,22 @@
 """Money: a Decimal amount with its ISO 4217 currency code.
 
-Amounts are ``Decimal`` everywhere; they are quantized only when displayed or exported.
+Amounts are ``Decimal`` everywhere; they are quantized only when displayed or exported, to the
+currency's own ISO 4217 decimals (CLDR, through Babel: JPY 0, USD 2, BHD and KWD 3).
 Adding or comparing amounts of different currencies raises ``CurrencyMismatch``.
+Display follows the active language's locale (symbol, separators); exports use ``quantized()``
+(plain dot decimal).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
-# Decimal places per currency for display; everything else shows two.
-_MINOR_UNITS = {"JPY": 0, "KRW": 0, "TWD": 2, "CLP": 0, "VND": 0, "ISK": 0, "HUF": 2}
-_SYMBOLS = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "TWD": "NT$",
-    "BRL": "R$",
-    "AUD": "A$",
-    "CAD": "CA$",
-    "CHF": "CHF ",
-    "INR": "₹",
-}
+from babel import Locale
+from babel.numbers import format_currency, get_currency_precision
+from django.conf import settings
+from django.utils import translation
 
 MONEY_MAX_DIGITS = 20
 MONEY_DECIMAL_PLACES = 6
@@ -81,15 +75,17 @@ class Money:
         return self.amount < other.amount
 
     def quantized(self) -> Decimal:
-        places = _MINOR_UNITS.get(self.currency, 2)
+        """The amount rounded (half up) to the currency's ISO 4217 decimals."""
+        places = get_currency_precision(self.currency)
         return self.amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
-    def format(self) -> str:
-        """Human form, e.g. ``$1,234.50 USD``; the code is always shown."""
-        value = self.quantized()
-        sign = "-" if value < 0 else ""
-        symbol = _SYMBOLS.get(self.currency, "")
-        return f"{sign}{symbol}{abs(value):,} {self.currency}"
+    def format(self, locale: str | None = None) -> str:
+        """Human form in ``locale`` (default: the active language's), e.g. ``$1,234.50 USD``
+        in English, ``US$1,234.50 USD`` in Traditional Chinese; the ISO code is always shown."""
+        text = format_currency(
+            self.quantized(), self.currency, locale=_babel_locale(locale), currency_digits=True
+        )
+        return text if self.currency in text else f"{text} {self.currency}"
 
     def __str__(self) -> str:
         return self.format()
@@ -97,6 +93,21 @@ class Money:
     @classmethod
     def zero(cls, currency: str) -> Money:
         return cls(Decimal(0), currency)
+
+
+def babel_locale_name(language: str | None = None) -> str:
+    """Babel's name for a Django language code (``zh-hant`` -> ``zh_Hant``); the active one by
+    default."""
+    return translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+
+
+@lru_cache(maxsize=32)
+def _parsed_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def _babel_locale(name: str | None) -> Locale:
+    return _parsed_locale(name or babel_locale_name())
 
 
 def sum_by_currency(items: list[Money]) -> dict[str, Money]:

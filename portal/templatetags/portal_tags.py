@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import template
 from django.utils.http import urlencode
 
+from portal import formats
 from portal.access import url_if_allowed as _url_if_allowed
 from portal.money import Money
 from portal.roles import has_role as _has_role
@@ -25,6 +26,18 @@ def money(value, currency: str | None = None) -> str:
     if not currency:
         return f"{Decimal(str(value)):,}"
     return Money(Decimal(str(value)), currency).format()
+
+
+@register.filter
+def local_datetime(value, length: str = "medium") -> str:
+    """``{{ dt|local_datetime }}``: the user's time zone, the active language's format."""
+    return formats.local_datetime(value, length=length)
+
+
+@register.filter
+def local_date(value, length: str = "medium") -> str:
+    """``{{ d|local_date }}`` (``"short"``, ``"medium"``, ``"long"``)."""
+    return formats.local_date(value, length=length)
 
 
 @register.simple_tag(takes_context=True)
