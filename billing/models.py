@@ -11,6 +11,9 @@ from django.conf import settings
 from django.db import models
 
 MONEY = {"max_digits": 20, "decimal_places": 6}
+# ``Invoice.invoice_type`` of the rows that hold a currency's unbilled one-time lines of a month
+# (``billing.services.unbilled``): not a Partner Center invoice, never listed or synced as one.
+UNBILLED = "unbilled"
 
 
 class AccountBalance(models.Model):

@@ -9,6 +9,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from billing.models import (
+    UNBILLED,
     AccountBalance,
     Invoice,
     InvoiceLineItem,
@@ -101,8 +102,10 @@ def invoice_list(params) -> tuple:
     """Invoices filtered by ``q``, ``period`` (YYYY-MM of the invoice date), ``currency``,
     ``type`` (onetime|recurring), ``status`` (open|paid|credit); returns (queryset, sort, errors)."""
     p = Params(params)
-    qs = Invoice.objects.annotate(balance=F("total_charges") + F("paid_amount")).select_related(
-        "statement", "recon_run"
+    qs = (
+        Invoice.objects.exclude(invoice_type=UNBILLED)
+        .annotate(balance=F("total_charges") + F("paid_amount"))
+        .select_related("statement", "recon_run")
     )
     if not p.text("gone"):
         qs = qs.filter(is_active=True)
@@ -130,7 +133,8 @@ def invoice_list(params) -> tuple:
 
 
 def invoice_currencies() -> list[str]:
-    return list(Invoice.objects.values_list("currency", flat=True).distinct().order_by("currency"))
+    invoices = Invoice.objects.exclude(invoice_type=UNBILLED)
+    return list(invoices.values_list("currency", flat=True).distinct().order_by("currency"))
 
 
 def invoice_line_totals(invoice: Invoice) -> list[dict]:

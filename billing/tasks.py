@@ -58,6 +58,33 @@ def import_invoice_lines(import_id: int) -> None:
         logger.warning("line import %s failed: %s", import_id, exc)
 
 
+@shared_task(ignore_result=True)
+def import_unbilled_lines(import_id: int) -> None:
+    """Read (or resume reading) a currency's unbilled lines, then reconcile them."""
+    from billing.services.lines import line_import_run
+    from billing.services.reconciliation import reconciliation_run
+    from portal.errors import PortalError
+
+    try:
+        imp = line_import_run(import_id=import_id)
+        if imp.rows_done:
+            reconciliation_run(invoice=imp.invoice)
+    except PortalError as exc:  # state/reason stored on the LineImport row
+        logger.warning("unbilled import %s failed: %s", import_id, exc)
+
+
+@shared_task(ignore_result=True)
+def unbilled_import_beat() -> None:
+    """Beat: read every currency's unbilled one-time lines of the current period."""
+    from billing.services.unbilled import unbilled_import_all
+    from portal.errors import PortalError
+
+    try:
+        unbilled_import_all()
+    except PortalError as exc:
+        logger.warning("unbilled import failed to start: %s", exc)
+
+
 @shared_task(bind=True, ignore_result=True, max_retries=None)
 def download_statement(self, statement_id: int) -> None:
     """One attempt per run; transient failures come back with exponential backoff until

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import charges_views, views
 
 app_name = "billing"
 inv = "invoices/<str:invoice_id>/"
@@ -24,4 +24,6 @@ urlpatterns = [
     path(inv + "reconciliation.pdf", views.recon_pdf, name="recon_pdf"),
     path(inv + "reconciliation/<int:pk>/note/", views.recon_note, name="recon_note"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("unbilled/", charges_views.unbilled, name="unbilled"),
+    path("unbilled/read/", charges_views.unbilled_read, name="unbilled_read"),
 ]

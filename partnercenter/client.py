@@ -695,12 +695,45 @@ class Client:
             "invoicelineitemtype": line_item_type,
             "size": page_size,
         }
+        if not continuation_token and provider.lower() not in ("onetime", "one_time"):
+            params["offset"] = 0
+        return self._line_item_pages(path, params, continuation_token, correlation_id, raw)
+
+    def iter_unbilled_line_item_pages(
+        self,
+        *,
+        currency: str,
+        period: str = "current",
+        page_size: int = 2000,
+        continuation_token: str | None = None,
+        correlation_id: str | None = None,
+        raw: bool = False,
+    ) -> Iterator[LineItemPage]:
+        """Pages of the unbilled one-time billing lines of ``period`` (``current``|``previous``) in
+        ``currency`` (the reconciliation form, invoice id ``unbilled``); seek-paged and resumable
+        exactly like ``iter_invoice_line_item_pages``."""
+        params: dict[str, Any] = {
+            "provider": "onetime",
+            "invoicelineitemtype": "billinglineitems",
+            "currencycode": currency.lower(),
+            "period": period,
+            "size": page_size,
+        }
+        path = "/invoices/unbilled/lineitems"
+        return self._line_item_pages(path, params, continuation_token, correlation_id, raw)
+
+    def _line_item_pages(
+        self,
+        path: str,
+        params: dict[str, Any],
+        continuation_token: str | None,
+        correlation_id: str | None,
+        raw: bool,
+    ) -> Iterator[LineItemPage]:
         headers = None
         if continuation_token:
             params["seekOperation"] = "Next"
             headers = {CONTINUATION_HEADER: continuation_token}
-        elif provider.lower() not in ("onetime", "one_time"):
-            params["offset"] = 0
         pages = iter_pages(
             self._http,
             path,

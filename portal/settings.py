@@ -267,6 +267,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 6 * 3600.0,
     },
     "billing-sync-invoices": {"task": "billing.tasks.sync_invoices", "schedule": 6 * 3600.0},
+    "billing-unbilled": {"task": "billing.tasks.unbilled_import_beat", "schedule": 6 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Invoice
+from billing.models import UNBILLED, Invoice
 from billing.services._common import dec, norm_line_type, norm_provider
 from partnercenter.errors import PartnerCenterError
 from portal.errors import pc_error
@@ -120,6 +120,7 @@ def invoice_sync_all(*, client=None, queue_statements: bool = True) -> InvoiceSy
         seen = [i.id for i in fetched if i.id]
         result.gone = (
             Invoice.objects.filter(is_active=True)
+            .exclude(invoice_type=UNBILLED)
             .exclude(invoice_id__in=seen)
             .update(is_active=False)
         )

@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Invoice, InvoiceLineItem, LineImport
+from billing.models import UNBILLED, Invoice, InvoiceLineItem, LineImport
 from billing.services._common import norm_line_type, norm_provider
 from partnercenter.errors import InvalidResponse, PartnerCenterError
 from partnercenter.models._base import parse_datetime, parse_decimal, parse_str
@@ -420,14 +420,7 @@ def line_import_run(
     sync_progress(kind=kind, done=imp.rows_done)
     client = client or get_client()
     adapt = raw_row_adapter()
-    pages = client.iter_invoice_line_item_pages(
-        invoice.invoice_id,
-        provider=imp.provider,
-        line_item_type=imp.line_item_type,
-        page_size=page_size or page_size_default(),
-        continuation_token=imp.continuation_token or None,
-        raw=True,  # the rows need 28 columns: skip the models, convert the same way (above)
-    )
+    pages = _pages(client, imp, page_size or page_size_default())
     try:
         # Get the token here, in the thread that owns the DB connection: the prefetch thread
         # then finds it in the client's token cache and never reads the database.
@@ -475,6 +468,29 @@ def line_import_run(
 
 def _importing(invoice: Invoice) -> str:
     return _("importing the line items of %(invoice)s") % {"invoice": invoice.invoice_id}
+
+
+def _pages(client, imp: LineImport, page_size: int):
+    """The stream's pages from the stored continuation token, as raw JSON (the rows need 28
+    columns: skip the models, convert the same way, above). The unbilled lines of a currency
+    (``billing.services.unbilled``) come from the reconciliation form with ``period=current``."""
+    invoice = imp.invoice
+    if invoice.invoice_type == UNBILLED:
+        return client.iter_unbilled_line_item_pages(
+            currency=invoice.currency,
+            period="current",
+            page_size=page_size,
+            continuation_token=imp.continuation_token or None,
+            raw=True,
+        )
+    return client.iter_invoice_line_item_pages(
+        invoice.invoice_id,
+        provider=imp.provider,
+        line_item_type=imp.line_item_type,
+        page_size=page_size,
+        continuation_token=imp.continuation_token or None,
+        raw=True,
+    )
 
 
 def _succeed(imp: LineImport, rows: int) -> LineImport:

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.models import (
+    UNBILLED,
     Invoice,
     InvoiceLineItem,
     ReconciliationNote,
@@ -241,6 +242,10 @@ def reconciliation_run(
     if invoice.period_end:
         period = period.filter(created_at__lte=invoice.period_end)
     period = period.exclude(status__iexact="cancelled")
+    if invoice.invoice_type == UNBILLED:
+        # The unbilled lines of the period: an order an invoice bills already is not owed here.
+        invoiced = InvoiceLineItem.objects.exclude(invoice__invoice_type=UNBILLED)
+        period = period.exclude(pc_order_id__in=invoiced.values("order_id"))
     orders = list((named | period).distinct().select_related("customer").prefetch_related("lines"))
     by_id: dict[str, list[_OrderLineSlot]] = {}
     slots: list[_OrderLineSlot] = []
