@@ -240,3 +240,7 @@ class PriceSheetEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}:{self.sku_id} {self.term_duration} {self.unit_price}"
+
+
+# Resale pricing lives in its own package; importing it here registers its models with the app.
+from catalog.pricing.models import CustomerGroup, MarkupRule  # noqa: E402, F401

@@ -299,6 +299,8 @@ BILLING_STATEMENT_RETRY_BASE_SECONDS = env_int(
 )
 BILLING_STATEMENT_RETRY_MAX_SECONDS = env_int("BILLING_STATEMENT_RETRY_MAX_SECONDS", 900, minimum=0)
 
+# Resale prices: how a markup rule's price is rounded to its currency's ISO 4217 decimals.
+RESALE_ROUNDING = env_choice("RESALE_ROUNDING", "half-up", ("half-up", "half-even"))
 # Purchasing. Admins may override each through a PortalSetting of the same lower-case name
 # (purchasing.conf.conf reads the override first).
 # Same customer + SKU + term ordered within this many days -> confirm before buying again.

@@ -233,6 +233,11 @@ class OrderLine(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     price_effective_start = models.DateTimeField(null=True, blank=True)
     price_effective_end = models.DateTimeField(null=True, blank=True)
+    # Resale price recorded at checkout (in ``currency``) and a snapshot of the markup rule behind
+    # it: later rule changes or deletions never rewrite them. No rule: sold at cost, rule id null.
+    resale_unit_price = models.DecimalField(**MONEY, null=True, blank=True)
+    resale_rule_id = models.PositiveBigIntegerField(null=True, blank=True)
+    resale_rule = models.CharField(max_length=220, blank=True, help_text="#id description")
     provisioning_context = models.JSONField(default=dict, blank=True)
     provisioning_status = models.CharField(max_length=32, blank=True)
     provisioning_checked_at = models.DateTimeField(null=True, blank=True)
@@ -268,6 +273,10 @@ class OrderLine(models.Model):
         if self.unit_price is not None:
             return self.unit_price * self.quantity
         return self.extended_price
+
+    @property
+    def resale_total(self):
+        return None if self.resale_unit_price is None else self.resale_unit_price * self.quantity
 
 
 class OrderEvent(models.Model):

@@ -35,6 +35,7 @@ from portal.roles import Role, has_role
 from purchasing.conf import approval_thresholds, checkout_claim_seconds, conf
 from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order, OrderLine
 from purchasing.services.cart import LineInput, cart_ensure_in_step, cart_push, line_problems
+from purchasing.services.resale import RESALE_FIELDS, order_line_record_resale
 
 log = logging.getLogger(__name__)
 
@@ -769,6 +770,7 @@ def _record_expected_prices(order: Order, cart_lines: list[CartLine]) -> None:
         order_line.extended_price = match.unit_price * order_line.quantity
         order_line.price_effective_start = match.price_effective_start
         order_line.price_effective_end = match.price_effective_end
+        order_line_record_resale(order_line, cart_line=match)
         changed.append(order_line)
     OrderLine.objects.bulk_update(
         changed,
@@ -778,6 +780,7 @@ def _record_expected_prices(order: Order, cart_lines: list[CartLine]) -> None:
             "extended_price",
             "price_effective_start",
             "price_effective_end",
+            *RESALE_FIELDS,
         ],
     )
     totals = {}
