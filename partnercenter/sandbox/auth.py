@@ -14,14 +14,13 @@ import hashlib
 import html
 import json
 import secrets
-import threading
 import uuid
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 import jwt
 from flask import Blueprint, Response, jsonify, redirect, request
 
+from partnercenter.sandbox import speed
 from partnercenter.sandbox.common import ApiError, iso, stable_uuid
 from partnercenter.sandbox.state import Sandbox, sandbox
 
@@ -48,21 +47,12 @@ def _encode(sb: Sandbox, claims: dict) -> str:
     return jwt.encode(claims, signing_key(sb), algorithm="HS256", headers={"kid": "sandbox"})
 
 
-_DECODED: OrderedDict[tuple, dict] = OrderedDict()  # (key, token, audience) -> claims
-_DECODED_LOCK = threading.Lock()
-
-
 def _decode_cached(sb: Sandbox, token: str, audience: list[str]) -> dict:
-    """``_decode`` for bearer tokens, remembered: a client sends the same token many times."""
+    """``_decode`` for bearer tokens, remembered (``speed.decoded_tokens``)."""
     cache_key = (signing_key(sb), token, tuple(audience))
-    with _DECODED_LOCK:
-        claims = _DECODED.get(cache_key)
-    if claims is None:
-        claims = _decode(sb, token, audience)  # raises for a bad token: never cached
-        with _DECODED_LOCK:
-            _DECODED[cache_key] = claims
-            while len(_DECODED) > 512:
-                _DECODED.popitem(last=False)
+    claims = speed.decoded_tokens.get(cache_key)
+    if claims is None:  # a bad token raises in _decode: never cached
+        claims = speed.decoded_tokens.put(cache_key, _decode(sb, token, audience))
     return dict(claims)
 
 

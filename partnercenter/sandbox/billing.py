@@ -1,14 +1,13 @@
 """Billing (partner-center.md §7): invoices built from orders, balance and summaries, one-time
 line items (seek-paged, streamed), statement PDFs, and price sheets.
 
-The large ``--invoice-lines N`` invoice is never materialised: line ``i`` is computed from ``i``
-alone, money fields depend only on ``i % PERIOD`` so its total has a closed form.
+The large ``--invoice-lines N`` invoice is never materialised (``generated.py``); every line item
+has the JSON shape of ``line_items.py``.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -19,10 +18,9 @@ from itertools import islice
 
 from flask import Blueprint, Response, jsonify, stream_with_context
 
-from partnercenter.sandbox import catalog
+from partnercenter.sandbox import catalog, generated, speed
 from partnercenter.sandbox.auth import user_only
 from partnercenter.sandbox.common import (
-    NAMESPACE,
     arg,
     bad_request,
     collection,
@@ -37,54 +35,26 @@ from partnercenter.sandbox.common import (
     seek_token,
     stable_uuid,
 )
-from partnercenter.sandbox.markets import MARKETS, currency_symbol, market
+from partnercenter.sandbox.line_items import (
+    CENT,
+    TERM_TEXT,
+    amounts,
+    base_line,
+    month_start,
+)
+from partnercenter.sandbox.markets import currency_symbol, market
 from partnercenter.sandbox.orders import RESERVATION, order_status
 from partnercenter.sandbox.pdf import statement_pdf
 from partnercenter.sandbox.state import sandbox
 
 bp = Blueprint("billing", __name__)
 
-CENT = Decimal("0.01")
-MPN_ID = "5357564"
 PAGE = 2000
-PERIOD = 60
-GENERATED_PREFIX = "G9"
-TERM_TEXT = {
-    "P1Y": "1 Year Subscription",
-    "P3Y": "3 Year Subscription",
-    "P1M": "1 Month Subscription",
-}
 
 
 def unit_price(sku: dict, country: str) -> Decimal:
     """Partner price of one unit in the market's currency (the price sheet shows the same)."""
     return (Decimal(sku["_price"]) * market(country).usd_rate).quantize(CENT)
-
-
-def _money(value: Decimal) -> str:
-    return str(value.quantize(CENT))
-
-
-def _line_amounts(unit: Decimal, quantity: int, tax_rate: Decimal) -> dict:
-    subtotal = (unit * quantity).quantize(CENT)
-    tax = (subtotal * tax_rate).quantize(CENT)
-    return {"unitPrice": _money(unit), "effectiveUnitPrice": _money(unit), "quantity": str(quantity),
-            "billableQuantity": str(quantity), "subtotal": _money(subtotal), "taxTotal": _money(tax),
-            "totalForCustomer": _money(subtotal + tax)}  # fmt: skip
-
-
-def _base_line(invoice_id: str, customer: dict, currency: str) -> dict:
-    return {
-        "partnerId": sandbox().settings.tenant_id, "customerId": customer["id"],
-        "customerName": customer["companyName"], "customerDomainName": customer["domain"],
-        "customerCountry": customer["country"], "invoiceNumber": invoice_id, "mpnId": MPN_ID,
-        "resellerMpnId": "0", "productQualifiers": [], "chargeType": "new", "unitType": "",
-        "currency": currency, "publisherName": "Microsoft Corporation", "publisherId": "",
-        "subscriptionDescription": "", "priceAdjustmentDescription": "[]", "creditReasonCode": "",
-        "discountDetails": "", "meterDescription": "", "promotionId": "",
-        "invoiceLineItemType": "billing_line_items", "billingProvider": "one_time",
-        "attributes": {"objectType": "OneTimeInvoiceLineItem"},
-    }  # fmt: skip
 
 
 def order_line_item(invoice_id: str, customer: dict, order: dict, line: dict, adjust: dict) -> dict:
@@ -99,7 +69,7 @@ def order_line_item(invoice_id: str, customer: dict, order: dict, line: dict, ad
     start = order["creationDate"]
     term = line.get("termDuration") or ""
     years = {"P1Y": 1, "P3Y": 3}.get(term.upper(), 0)
-    out = _base_line(invoice_id, customer, m.currency)
+    out = base_line(invoice_id, customer, m.currency)
     out.update({
         "orderId": order["id"], "orderDate": iso(order["creationDate"]),
         "productId": line.get("_productId") or line["offerId"], "skuId": line.get("_skuId") or "",
@@ -114,16 +84,12 @@ def order_line_item(invoice_id: str, customer: dict, order: dict, line: dict, ad
         "alternateId": order["alternateId"], "referenceId": stable_uuid("reference", order["id"], line["lineItemNumber"]),
         "pricingCurrency": "USD" if is_ri else m.currency,
         "pcToBCExchangeRate": str(m.usd_rate) if is_ri else "1",
-        "pcToBCExchangeRateDate": _month_start(start),
+        "pcToBCExchangeRateDate": month_start(start),
         "billingFrequency": "" if order["billingCycle"] == "one_time" else order["billingCycle"].title(),
         "reservationOrderId": stable_uuid("ri-order", order["id"], line["lineItemNumber"]) if is_ri else "",
     })  # fmt: skip
-    out.update(_line_amounts(unit, quantity, m.tax_rate))
+    out.update(amounts(unit, quantity, m.tax_rate))
     return out
-
-
-def _month_start(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-01T00:00:00")
 
 
 def _invoice_number(store) -> str:
@@ -201,7 +167,7 @@ def _extra_line(invoice_id: str, customer: dict, i: int, now: float) -> dict:
     """A line for a purchase the portal never made (e.g. bought in the Partner Center UI)."""
     m = market(customer["country"])
     order_id = stable_uuid("external", invoice_id, i).replace("-", "")[:32] + "1"
-    out = _base_line(invoice_id, customer, m.currency)
+    out = base_line(invoice_id, customer, m.currency)
     out.update({
         "orderId": order_id, "orderDate": iso(now - 86400), "productId": "DG7GMGF0DWTK", "skuId": "0001",
         "availabilityId": "DG7GMGF0DXX1", "productName": "Windows Server 2019 Datacenter",
@@ -211,12 +177,10 @@ def _extra_line(invoice_id: str, customer: dict, i: int, now: float) -> dict:
         "chargeStartDate": iso_day(now - 86400), "chargeEndDate": iso_day(now - 86400),
         "termAndBillingCycle": "One-Time Purchase", "alternateId": order_id[:12].lower(),
         "referenceId": stable_uuid("external-ref", invoice_id, i), "pricingCurrency": m.currency,
-        "pcToBCExchangeRate": "1", "pcToBCExchangeRateDate": _month_start(now), "billingFrequency": "",
+        "pcToBCExchangeRate": "1", "pcToBCExchangeRateDate": month_start(now), "billingFrequency": "",
         "reservationOrderId": "",
     })  # fmt: skip
-    out.update(
-        _line_amounts((Decimal("6155.00") * m.usd_rate).quantize(CENT), 1 + i % 3, m.tax_rate)
-    )
+    out.update(amounts((Decimal("6155.00") * m.usd_rate).quantize(CENT), 1 + i % 3, m.tax_rate))
     return out
 
 
@@ -236,141 +200,25 @@ def new_invoice(
     }  # fmt: skip
 
 
-# -- the generated large invoice ---------------------------------------------------------------
-GEN_SKUS = [("DZH318Z0BQ3Q", "0001", "Reserved VM Instance, Standard_D2s_v3, US East, 1 Year", Decimal("690.00")),
-            ("DZH318Z0BQ5S", "0001", "SQL Database, General Purpose Gen5 vCore, US East, 1 Year", Decimal("1093.08")),
-            ("DG7GMGF0DWTL", "0001", "SQL Server 2019 Standard - 2 Core License Pack", Decimal("3586.00")),
-            ("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", Decimal("6.00"))]  # fmt: skip
-US_TAX = MARKETS["US"].tax_rate
-
-
-def _gen_amounts(i: int) -> dict:
-    k = i % PERIOD
-    _, _, _, price = GEN_SKUS[k % len(GEN_SKUS)]
-    return _line_amounts(price, 1 + k % 5, US_TAX)
-
-
-def generated_total(n: int) -> Decimal:
-    period = [Decimal(_gen_amounts(k)["totalForCustomer"]) for k in range(PERIOD)]
-    return sum(period, Decimal(0)) * (n // PERIOD) + sum(period[: n % PERIOD], Decimal(0))
-
-
-def generated_line(invoice_id: str, i: int, when: float) -> dict:
-    pid, sid, name, _ = GEN_SKUS[(i % PERIOD) % len(GEN_SKUS)]
-    customer_no = i % 997
-    customer = {"id": stable_uuid("gen-customer", customer_no), "companyName": f"Generated Customer {customer_no:03d}",
-                "domain": f"gencust{customer_no:03d}.onmicrosoft.com", "country": "US"}  # fmt: skip
-    order_no = i // 3
-    order_id = stable_uuid("gen-order", invoice_id, order_no).replace("-", "")[:32] + "1"
-    day = when - (order_no % 28) * 86400
-    out = _base_line(invoice_id, customer, "USD")
-    out.update({
-        "orderId": order_id, "orderDate": iso(day), "productId": pid, "skuId": sid,
-        "availabilityId": catalog.availability_id(pid, sid, "US", "commercial", "", 0),
-        "productName": name.split(",")[0].split(" - ")[0], "skuName": name,
-        "subscriptionId": stable_uuid("gen-sub", invoice_id, i),
-        "subscriptionStartDate": iso_day(day), "subscriptionEndDate": iso_day(day + 365 * 86400),
-        "chargeStartDate": iso_day(day), "chargeEndDate": iso_day(day + 30 * 86400),
-        "termAndBillingCycle": "1 Year Subscription", "alternateId": order_id[:12].lower(),
-        "referenceId": stable_uuid("gen-ref", invoice_id, i), "pricingCurrency": "USD",
-        "pcToBCExchangeRate": "1", "pcToBCExchangeRateDate": _month_start(day), "billingFrequency": "",
-        "reservationOrderId": stable_uuid("gen-ri", invoice_id, i) if pid.startswith("DZH") else "",
-    })  # fmt: skip
-    out.update(_gen_amounts(i))
-    return out
-
-
-# The fast path: a generated line is the same JSON as ``generated_line`` (tests compare them), built
-# from pre-encoded fragments. Everything but five ids repeats: the constant part, one of 997
-# customers, one of PERIOD SKU/amount combinations and one of 28 order days.
-_UUID_NS = NAMESPACE.bytes
-_VARIANT = "89ab89ab89ab89ab"  # (nibble & 0x3) | 0x8, indexed by the nibble
-
-
-def fast_uuid5(*parts: object) -> str:
-    """``stable_uuid(*parts)`` without the ``uuid.UUID`` object (about 3x faster)."""
-    h = hashlib.sha1(_UUID_NS + "|".join(map(str, parts)).encode()).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:32]}"
-
-
-def _frag(d: dict) -> str:
-    """A dict's JSON members without the braces (to concatenate into one object)."""
-    return json.dumps(d, separators=(",", ":"), ensure_ascii=False)[1:-1]
-
-
-class _GeneratedLines:
-    """Pre-encoded fragments of one generated invoice (per invoice id and date)."""
-
-    def __init__(self, invoice_id: str, when: float):
-        self.invoice_id = invoice_id
-        sample = generated_line(invoice_id, 0, when)
-        customer_keys = ("customerId", "customerName", "customerDomainName", "customerCountry")
-        day_keys = ("orderDate", "subscriptionStartDate", "subscriptionEndDate", "chargeStartDate",
-                    "chargeEndDate", "pcToBCExchangeRateDate")  # fmt: skip
-        self.ids = ("orderId", "alternateId", "subscriptionId", "referenceId", "reservationOrderId")
-        per_k = ("productId", "skuId", "availabilityId", "productName", "skuName",
-                 *_gen_amounts(0))  # fmt: skip
-        varying = {*customer_keys, *day_keys, *self.ids, *per_k}
-        self.const = _frag({k: v for k, v in sample.items() if k not in varying})
-        self.customers: dict[int, str] = {}
-        self.days = []
-        for d in range(28):
-            line = generated_line(invoice_id, 3 * d, when)  # order_no = d
-            self.days.append(_frag({k: line[k] for k in day_keys}))
-        self.per_k = []
-        for k in range(PERIOD):
-            line = generated_line(invoice_id, k, when)
-            self.per_k.append(_frag({key: line[key] for key in per_k}))
-        self.customer_keys = customer_keys
-
-    def customer(self, c: int) -> str:
-        frag = self.customers.get(c)
-        if frag is None:
-            frag = self.customers[c] = _frag({
-                "customerId": stable_uuid("gen-customer", c),
-                "customerName": f"Generated Customer {c:03d}",
-                "customerDomainName": f"gencust{c:03d}.onmicrosoft.com", "customerCountry": "US",
-            })  # fmt: skip
-        return frag
-
-    def lines(self, start: int, count: int) -> Iterator[str]:
-        iid, const, days, per_k = self.invoice_id, self.const, self.days, self.per_k
-        order_no, order_id = -1, ""
-        for i in range(start, start + count):
-            if i // 3 != order_no:
-                order_no = i // 3
-                order_id = fast_uuid5("gen-order", iid, order_no).replace("-", "")[:32] + "1"
-            k = i % PERIOD
-            ri = fast_uuid5("gen-ri", iid, i) if k % 4 < 2 else ""  # the DZH (reservation) SKUs
-            yield (
-                f"{{{const},{self.customer(i % 997)},{per_k[k]},{days[order_no % 28]},"
-                f'"orderId":"{order_id}","alternateId":"{order_id[:12].lower()}",'
-                f'"subscriptionId":"{fast_uuid5("gen-sub", iid, i)}",'
-                f'"referenceId":"{fast_uuid5("gen-ref", iid, i)}","reservationOrderId":"{ri}"}}'
-            )
-
-
-_GENERATED: dict[tuple, _GeneratedLines] = {}
-
-
-def generated_lines_json(invoice_id: str, start: int, count: int, when: float) -> Iterator[str]:
-    """Lines ``start`` .. ``start + count - 1`` of a generated invoice, each as JSON text."""
-    key = (invoice_id, when)
-    gen = _GENERATED.get(key)
-    if gen is None:
-        _GENERATED.clear()
-        gen = _GENERATED[key] = _GeneratedLines(invoice_id, when)
-    return gen.lines(start, count)
-
-
 def ensure_generated_invoice(n: int, when: float) -> None:
+    """Create the generated invoice of ``n`` lines (``generated.py``) unless the store has it.
+
+    Its total is summed on first use (``invoice_total``), not here: start-up stays quick."""
     sb = sandbox()
-    invoice_id = f"{GENERATED_PREFIX}{n:08d}"
+    invoice_id = f"{generated.PREFIX}{n:08d}"
     if n <= 0 or sb.store.get("invoice", invoice_id):
         return
-    invoice = new_invoice(invoice_id, "USD", when, [], total=generated_total(n))
+    when = float(int(when))  # whole seconds, so the lines do not depend on a fraction
+    invoice = new_invoice(invoice_id, "USD", when, [], total=Decimal(0))
     invoice["generated"] = n
     sb.store.put("invoice", invoice_id, invoice, created=when)
+
+
+def invoice_total(inv: dict) -> Decimal:
+    """An invoice's total charges (a generated invoice's: the sum of its lines)."""
+    if inv["generated"]:
+        return generated.total(inv["id"], inv["generated"], inv["invoiceDate"])
+    return Decimal(inv["totalCharges"])
 
 
 # -- rendering and routes ------------------------------------------------------------------------
@@ -404,7 +252,7 @@ def render_invoice(inv: dict) -> dict:
     return {
         "id": iid, "invoiceDate": iso(inv["invoiceDate"]),
         "billingPeriodStartDate": iso(inv["periodStart"]), "billingPeriodEndDate": iso(inv["periodEnd"]),
-        "totalCharges": float(Decimal(inv["totalCharges"])), "paidAmount": float(Decimal(inv["paidAmount"])),
+        "totalCharges": float(invoice_total(inv)), "paidAmount": float(Decimal(inv["paidAmount"])),
         "currencyCode": inv["currencyCode"], "currencySymbol": currency_symbol(inv["currencyCode"]),
         "pdfDownloadLink": f"/invoices/{iid}/documents/statement", "taxReceipts": [],
         "invoiceDetails": details, "amendments": [], "documentType": "invoice", "invoiceType": kind,
@@ -462,9 +310,7 @@ def invoice_get(invoice_id):
 
 def _summary(currency: str, invoices: list[dict], now: float, nested=False) -> dict:
     def part(items):
-        balance = sum(
-            (Decimal(i["totalCharges"]) + Decimal(i["paidAmount"]) for i in items), Decimal(0)
-        )
+        balance = sum((invoice_total(i) + Decimal(i["paidAmount"]) for i in items), Decimal(0))
         paid = [i for i in items if i["paidDate"]]
         last = max(paid, key=lambda i: i["paidDate"]) if paid else None
         return {
@@ -548,9 +394,9 @@ def _line_items(invoice_id: str, provider: str, line_type: str):
     )  # fmt: skip
 
 
-def _invoice_lines(invoice: dict, offset: int, count: int) -> Iterator[dict | str]:
+def _invoice_lines(invoice: dict, offset: int, count: int) -> Iterator[dict]:
     if invoice["generated"]:
-        return generated_lines_json(invoice["id"], offset, count, invoice["invoiceDate"])
+        return generated.lines(invoice, offset, count)
     return iter(invoice["lines"][offset : offset + count])
 
 
@@ -561,16 +407,13 @@ def _seek_page(scope: str, base: str, total: int, source) -> Response:
     self_uri = f"{base}&size={size}"
     token = seek_token(scope, offset + count) if offset + count < total else None
 
-    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
     def body() -> Iterator[str]:
-        # Items come as dicts or as ready JSON text (the generated invoice's fast path); about
-        # 250 lines (~450 KB) per write: few syscalls, bounded memory.
+        # About 250 lines (~450 KB) per write: few syscalls, bounded memory.
         items = source(offset, count)
         yield f'{{"totalCount":{count},"items":['
         first = True
         while True:
-            chunk = [item if isinstance(item, str) else encode(item) for item in islice(items, 250)]
+            chunk = [speed.encode_json(item) for item in islice(items, 250)]
             if not chunk:
                 break
             yield ("" if first else ",") + ",".join(chunk)
@@ -618,7 +461,9 @@ def _unbilled(provider: str, line_type: str):
 @user_only
 def statement(invoice_id):
     invoice = invoice_or_404(invoice_id)
-    pdf = statement_pdf(invoice, sandbox().settings.tenant_id)
+    pdf = statement_pdf(
+        dict(invoice, totalCharges=str(invoice_total(invoice))), sandbox().settings.tenant_id
+    )
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f"attachment; filename=Invoice_{invoice['id']}.pdf"
     return resp

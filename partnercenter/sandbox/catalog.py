@@ -8,14 +8,13 @@ segment, reservation scope, catalog generation), so ``reissue`` just bumps the g
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from decimal import Decimal
 from itertools import chain
 from typing import Any
 
 from flask import Blueprint, jsonify
 
+from partnercenter.sandbox import speed
 from partnercenter.sandbox.common import (
     ID_ALPHABET,
     ApiError,
@@ -289,30 +288,18 @@ def get_product(product_id: str) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
-# The catalog never changes after start-up, and a sync reads each product's SKUs, then each SKU
-# again for its availabilities: recently read SKUs are kept parsed (treat them as read-only).
-_SKU_CACHE: OrderedDict[tuple[str, str, str], dict] = OrderedDict()
-_SKU_CACHE_SIZE = 4096
-_SKU_LOCK = threading.Lock()
-
-
 def _remember_skus(store_path: str, skus: list[dict]) -> None:
-    with _SKU_LOCK:
-        for sku in skus:
-            _SKU_CACHE[(store_path, sku["productId"].lower(), sku["id"].lower())] = sku
-        while len(_SKU_CACHE) > _SKU_CACHE_SIZE:
-            _SKU_CACHE.popitem(last=False)
+    for sku in skus:
+        speed.parsed_skus.put((store_path, sku["productId"].lower(), sku["id"].lower()), sku)
 
 
 def forget_cached_skus() -> None:
-    with _SKU_LOCK:
-        _SKU_CACHE.clear()
+    speed.parsed_skus.clear()
 
 
 def get_sku(product_id: str, sku_id: str) -> dict | None:
     store = sandbox().store
-    with _SKU_LOCK:
-        cached = _SKU_CACHE.get((store.path, product_id.lower(), sku_id.lower()))
+    cached = speed.parsed_skus.get((store.path, product_id.lower(), sku_id.lower()))
     if cached is not None:
         return cached
     row = store.db.execute(

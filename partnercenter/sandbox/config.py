@@ -20,6 +20,8 @@ class Settings:
     seed: int = 1
     catalog_size: int = 0  # total SKUs; 0 = the hand-written catalog only
     invoice_lines: int = 0  # line items of the generated large invoice; 0 = none
+    invoice_customers: int = 5000  # customers buying on the generated invoice
+    invoice_products: int = 400  # products sold on the generated invoice
     order_list_delay: float = 60.0  # new orders show in order lists only after this
     registration_delay: float = 30.0  # Registering -> Registered
     order_completion_delay: float = 30.0  # one-time orders: pending -> completed
@@ -34,7 +36,8 @@ class Settings:
     log_requests: bool = True
 
     # Settings that only make sense at start-up (they shape generated data).
-    STARTUP_ONLY = ("catalog_size", "invoice_lines", "seed", "tenant_id")
+    STARTUP_ONLY = ("catalog_size", "invoice_lines", "invoice_customers", "invoice_products",
+                    "seed", "tenant_id")  # fmt: skip
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

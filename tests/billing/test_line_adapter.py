@@ -10,7 +10,7 @@ import pytest
 from billing.services.lines import COLUMNS, raw_row_adapter, row_adapter
 from partnercenter.errors import InvalidResponse
 from partnercenter.models.billing import parse_line_item
-from partnercenter.sandbox import billing as sandbox_billing
+from partnercenter.sandbox import generated, speed
 from partnercenter.sandbox.app import create_app
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def lines() -> list[dict]:
     with create_app(":memory:", {"log_requests": False}).app_context():
-        texts = sandbox_billing.generated_lines_json("G900001000", 0, 200, 1_700_000_000.5)
-        return [json.loads(t) for t in texts]
+        invoice = {"id": "G900001000", "invoiceDate": 1_700_000_000.0, "generated": 1000}
+        return [json.loads(speed.encode_json(x)) for x in generated.lines(invoice, 0, 200)]
 
 
 def both(items):
@@ -35,7 +35,7 @@ def test_same_rows_as_the_models_for_sandbox_lines(lines):
     raw, model = both(lines)
     assert raw == model
     row = dict(zip(["invoice", "provider", "type", "seq", *(c for c, _, _ in COLUMNS)], raw[0]))
-    assert row["unit_price"] == "690.00" and row["currency"] == "USD"
+    assert row["unit_price"] == lines[0]["unitPrice"] and row["currency"] == "USD"
     assert row["order_date"] is not None and row["charge_start"] is not None
 
 
