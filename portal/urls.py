@@ -72,6 +72,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("customers/", include((customer_patterns, "customers"))),
     path("", include((admin_tools_patterns, "admin_tools"))),
+    path("pricing/", include("catalog.pricing.urls")),
     path("catalog/", include("catalog.urls")),
     path("", include("purchasing.urls")),
     path("billing/", include("billing.urls")),
