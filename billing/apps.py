@@ -8,8 +8,8 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from billing.charts import spend_panel
         from billing.dashboard import finance_panel
-        from portal.dashboard import register
-        from portal.roles import Role
+        from portal.shared.dashboard import register
+        from portal.shared.roles import Role
 
         register(Role.FINANCE, finance_panel)
         register(Role.FINANCE, spend_panel)

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from billing import selectors
 from billing.services.unbilled import unbilled_currencies, unbilled_import_start, unbilled_invoices
-from portal.errors import PortalError
-from portal.progress import sync_state
-from portal.roles import Role, role_required
+from portal.shared.errors import PortalError
+from portal.shared.progress import sync_state
+from portal.shared.roles import Role, role_required
 
 
 @role_required(Role.FINANCE)

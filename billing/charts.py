@@ -10,8 +10,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from billing.models import Invoice
-from portal.charts import Chart, Point, chart_build, month_starts
-from portal.money import Money
+from portal.shared.charts import Chart, Point, chart_build, month_starts
+from portal.shared.money import Money
 
 MONTHS = 12
 

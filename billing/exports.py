@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from billing import selectors
-from portal.exports import Column, cell_date, cell_time
+from portal.shared.exports import Column, cell_date, cell_time
 
 
 def _statement(invoice) -> str:

@@ -20,8 +20,8 @@ from billing.models import (
     ReconClass,
     StatementPdf,
 )
-from portal.params import Params
-from portal.tables import parse_sort
+from portal.shared.params import Params
+from portal.shared.tables import parse_sort
 
 INVOICE_SORTS = {
     "date": "invoice_date",
@@ -290,7 +290,7 @@ def line_notes(line: InvoiceLineItem):
     return ReconciliationNote.objects.filter(line=line)
 
 
-# -- invoices named by id (the mirror is a cache; see portal.mirror) -----------------------------
+# -- invoices named by id (the mirror is a cache; see portal.shared.mirror) -----------------------------
 
 INVOICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{3,63}$")
 

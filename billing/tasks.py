@@ -14,7 +14,7 @@ def sync_invoices() -> None:
     """Beat: mirror the invoice collection and refresh the balance (new invoices get PDFs)."""
     from billing.services.balances import balance_refresh
     from billing.services.invoices import invoice_sync_all
-    from portal.errors import PortalError
+    from portal.shared.errors import PortalError
 
     try:
         invoice_sync_all()
@@ -27,7 +27,7 @@ def sync_invoices() -> None:
 def invoice_sync_task() -> None:
     """ "Sync invoices" on a page (progress and errors in the ``invoices`` SyncState)."""
     from billing.services.invoices import invoice_sync_all
-    from portal.errors import PortalError
+    from portal.shared.errors import PortalError
 
     try:
         invoice_sync_all()
@@ -39,7 +39,7 @@ def invoice_sync_task() -> None:
 def balance_refresh_task() -> None:
     """ "Refresh balance" on a page (progress and errors in the ``billing:balances`` SyncState)."""
     from billing.services.balances import balance_refresh
-    from portal.errors import PortalError
+    from portal.shared.errors import PortalError
 
     try:
         balance_refresh()
@@ -50,7 +50,7 @@ def balance_refresh_task() -> None:
 @shared_task(ignore_result=True)
 def import_invoice_lines(import_id: int) -> None:
     from billing.services.lines import line_import_run
-    from portal.errors import PortalError
+    from portal.shared.errors import PortalError
 
     try:
         line_import_run(import_id=import_id)
@@ -63,7 +63,7 @@ def import_unbilled_lines(import_id: int) -> None:
     """Read (or resume reading) a currency's unbilled lines, then reconcile them."""
     from billing.services.lines import line_import_run
     from billing.services.reconciliation import reconciliation_run
-    from portal.errors import PortalError
+    from portal.shared.errors import PortalError
 
     try:
         imp = line_import_run(import_id=import_id)
@@ -77,7 +77,7 @@ def import_unbilled_lines(import_id: int) -> None:
 def unbilled_import_beat() -> None:
     """Beat: read every currency's unbilled one-time lines of the current period."""
     from billing.services.unbilled import unbilled_import_all
-    from portal.errors import PortalError
+    from portal.shared.errors import PortalError
 
     try:
         unbilled_import_all()
@@ -123,7 +123,7 @@ def download_statement(self, statement_id: int) -> None:
 def fetch_invoice(invoice_id: str, actor_id: int | None = None) -> None:
     """Read an invoice that is not mirrored yet by id (the page shows the outcome); idempotent."""
     from billing.services.invoice_lookup import invoice_get_or_fetch
-    from portal.mirror import fetch_in_background
+    from portal.shared.mirror import fetch_in_background
     from portal.tasks import _user
 
     fetch_in_background(

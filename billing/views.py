@@ -13,15 +13,15 @@ from billing import exports, selectors
 from billing.models import ReconciliationNote, ReconciliationResult, ReconClass, StatementPdf
 from billing.services._common import TOLERANCE_MAX, TOLERANCE_MIN
 from billing.services.invoice_lookup import invoice_fetch_enqueue, invoice_implied
-from portal.errors import PortalError
-from portal.exports import export_csv, wants_csv
-from portal.mirror import fetch_state
-from portal.mirror_views import FetchPage, fetch_page, fetch_status
-from portal.params import Params
-from portal.progress import sync_state
-from portal.redirects import redirect_next
-from portal.roles import Role, role_required
-from portal.tables import csv_response, paginate
+from portal.shared.errors import PortalError
+from portal.shared.exports import export_csv, wants_csv
+from portal.shared.mirror import fetch_state
+from portal.shared.mirror_views import FetchPage, fetch_page, fetch_status
+from portal.shared.params import Params
+from portal.shared.progress import sync_state
+from portal.shared.redirects import redirect_next
+from portal.shared.roles import Role, role_required
+from portal.shared.tables import csv_response, paginate
 
 FINANCE = (Role.FINANCE,)
 

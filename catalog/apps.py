@@ -6,7 +6,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog import panels
-        from portal.dashboard import register
-        from portal.roles import Role
+        from portal.shared.dashboard import register
+        from portal.shared.roles import Role
 
         register(Role.ADMIN, panels.price_sheets_panel)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from catalog.services.prices import PRICE_SHEETS_KIND
 from portal.models import SyncState
-from portal.progress import sync_state
+from portal.shared.progress import sync_state
 
 
 def price_sheets_panel(request) -> dict:

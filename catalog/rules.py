@@ -49,7 +49,7 @@ def is_perpetual_software(product) -> bool:
 
 def perpetual_software_qualified() -> bool:
     try:
-        from portal.settings_store import portal_setting_get
+        from portal.admin_tools.services.settings_store import portal_setting_get
     except ImportError:  # pragma: no cover - settings store not installed
         return False
     return bool(portal_setting_get(PERPETUAL_SETTING, False))

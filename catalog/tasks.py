@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from portal.errors import PortalError
+from portal.shared.errors import PortalError
 
 STALE_AFTER = timedelta(minutes=10)  # a running sync without heartbeat for this long is dead
 

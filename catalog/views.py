@@ -24,11 +24,11 @@ from catalog.services.prices import (
     price_sheet_sync_request,
 )
 from catalog.services.sync import catalog_sync_kind
-from portal.errors import PortalError
 from portal.models import Customer, SyncState
-from portal.progress import sync_state
-from portal.roles import Role, role_required
-from portal.tables import csv_response, paginate, parse_sort
+from portal.shared.errors import PortalError
+from portal.shared.progress import sync_state
+from portal.shared.roles import Role, role_required
+from portal.shared.tables import csv_response, paginate, parse_sort
 
 
 def _cart_add_url() -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from portal.errors import PortalError
+from portal.shared.errors import PortalError
 
 
 class SandboxControl:

@@ -24,8 +24,8 @@ from billing.services.lines import line_import_run, line_import_start
 from billing.services.reconciliation import reconciliation_run
 from catalog.models import Availability
 from demo.sandbox import SandboxControl
-from portal.errors import PortalError
 from portal.models import Customer
+from portal.shared.errors import PortalError
 from purchasing.models import Order
 from purchasing.services.cart import LineInput, cart_add_line
 from purchasing.services.checkout import checkout_submit

@@ -1,6 +1,6 @@
 """The demo's partner sign-in: the real App+User flow against the sandbox's authority.
 
-``portal.connection`` starts the authorization-code flow exactly as the Connection page does;
+``portal.partner_center.connection`` starts the authorization-code flow exactly as the Connection page does;
 instead of a person, this module fills the sandbox's sign-in form with the sandbox's partner user
 and hands the redirect's code back to ``connection_complete`` (MSAL redeems it). Refused unless
 ``demo.guard.demo_refusal`` allows it, so it cannot run against the real Microsoft authority.
@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 from demo.guard import demo_refusal
-from portal.connection import connection_begin, connection_complete
-from portal.errors import PortalError
 from portal.models import PartnerCenterConnection
+from portal.partner_center.connection import connection_begin, connection_complete
+from portal.shared.errors import PortalError
 
 PARTNER_USER = "partner.admin@contoso-partner.example"
 CALLBACK = "http://127.0.0.1/admin-tools/connection/callback/"

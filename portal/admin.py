@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from portal import admin_staff  # noqa: F401  (registers the staff user editor)
+from portal.admin_tools import admin_staff  # noqa: F401  (registers the staff user editor)
 from portal.models import AuditEvent, Customer, StaffProfile
-from portal.roles import Role, has_role
+from portal.shared.roles import Role, has_role
 
 
 def _admins_only(request) -> bool:

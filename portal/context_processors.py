@@ -1,5 +1,5 @@
-from portal.navigation import nav_for
-from portal.roles import ROLE_LABELS, user_roles
+from portal.shared.navigation import nav_for
+from portal.shared.roles import ROLE_LABELS, user_roles
 
 
 def navigation(request):

@@ -77,8 +77,8 @@ def check_partner_center(*, use_cache: bool = True) -> dict:
 
 
 def sync_freshness() -> list[dict]:
-    from portal.mirror import FETCH_KIND_PREFIX
     from portal.models import SyncState
+    from portal.shared.mirror import FETCH_KIND_PREFIX
 
     now = timezone.now()
     rows = []

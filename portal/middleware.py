@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from django.utils import timezone, translation
 
-from portal.partner_center import time_budget
+from portal.partner_center.client import time_budget
 
 
 class UserTimezoneMiddleware:
@@ -91,7 +91,7 @@ class ContentSecurityPolicyMiddleware:
 class NulInPathMiddleware:
     """A NUL character in the URL path names no object: answer 404 before any view passes it
     to the database (PostgreSQL refuses NUL in text and would fail the request). Query and form
-    values are checked where they are parsed (``portal.params``, Django forms)."""
+    values are checked where they are parsed (``portal.shared.params``, Django forms)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

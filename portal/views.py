@@ -16,19 +16,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from portal.errors import PortalError
-from portal.job_access import roles_for_job
 from portal.middleware import LANGUAGE_SESSION_KEY
 from portal.models import StaffProfile
-from portal.redirects import redirect_next
-from portal.roles import ALL_ROLES, has_role, role_required, user_roles
 from portal.services.preferences import profile_language_set, profile_update
+from portal.shared.errors import PortalError
+from portal.shared.job_access import roles_for_job
+from portal.shared.redirects import redirect_next
+from portal.shared.roles import ALL_ROLES, has_role, role_required, user_roles
 
 
 @role_required(*ALL_ROLES)
 def dashboard(request):
     """One dashboard; each role sees its own panels (filled in by each app's dashboard module)."""
-    from portal.dashboard import panels_for
+    from portal.shared.dashboard import panels_for
 
     return render(request, "portal/dashboard.html", {"panels": panels_for(request)})
 
@@ -121,7 +121,7 @@ def healthz(request):
     sync per job kind. Partner Center unreachable, or a sync whose last attempt failed, is
     ``degraded`` (the portal still serves its mirror)."""
     from portal.health import health_report
-    from portal.roles import Role, has_role
+    from portal.shared.roles import Role, has_role
 
     report = health_report()
     code = 503 if report["status"] == "error" else 200

@@ -5,8 +5,8 @@ class PurchasingConfig(AppConfig):
     name = "purchasing"
 
     def ready(self) -> None:
-        from portal.dashboard import register
-        from portal.roles import Role
+        from portal.shared.dashboard import register
+        from portal.shared.roles import Role
         from purchasing import charts, panels
 
         register(Role.SALES, panels.recent_orders)

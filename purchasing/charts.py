@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from portal.charts import Chart, Point, chart_build, month_starts, next_month
+from portal.shared.charts import Chart, Point, chart_build, month_starts, next_month
 from purchasing.models import Order, Reservation
 
 WEEKS = 12

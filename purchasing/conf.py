@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from portal.settings_store import portal_setting_get
+from portal.admin_tools.services.settings_store import portal_setting_get
 
 
 def conf(name: str) -> Any:

@@ -1,7 +1,7 @@
 """Navigation badges: lines in the open carts the user started (sales), and the user's unread
 in-portal notifications (everyone signed in; the bell in the top bar)."""
 
-from portal.roles import Role, has_role
+from portal.shared.roles import Role, has_role
 
 
 def cart(request):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.exports import Column, cell_time
+from portal.shared.exports import Column, cell_time
 
 
 def _total(approval) -> str:

@@ -1,5 +1,5 @@
 """Orders named by their Partner Center id: the order's page when mirrored, else the queued fetch
-(``portal.mirror_views``); no Partner Center call happens in these requests."""
+(``portal.shared.mirror_views``); no Partner Center call happens in these requests."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from portal.mirror import fetch_state
-from portal.mirror_views import FetchPage, fetch_page, fetch_status
-from portal.roles import Role, role_required
+from portal.shared.mirror import fetch_state
+from portal.shared.mirror_views import FetchPage, fetch_page, fetch_status
+from portal.shared.roles import Role, role_required
 from purchasing import selectors
 from purchasing.models import Order
 from purchasing.services.order_lookup import order_fetch_enqueue

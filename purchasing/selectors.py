@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from portal.params import Params
+from portal.shared.params import Params
 from purchasing.models import (
     Cart,
     CartLine,
@@ -151,7 +151,7 @@ def notifications_for(user, *, unread_only: bool = False) -> QuerySet[Notificati
     return qs.order_by("-created_at", "-id")
 
 
-# -- orders named by id (the mirror is a cache; see portal.mirror) -------------------------------
+# -- orders named by id (the mirror is a cache; see portal.shared.mirror) -------------------------------
 
 ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 

@@ -97,7 +97,7 @@ def order_provisioning_task(order_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def entitlements_sync_task() -> str:
-    from portal.errors import PortalError
+    from portal.shared.errors import PortalError
     from purchasing.services.entitlements import entitlements_sync
 
     try:
@@ -111,7 +111,7 @@ def fetch_order(
     pc_order_id: str, customer_tenant_id: str | None = None, actor_id: int | None = None
 ) -> None:
     """Read an order that is not mirrored yet by id (the page shows the outcome); idempotent."""
-    from portal.mirror import fetch_in_background
+    from portal.shared.mirror import fetch_in_background
     from portal.tasks import _user
     from purchasing.services.order_lookup import order_get_or_fetch
 

@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from portal.errors import PortalError
-from portal.exports import export_csv, wants_csv
 from portal.models import Customer, SyncState
-from portal.params import Params
-from portal.redirects import safe_url
-from portal.roles import Role, role_required
-from portal.tables import csv_response, paginate, parse_sort
+from portal.shared.errors import PortalError
+from portal.shared.exports import export_csv, wants_csv
+from portal.shared.params import Params
+from portal.shared.redirects import safe_url
+from portal.shared.roles import Role, role_required
+from portal.shared.tables import csv_response, paginate, parse_sort
 from purchasing import exports, selectors
 from purchasing.forms import CartLineForm, QuantityForm
 from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order
@@ -432,7 +432,7 @@ def _order_context(request, order: Order, **extra) -> dict:
         if line.line_total is not None:
             currency = line.currency or order.currency
             totals[currency] = totals.get(currency, 0) + line.line_total
-    from portal.progress import sync_state
+    from portal.shared.progress import sync_state
     from purchasing.services.orders import provisioning_kind
 
     state = sync_state(provisioning_kind(order.pk))
@@ -479,7 +479,7 @@ def order_provisioning(request, pk: int):
 
 @role_required(Role.SALES, Role.FINANCE)
 def entitlements(request):
-    from portal.progress import sync_state
+    from portal.shared.progress import sync_state
 
     qs, filters = selectors.entitlements_filtered(request.GET)
     sort = parse_sort(request.GET, selectors.ENTITLEMENT_SORTS, "expiry")

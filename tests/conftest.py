@@ -88,8 +88,8 @@ def closed_port():
 
 
 def _make_user(username: str, roles: list[str]):
-    from portal.roles import Role
-    from portal.staff import staff_create_or_update
+    from portal.admin_tools.services.staff import staff_create_or_update
+    from portal.shared.roles import Role
 
     user, _ = staff_create_or_update(
         username=username, password=DEMO_PASSWORD, roles=[Role(r) for r in roles]
@@ -201,9 +201,9 @@ def sandbox_sign_in(flow: dict, username: str = "partner.admin@contoso-partner.e
 
 @pytest.fixture
 def pc_user_connection(sandbox, db):
-    """A partner admin signed in (App+User) against the sandbox through ``portal.connection``:
+    """A partner admin signed in (App+User) against the sandbox through ``portal.partner_center.connection``:
     ``get_client()`` afterwards makes App+User calls; returns the ``PartnerCenterConnection``."""
-    from portal.connection import connection_begin, connection_complete
+    from portal.partner_center.connection import connection_begin, connection_complete
 
     flow = connection_begin(redirect_uri="http://testserver/admin-tools/connection/callback/")
     return connection_complete(flow=flow, query_params=sandbox_sign_in(flow), actor=None)

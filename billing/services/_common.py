@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from portal.errors import PortalError
-from portal.params import ParamError, parse_decimal
+from portal.shared.errors import PortalError
+from portal.shared.params import ParamError, parse_decimal
 
 
 def norm_provider(value) -> str:

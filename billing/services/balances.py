@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from billing.models import AccountBalance, InvoiceSummary
 from billing.services._common import dec
 from partnercenter.errors import PartnerCenterError
-from portal.errors import NeedsUserConnection, pc_error
-from portal.partner_center import get_client
-from portal.progress import sync_begin, sync_enqueue, sync_fail, sync_succeed
+from portal.partner_center.client import get_client
+from portal.shared.errors import NeedsUserConnection, pc_error
+from portal.shared.progress import sync_begin, sync_enqueue, sync_fail, sync_succeed
 
 PROGRESS_KIND = "billing:balances"
 

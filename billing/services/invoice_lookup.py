@@ -1,5 +1,5 @@
 """Invoices named by their Partner Center id: the mirror, else ``GET /invoices/{id}`` (App+User)
-and mirrored (see ``portal.mirror`` for the rule and its errors)."""
+and mirrored (see ``portal.shared.mirror`` for the rule and its errors)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from django.utils import timezone
 from billing import selectors
 from billing.models import Invoice, LineImport
 from billing.services.invoices import _flatten, _upsert
-from portal.audit import audit_record
-from portal.errors import PortalError
-from portal.mirror import Found, Implied, fetch_enqueue, mirror_get, pc_read
-from portal.partner_center import get_client
-from portal.queue import actor_pk
+from portal.partner_center.client import get_client
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError
+from portal.shared.mirror import Found, Implied, fetch_enqueue, mirror_get, pc_read
+from portal.shared.queue import actor_pk
 
 
 def invoice_get_or_fetch(*, invoice_id: str, actor=None) -> Found[Invoice]:

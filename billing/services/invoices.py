@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from billing.models import UNBILLED, Invoice
 from billing.services._common import dec, norm_line_type, norm_provider
 from partnercenter.errors import PartnerCenterError
-from portal.errors import pc_error
-from portal.mirror_fit import RecordDoesNotFit, skipped
-from portal.partner_center import get_client
-from portal.progress import sync_begin, sync_enqueue, sync_fail, sync_progress, sync_succeed
+from portal.partner_center.client import get_client
+from portal.shared.errors import pc_error
+from portal.shared.mirror_fit import RecordDoesNotFit, skipped
+from portal.shared.progress import sync_begin, sync_enqueue, sync_fail, sync_progress, sync_succeed
 
 PROGRESS_KIND = "invoices"
 

@@ -31,12 +31,12 @@ from partnercenter.errors import InvalidResponse, PartnerCenterError
 from partnercenter.models._base import parse_datetime, parse_decimal, parse_str
 from partnercenter.models.billing import OneTimeInvoiceLineItem
 from partnercenter.models.enums import BillingProvider
-from portal.audit import audit_record
-from portal.errors import PortalError, pc_error
-from portal.mirror_fit import fit_rows
-from portal.partner_center import get_client
-from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
-from portal.queue import enqueue_on_commit
+from portal.partner_center.client import get_client
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError, pc_error
+from portal.shared.mirror_fit import fit_rows
+from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+from portal.shared.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -38,8 +38,8 @@ from billing.models import (
     ReconClass,
 )
 from billing.services._common import tolerance_clean, tolerance_default
-from portal.audit import audit_record
-from portal.errors import PortalError
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError
 
 EXPECTED_MEANS = (
     "Expected = unit price recorded on the portal's order line times the quantity ordered, in the "

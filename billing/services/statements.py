@@ -24,10 +24,10 @@ from partnercenter.errors import (
     PermissionDenied,
     ValidationError,
 )
-from portal.audit import audit_record
-from portal.errors import PortalError, pc_error_message
-from portal.partner_center import get_client
-from portal.queue import enqueue_on_commit
+from portal.partner_center.client import get_client
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError, pc_error_message
+from portal.shared.queue import enqueue_on_commit
 
 
 class StatementTransientError(PortalError):

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from billing.models import UNBILLED, Invoice, InvoiceLineItem, LineImport, ReconciliationRun
 from billing.services.lines import line_import_start
-from portal.errors import PortalError
 from portal.models import Customer
-from portal.queue import enqueue_on_commit
+from portal.shared.errors import PortalError
+from portal.shared.queue import enqueue_on_commit
 
 TASK = "billing.tasks.import_unbilled_lines"
 

@@ -17,7 +17,7 @@ from babel.numbers import get_currency_precision
 from django.utils.translation import gettext_lazy as _
 
 from catalog.rules import is_perpetual_software, is_software_subscription
-from portal.money import to_decimal
+from portal.shared.money import to_decimal
 
 KIND_PERCENT = "percent"
 KIND_FIXED = "fixed"

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.pricing.models import CustomerGroup, MarkupRule, ProductFamily
-from portal.params import Params
+from portal.shared.params import Params
 
 RULE_SORTS = {
     "description": "description",

@@ -22,9 +22,9 @@ from catalog.models import Availability, Sku
 from catalog.pricing import engine
 from catalog.pricing.models import CustomerGroup, MarkupRule
 from catalog.selectors import availability_price
-from portal.audit import audit_record
-from portal.errors import PortalError
 from portal.models import Customer
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError
 
 RULE_FIELDS = [
     "description",

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_POST
 from catalog.pricing import selectors, services
 from catalog.pricing.forms import CustomerGroupForm, MarkupRuleForm
 from catalog.pricing.models import CustomerGroup, MarkupRule, ProductFamily
-from portal.errors import PortalError
-from portal.exports import Column, cell_date, export_csv, wants_csv
 from portal.models import Customer
-from portal.roles import Role, role_required
-from portal.tables import paginate, parse_sort
+from portal.shared.errors import PortalError
+from portal.shared.exports import Column, cell_date, export_csv, wants_csv
+from portal.shared.roles import Role, role_required
+from portal.shared.tables import paginate, parse_sort
 
 READERS = (Role.SALES, Role.FINANCE, Role.ADMIN)
 EDITORS = (Role.FINANCE, Role.ADMIN)

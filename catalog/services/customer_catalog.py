@@ -26,10 +26,10 @@ from catalog.services.sync import (
     catalog_sync_run,
 )
 from partnercenter.errors import PartnerCenterError
-from portal import progress
-from portal.audit import audit_record
-from portal.partner_center import get_client
-from portal.queue import enqueue_on_commit
+from portal.partner_center.client import get_client
+from portal.shared import progress
+from portal.shared.audit import audit_record
+from portal.shared.queue import enqueue_on_commit
 
 CHUNK = 500
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from catalog.models import InventoryCheck
 from catalog.services._common import content_hash
-from portal.audit import audit_record
-from portal.errors import PortalError
-from portal.partner_center import get_client, new_operation_id
+from portal.partner_center.client import get_client, new_operation_id
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError
 
 
 def inventory_context_for(*, customer, sku, context: dict | None) -> dict[str, str]:

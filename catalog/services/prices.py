@@ -14,11 +14,11 @@ from django.utils.translation import ngettext
 from catalog.models import PriceSheetEntry
 from catalog.selectors import price_sheet_markets
 from catalog.services._common import content_hash
-from portal import progress
-from portal.audit import audit_record
-from portal.errors import PartnerCenterUnavailable, PortalError
-from portal.mirror_fit import fit_all
-from portal.partner_center import get_client
+from portal.partner_center.client import get_client
+from portal.shared import progress
+from portal.shared.audit import audit_record
+from portal.shared.errors import PartnerCenterUnavailable, PortalError
+from portal.shared.mirror_fit import fit_all
 
 PRICE_SHEET_VIEWS = ["azure_reservations", "software", "updatedlicensebased"]
 

@@ -22,10 +22,10 @@ from django.utils.translation import ngettext
 from catalog.models import Availability, Product, Sku
 from catalog.services._common import content_hash
 from partnercenter.models import Sku as PCSku
-from portal import progress
-from portal.errors import PartnerCenterUnavailable, PortalError
-from portal.mirror_fit import fit_all
-from portal.partner_center import get_client
+from portal.partner_center.client import get_client
+from portal.shared import progress
+from portal.shared.errors import PartnerCenterUnavailable, PortalError
+from portal.shared.mirror_fit import fit_all
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def catalog_sync(
 
     Idempotent and incremental: rows are upserted by Partner Center ids only when their content hash
     changed; availabilities of the synced scope that Partner Center no longer lists are marked
-    unavailable (never deleted). Progress (products done / total) goes to ``portal.progress``.
+    unavailable (never deleted). Progress (products done / total) goes to ``portal.shared.progress``.
     """
     country = (country or "").strip().upper()
     if len(country) != 2 or not country.isalpha():

@@ -1,1 +1,1 @@
-"""Write services of the portal app (customers and subscriptions mirrors, registrations)."""
+"""Write services of the project pages: a staff member's own preferences."""

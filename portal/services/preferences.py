@@ -7,8 +7,8 @@ import zoneinfo
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from portal.errors import PortalError
 from portal.models import StaffProfile
+from portal.shared.errors import PortalError
 
 
 def language_codes() -> set[str]:

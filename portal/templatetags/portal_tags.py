@@ -8,10 +8,10 @@ from decimal import Decimal
 from django import template
 from django.utils.http import urlencode
 
-from portal import formats
-from portal.access import url_if_allowed as _url_if_allowed
-from portal.money import Money
-from portal.roles import has_role as _has_role
+from portal.shared import formats
+from portal.shared.access import url_if_allowed as _url_if_allowed
+from portal.shared.money import Money
+from portal.shared.roles import has_role as _has_role
 
 register = template.Library()
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from catalog.inventory import inventory_verdict
 from catalog.services.customer_catalog import customer_catalog_known, customer_offers
-from portal.audit import audit_record
-from portal.errors import PortalError
 from portal.models import AzureSubscription, Customer
-from portal.partner_center import get_client, new_operation_id
+from portal.partner_center.client import get_client, new_operation_id
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError
 from purchasing.models import Cart, CartLine
 from purchasing.subscriptions import subscription_fit_problem
 

@@ -27,11 +27,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from portal.audit import audit_record
-from portal.errors import NotAllowed, PortalError
-from portal.partner_center import get_client, new_operation_id
-from portal.queue import enqueue_on_commit
-from portal.roles import Role, has_role
+from portal.partner_center.client import get_client, new_operation_id
+from portal.shared.audit import audit_record
+from portal.shared.errors import NotAllowed, PortalError
+from portal.shared.queue import enqueue_on_commit
+from portal.shared.roles import Role, has_role
 from purchasing.conf import approval_thresholds, checkout_claim_seconds, conf
 from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order, OrderLine
 from purchasing.services.cart import LineInput, cart_ensure_in_step, cart_push, line_problems

@@ -10,13 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_record
-from portal.errors import pc_error
-from portal.mirror_fit import RecordDoesNotFit, skipped
 from portal.models import Customer
-from portal.partner_center import get_client
-from portal.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
-from portal.queue import enqueue_on_commit
+from portal.partner_center.client import get_client
+from portal.shared.audit import audit_record
+from portal.shared.errors import pc_error
+from portal.shared.mirror_fit import RecordDoesNotFit, skipped
+from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
+from portal.shared.queue import enqueue_on_commit
 from purchasing.models import Entitlement, Order, OrderLine, Reservation
 
 log = logging.getLogger(__name__)

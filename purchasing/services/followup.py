@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 from catalog.models import Product
 from catalog.rules import is_software_subscription
 from partnercenter import errors as pc_errors
-from portal.errors import PartnerCenterUnavailable, pc_error_message
-from portal.partner_center import get_client
-from portal.queue import enqueue_on_commit
+from portal.partner_center.client import get_client
+from portal.shared.errors import PartnerCenterUnavailable, pc_error_message
+from portal.shared.queue import enqueue_on_commit
 from purchasing.models import FollowUp, Order, OrderLine, Reservation
 from purchasing.services.entitlements import entitlements_sync
 from purchasing.services.orders import order_status_apply

@@ -1,5 +1,5 @@
 """Orders named by their Partner Center id: the mirror, else ``GET /customers/{c}/orders/{id}``
-and mirrored (see ``portal.mirror`` for the rule and its errors).
+and mirrored (see ``portal.shared.mirror`` for the rule and its errors).
 
 Partner Center reads an order under its customer: the fetch asks under the given customer (looked
 up by the same rule, so an unmirrored customer is read too) or else under each mirrored customer.
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from portal.audit import audit_record
-from portal.errors import NotInPartnerCenter, PortalError
-from portal.mirror import Found, fetch_enqueue, mirror_get, pc_read
+from portal.customers.services.lookups import customer_get_or_fetch, owner_phrase
 from portal.models import Customer
-from portal.partner_center import get_client
-from portal.queue import actor_pk
-from portal.services.lookups import customer_get_or_fetch, owner_phrase
+from portal.partner_center.client import get_client
+from portal.shared.audit import audit_record
+from portal.shared.errors import NotInPartnerCenter, PortalError
+from portal.shared.mirror import Found, fetch_enqueue, mirror_get, pc_read
+from portal.shared.queue import actor_pk
 from purchasing import selectors
 from purchasing.models import Order
 from purchasing.services.orders import order_record

@@ -15,13 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_record
-from portal.errors import PortalError, pc_error
-from portal.mirror_fit import RecordDoesNotFit, fit, fit_all, skipped
 from portal.models import Customer
-from portal.partner_center import get_client
-from portal.progress import sync_begin, sync_fail, sync_progress, sync_succeed
-from portal.queue import enqueue_on_commit
+from portal.partner_center.client import get_client
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError, pc_error
+from portal.shared.mirror_fit import RecordDoesNotFit, fit, fit_all, skipped
+from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+from portal.shared.queue import enqueue_on_commit
 from purchasing.conf import conf
 from purchasing.models import Notification, Order, OrderEvent, OrderLine
 
@@ -406,7 +406,7 @@ def order_refresh_provisioning(*, order_id: int, raise_errors: bool = False) -> 
             str(order.customer.tenant_id), order.pc_order_id
         )
     except pc_errors.UserSignInRequired as exc:
-        from portal.connection import connection_mark_revoked
+        from portal.partner_center.connection import connection_mark_revoked
 
         connection_mark_revoked(error=exc)
         log.info("provisioning status of %s needs App+User: %s", order.pc_order_id, exc)
@@ -497,7 +497,7 @@ def orders_due_for_provisioning(*, limit: int = 200) -> list[int]:
 def orders_refresh_provisioning(*, limit: int = 200) -> int:
     """The sync's provisioning pass: refresh the orders not yet fulfilled; returns how many were
     read (0 without an App+User sign-in: the first refusal ends the pass)."""
-    from portal.errors import PartnerCenterUnavailable
+    from portal.shared.errors import PartnerCenterUnavailable
 
     done = 0
     for order_id in orders_due_for_provisioning(limit=limit):

@@ -49,8 +49,8 @@ def _measure_pages(urls: dict[str, str]) -> tuple[dict[str, int], dict[str, floa
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from portal.roles import Role
-    from portal.staff import staff_create_or_update
+    from portal.admin_tools.services.staff import staff_create_or_update
+    from portal.shared.roles import Role
 
     user, _ = staff_create_or_update(username="bench-sales", password="bench-pass-123",
                                      roles=[Role.SALES])  # fmt: skip

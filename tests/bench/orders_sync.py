@@ -78,8 +78,8 @@ def _baseline(snapshot) -> float:
 
 @bench("orders_sync", order=30)
 def run(env):
+    from portal.customers.services.sync import customer_sync_all
     from portal.models import Customer
-    from portal.services.customers import customer_sync_all
     from purchasing.models import Order, OrderEvent, OrderLine
     from purchasing.services.orders import orders_sync
 

@@ -58,7 +58,7 @@ def recon_scenario(sandbox, pc_user_connection):
     """
     from billing.models import Invoice
     from portal.models import Customer
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
     from purchasing.models import Order, OrderLine
 
     client = get_client()
@@ -138,7 +138,7 @@ def make_invoice(sandbox, *, extra_lines: int = 0, quantity: int = 1):
     new USD invoice, sync it, and return the portal's ``Invoice``."""
     from billing.models import Invoice
     from partnercenter.sandbox.seed import customer_id
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
 
     item = _catalog_item(get_client(), *SOFTWARE[0])
     sandbox.create_external_order(
@@ -155,7 +155,7 @@ def unmirrored_invoice(sandbox) -> str:
     """A one-time invoice with 4 lines that exists in Partner Center but not in the portal."""
     from billing.models import Invoice
     from partnercenter.sandbox.seed import customer_id
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
 
     item = _catalog_item(get_client(), *SOFTWARE[0])
     sandbox.create_external_order(

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from billing.models import Invoice, InvoiceLineItem, LineImport
-from portal.errors import PortalError
 from portal.models import SyncState
+from portal.shared.errors import PortalError
 from tests.billing.conftest import import_lines, make_invoice
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from billing.services.lines import line_import_run
 from billing.services.reconciliation import reconciliation_run
 from billing.services.unbilled import unbilled_import_all, unbilled_import_start
 from billing.tasks import import_unbilled_lines
-from portal.errors import PortalError
 from portal.models import Customer
+from portal.shared.errors import PortalError
 from purchasing.models import Order, OrderLine
 from tests.billing.conftest import SOFTWARE, _catalog_item, import_lines, sync_invoices
 
@@ -24,7 +24,7 @@ def unbilled_orders(sandbox):
     """Twelve completed, uninvoiced sandbox orders of two lines each for Contoso (USD): 24
     unbilled lines; the first two are also portal orders (one at the billed price)."""
     from partnercenter.sandbox.seed import customer_id
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
 
     client = get_client()
     tenant = customer_id("contoso")

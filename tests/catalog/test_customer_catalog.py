@@ -16,8 +16,8 @@ SQL_DB = "DZH318Z0BQ5S"
 
 @pytest.fixture
 def customers(db, sandbox):
+    from portal.customers.services.sync import customer_sync_all
     from portal.models import Customer
-    from portal.services.customers import customer_sync_all
 
     customer_sync_all()
     return {
@@ -97,7 +97,7 @@ def test_browsing_for_the_customer_uses_its_catalog(customers, sales_client, sal
 
 
 def _wait_until_read(kind: str, failure: str) -> None:
-    from portal.progress import sync_state
+    from portal.shared.progress import sync_state
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -124,7 +124,7 @@ def test_choosing_a_customer_reads_its_catalog_once_without_a_click(
     customers, sales_client, celery_worker
 ):
     from portal.models import AuditEvent
-    from portal.progress import sync_state
+    from portal.shared.progress import sync_state
 
     contoso = customers["contoso"]
     kind = customer_catalog_kind(contoso)

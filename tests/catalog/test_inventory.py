@@ -8,7 +8,7 @@ import pytest
 
 from catalog.models import InventoryCheck, Sku
 from catalog.services.inventory_checks import inventory_check_latest_passing, inventory_check_run
-from portal.errors import PortalError
+from portal.shared.errors import PortalError
 
 pytestmark = pytest.mark.django_db
 SUB = "3c0b0a0e-5b7e-4d64-9a0a-2d7b6f1e0c11"

@@ -6,7 +6,7 @@ import pytest
 
 from catalog.models import Availability
 from catalog.rules import purchase_blockers, software_subscription_unavailable_markets
-from portal.settings_store import portal_setting_set
+from portal.admin_tools.services.settings_store import portal_setting_set
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from partnercenter.sandbox import seed
+from portal.customers.services.sync import customer_sync_all, subscription_sync_all
 from portal.models import AzureSubscription
-from portal.services.customers import customer_sync_all, subscription_sync_all
 from tests.conftest import browser_login
 
 DEMO = os.environ.get("REGISTRATION_DEMO_TIMING") == "1"

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_fixture_signs_in_and_app_user_calls_work(pc_user_connection):
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
 
     assert pc_user_connection.username == "partner.admin@contoso-partner.example"
     client = get_client()
@@ -22,7 +22,7 @@ def test_fixture_signs_in_and_app_user_calls_work(pc_user_connection):
 def test_token_cache_is_encrypted_at_rest(pc_user_connection):
     import json
 
-    from portal.connection import decrypt
+    from portal.partner_center.connection import decrypt
 
     row = PartnerCenterConnection.objects.get()
     blob = bytes(row.token_cache_encrypted)
@@ -64,7 +64,11 @@ def test_connection_page_sign_in_flow_through_views(sandbox, admin_client_portal
 
 
 def test_revoked_sign_in_warns_admins_on_dashboard(sandbox, admin_client_portal, request):
-    from portal.connection import connection_begin, connection_check, connection_complete
+    from portal.partner_center.connection import (
+        connection_begin,
+        connection_check,
+        connection_complete,
+    )
     from tests.conftest import sandbox_sign_in
 
     before = sandbox.config()["access_token_lifetime"]
@@ -97,8 +101,8 @@ def test_dashboard_warns_before_refresh_token_expiry(
 
 
 def test_perpetual_setting_toggle_is_audited(admin_client_portal, sales_client):
+    from portal.admin_tools.services.settings_store import portal_setting_get
     from portal.models import AuditEvent
-    from portal.settings_store import portal_setting_get
 
     assert portal_setting_get("perpetual_software_qualified") is False
     assert sales_client.post("/admin-tools/settings/", {}).status_code == 403

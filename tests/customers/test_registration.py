@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from partnercenter.sandbox import seed
+from portal.customers.services.registrations import registration_poll, registration_start
+from portal.customers.services.sync import customer_sync_all, subscription_sync_all
 from portal.models import AuditEvent, AzureSubscription, SubscriptionRegistration
-from portal.services.customers import customer_sync_all, subscription_sync_all
-from portal.services.registrations import registration_poll, registration_start
 from tests.conftest import purge_memory_broker
 
 FAST = {
@@ -185,7 +185,9 @@ def test_worker_killed_mid_poll_resumes_through_beat_sweep(fast, admin_user, tra
     )  # fmt: skip
     from partnercenter.sandbox.testing import SandboxServer  # noqa: F401  (sandbox already running)
 
-    client_register = __import__("portal.partner_center", fromlist=["get_client"]).get_client()
+    client_register = __import__(
+        "portal.partner_center.client", fromlist=["get_client"]
+    ).get_client()
     client_register.register_subscription(seed.customer_id("contoso"), str(sub.subscription_id))
     purge_memory_broker()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):

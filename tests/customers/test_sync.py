@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from partnercenter.sandbox import seed
+from portal.customers.services.sync import customer_sync_all, subscription_sync_all
 from portal.models import AuditEvent, AzureSubscription, Customer, SyncState
-from portal.services.customers import customer_sync_all, subscription_sync_all
 
 pytestmark = pytest.mark.django_db
 

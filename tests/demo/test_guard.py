@@ -12,8 +12,8 @@ import pytest
 
 from demo.guard import demo_refusal
 from demo.sign_in import demo_partner_sign_in
-from portal.errors import PortalError
 from portal.models import PartnerCenterConnection
+from portal.shared.errors import PortalError
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "8f6e6b8e-3c1d-4b43-9d7e-5a7c0e2b1a10"
@@ -103,7 +103,7 @@ def test_sign_in_refused_in_production_mode(settings, sandbox):
 
 @pytest.mark.django_db
 def test_sign_in_against_the_sandbox_uses_the_real_flow(local_portal, sandbox):
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
 
     connection = demo_partner_sign_in()
     assert connection.username == "partner.admin@contoso-partner.example"

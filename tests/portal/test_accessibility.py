@@ -27,7 +27,7 @@ def test_sorted_column_header_carries_aria_sort(admin_client_portal):
 
 
 def test_running_job_shows_a_progress_element_in_a_live_region(admin_client_portal):
-    from portal.progress import sync_begin, sync_progress
+    from portal.shared.progress import sync_begin, sync_progress
 
     sync_begin(kind="customers", total=40, message="Reading customers")
     sync_progress(kind="customers", done=10)

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from billing.charts import spend_per_month
-from portal.charts import PAD_TOP, PLOT_H, Point, chart_build, month_starts
+from portal.shared.charts import PAD_TOP, PLOT_H, Point, chart_build, month_starts
 from purchasing.charts import orders_per_week, reservation_expiry
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ def _fresh_probe_cache():
 
 def _syncs():
     from portal.models import SyncState
-    from portal.progress import sync_succeed
+    from portal.shared.progress import sync_succeed
 
     sync_succeed(kind="customers")
     SyncState.objects.filter(kind="customers").update(
@@ -72,7 +72,7 @@ def test_partner_center_unreachable_is_degraded_not_down(
 
 
 def test_failed_last_sync_is_degraded(sandbox, admin_client_portal):
-    from portal.progress import sync_fail
+    from portal.shared.progress import sync_fail
 
     _syncs()
     sync_fail(kind="customers", error="Partner Center answered 503")

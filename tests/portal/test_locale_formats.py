@@ -11,8 +11,8 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from portal.exports import Column, cell_date, cell_time, export_csv
-from portal.money import Money
+from portal.shared.exports import Column, cell_date, cell_time, export_csv
+from portal.shared.money import Money
 
 # (currency, amount, English, Traditional Chinese): Babel's CLDR output for en and zh_Hant.
 CASES = [

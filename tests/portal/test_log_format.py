@@ -6,7 +6,7 @@ import json
 import logging
 
 from portal.log_format import PortalJsonFormatter
-from portal.partner_center import get_client
+from portal.partner_center.client import get_client
 
 
 def test_partner_center_calls_log_their_fields_as_json(sandbox, db, caplog):

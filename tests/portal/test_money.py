@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.money import CurrencyMismatch, Money, sum_by_currency
+from portal.shared.money import CurrencyMismatch, Money, sum_by_currency
 
 
 def test_money_refuses_floats_and_mixed_currencies():

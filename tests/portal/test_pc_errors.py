@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from partnercenter import errors as pc
-from portal.errors import (
+from portal.shared.errors import (
     NeedsUserConnection,
     NotInPartnerCenter,
     PartnerCenterThrottled,

@@ -199,9 +199,9 @@ import json
 from django.core.management import call_command
 from catalog.models import Availability
 from portal.models import Customer
-from portal.roles import Role
-from portal.settings_store import portal_setting_set
-from portal.staff import staff_create_or_update
+from portal.shared.roles import Role
+from portal.admin_tools.services.settings_store import portal_setting_set
+from portal.admin_tools.services.staff import staff_create_or_update
 staff_create_or_update(username="sam", password="{PASSWORD}", roles=[Role.SALES])
 staff_create_or_update(username="fin", password="{PASSWORD}", roles=[Role.FINANCE])
 call_command("sync_customers")

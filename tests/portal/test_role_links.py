@@ -11,8 +11,8 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
-from portal.access import may_open, url_if_allowed
-from portal.navigation import nav_for
+from portal.shared.access import may_open, url_if_allowed
+from portal.shared.navigation import nav_for
 from tests.conftest import _make_user
 
 ROLES = ("sales", "finance", "admin")

@@ -51,7 +51,7 @@ def test_every_setting_the_code_reads_is_defined():
 
 @pytest.mark.django_db
 def test_purchasing_setting_reads_the_override_then_the_default(settings):
-    from portal.settings_store import portal_setting_set
+    from portal.admin_tools.services.settings_store import portal_setting_set
     from purchasing.conf import conf
 
     settings.PURCHASING_DUPLICATE_WINDOW_DAYS = 30

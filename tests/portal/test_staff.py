@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from portal.models import AuditEvent
-from portal.roles import Role, user_roles
+from portal.shared.roles import Role, user_roles
 
 
 @pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_logout_needs_post(sales_client):
 
 @pytest.mark.django_db
 def test_dates_follow_the_users_time_zone(sales_client, sales_user):
-    from portal.audit import audit_record
+    from portal.shared.audit import audit_record
 
     response = sales_client.post("/profile/", {"time_zone": "Asia/Taipei"})
     assert response.status_code == 302

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from portal.connection import connection_status
 from portal.models import PartnerCenterConnection
-from portal.partner_center import get_client
+from portal.partner_center.client import get_client
+from portal.partner_center.connection import connection_status
 
 pytestmark = pytest.mark.django_db
 NEW_KEY = "rotated-Key-0d9b7c3a1f5e8d2b6c4a0f9e7d3b1c0mpose-7f3a9d1e5b2c8a4f6e"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.roles import ALL_ROLES, role_required
+from portal.shared.roles import ALL_ROLES, role_required
 from portal.urls import urlpatterns as portal_patterns
 
 

@@ -10,8 +10,8 @@ def world(db, sandbox, settings):
     """Customers, subscriptions and the US catalog synced from a freshly reset sandbox."""
     from catalog.models import Availability
     from catalog.services.sync import catalog_sync
+    from portal.customers.services.sync import customer_sync_all, subscription_sync_all
     from portal.models import Customer
-    from portal.services.customers import customer_sync_all, subscription_sync_all
 
     settings.PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN = 0
     sandbox.configure(order_list_delay=0, order_completion_delay=0, checkout_processing_delay=0)

@@ -58,8 +58,8 @@ FAMILIES = {
 def shop(transactional_db, world, sandbox, pc_user_connection, sales_user, settings):
     """Contoso with a registered Azure plan and a registered MS-AZR-0145P subscription; perpetual
     software allowed; every Partner Center delay a few seconds."""
-    from portal.services.customers import subscription_sync_all
-    from portal.settings_store import portal_setting_set
+    from portal.admin_tools.services.settings_store import portal_setting_set
+    from portal.customers.services.sync import subscription_sync_all
 
     settings.PURCHASING_ORDER_SYNC_FIRST_COUNTDOWN = 1
     settings.PURCHASING_FOLLOWUP_FIRST_COUNTDOWN = 1

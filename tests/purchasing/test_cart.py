@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.errors import PortalError
+from portal.shared.errors import PortalError
 from purchasing.models import Cart
 from purchasing.services.cart import CartValidationError, cart_remove_line, cart_update_line
 from tests.purchasing.conftest import WINDOWS, add_line

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from portal.errors import PortalError
 from portal.models import AuditEvent
+from portal.shared.errors import PortalError
 from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order
 from purchasing.services.checkout import (
     approval_decide,

@@ -103,7 +103,7 @@ def test_last_check_stops_with_where_to_look(world, sandbox, pc_user_connection,
 def test_refresh_button_queues_a_sync_with_progress(
     world, sandbox, pc_user_connection, sales_user, finance_client, celery_worker
 ):
-    from portal.progress import sync_state
+    from portal.shared.progress import sync_state
 
     sandbox.configure(order_list_delay=0, order_completion_delay=0)
     order = _place(world, sales_user)
@@ -119,7 +119,7 @@ def test_refresh_button_queues_a_sync_with_progress(
 
 def test_refresh_while_running_is_not_queued_twice(world, sales_client):
     from portal.models import AuditEvent
-    from portal.progress import sync_begin
+    from portal.shared.progress import sync_begin
 
     sync_begin(kind="entitlements", message="Reading entitlements")
     response = sales_client.post(reverse("purchasing:entitlements_refresh"), follow=True)
@@ -180,7 +180,7 @@ def test_three_year_software_subscription_chain_runs_by_itself(
 
 
 def test_provisioning_status_needs_the_partner_sign_in(world, sandbox, sales_user):
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
 
     sandbox.configure(order_list_delay=0, order_completion_delay=0)
     order = _place(world, sales_user, title=SOFTWARE_SUBSCRIPTION, quantity=8)

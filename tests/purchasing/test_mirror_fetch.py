@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from partnercenter.sandbox.seed import customer_id
 from portal.models import Customer
-from portal.partner_center import get_client
+from portal.partner_center.client import get_client
 from purchasing.models import Order
 from tests.mirror_pages import HTMX, follow_fetch, pc_calls, text, words
 

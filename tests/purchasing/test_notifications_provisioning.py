@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from portal.tables import DEFAULT_PAGE_SIZE
+from portal.shared.tables import DEFAULT_PAGE_SIZE
 from purchasing.models import Approval, Notification, Order, OrderEvent
 from purchasing.services.checkout import approval_decide, checkout_submit
 from purchasing.services.orders import order_confirm

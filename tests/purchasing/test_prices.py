@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import PriceSheetEntry
-from portal.errors import PortalError
 from portal.models import AuditEvent
+from portal.shared.errors import PortalError
 from purchasing.models import Approval, CartLine, Checkout, Order
 from purchasing.services.checkout import (
     checkout_confirm_changes,
@@ -33,7 +33,7 @@ def priced(world, pc_user_connection):
 
 def sheet_price(title: str) -> tuple[Decimal, str]:
     """The price Partner Center's own sheet gives (read from the sandbox, not the mirror)."""
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
 
     availability = availability_titled(title)
     sku = availability.sku

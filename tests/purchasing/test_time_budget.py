@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from partnercenter import errors
-from portal.partner_center import get_client, time_budget
+from portal.partner_center.client import get_client, time_budget
 from tests.purchasing.conftest import add_line
 
 

@@ -14,7 +14,7 @@ from django.db.utils import DatabaseError
 from django.test import Client
 
 from portal.models import AuditEvent, AuditLogIsAppendOnly, Customer
-from portal.roles import Role, user_roles
+from portal.shared.roles import Role, user_roles
 from tests.conftest import _make_user
 
 pytestmark = pytest.mark.django_db

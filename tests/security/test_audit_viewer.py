@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def events(world):
-    from portal.audit import audit_record
+    from portal.shared.audit import audit_record
 
     users, a, b = world["users"], world["a"], world["b"]
     audit_record(actor=users["sales"], action="cart.line_added", obj=world["line_a"], customer=a,

@@ -1,5 +1,5 @@
 """Every CSV export neutralises cells a spreadsheet would run as a formula (text starting with
-=, +, -, @, tab or carriage return gets a leading apostrophe) through ``portal.tables.csv_response``.
+=, +, -, @, tab or carriage return gets a leading apostrophe) through ``portal.shared.tables.csv_response``.
 Names come from Partner Center, so the world's names are made hostile."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 import pytest
 from django.test import Client
 
-from portal.tables import csv_cell
+from portal.shared.tables import csv_cell
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pc_unreachable")]
 
@@ -29,7 +29,7 @@ def test_csv_cell():
 
 @pytest.fixture
 def hostile(world):
-    from portal.audit import audit_record
+    from portal.shared.audit import audit_record
 
     a = world["a"]
     a.company_name = EVIL[0]

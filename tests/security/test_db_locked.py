@@ -32,8 +32,8 @@ def sqlite_only():
 
 
 def test_sync_waits_for_a_briefly_locked_database(sqlite_only, sandbox):
+    from portal.customers.services.sync import customer_sync_all
     from portal.models import Customer, SyncState
-    from portal.services.customers import customer_sync_all
 
     SyncState.objects.create(kind="lock-probe")
     held = threading.Event()

@@ -43,7 +43,7 @@ def mirrored(sandbox, pc_user_connection, settings):
     The catalog is not pre-synced (its sync is the slow one); its mirror starts empty."""
     from billing.models import Invoice
     from billing.services.invoices import invoice_sync_all
-    from portal.services.customers import customer_sync_all, subscription_sync_all
+    from portal.customers.services.sync import customer_sync_all, subscription_sync_all
     from purchasing.services.orders import orders_sync
 
     sandbox.configure(order_list_delay=0, order_completion_delay=0, checkout_processing_delay=0)

@@ -1,4 +1,4 @@
-"""Query and form parameters go through ``portal.params``: a bad value gives a clear message and
+"""Query and form parameters go through ``portal.shared.params``: a bad value gives a clear message and
 the page as it was, never a 500 (on SQLite and PostgreSQL). Covers what a probing user found:
 reconciliation tolerances 1e40/NaN/sNaN/Infinity, periods 0000-05 and 9999-12, the date
 2024-02-30, NUL bytes in search, filter and path parameters."""
@@ -11,7 +11,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
-from portal.params import ParamError, Params, parse_day, parse_decimal, parse_month
+from portal.shared.params import ParamError, Params, parse_day, parse_decimal, parse_month
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_a_stored_tolerance_out_of_range_is_refused_by_the_database(world):
 
 def test_reconcile_service_refuses_non_finite_tolerance(world):
     from billing.services.reconciliation import reconciliation_run
-    from portal.errors import PortalError
+    from portal.shared.errors import PortalError
 
     for value in (Decimal("NaN"), Decimal("1e40"), Decimal("Infinity")):
         with pytest.raises(PortalError):

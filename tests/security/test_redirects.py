@@ -1,4 +1,4 @@
-"""``next`` is followed only to a path on this site (portal.redirects): the invoice sync and the
+"""``next`` is followed only to a path on this site (portal.shared.redirects): the invoice sync and the
 reconciliation note used to redirect anywhere (``https://evil.example/``, ``//evil.example/``) and
 ``next=foo`` answered 500."""
 

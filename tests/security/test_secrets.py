@@ -30,8 +30,8 @@ def _log_everything(caplog):
 
 def _tokens() -> list[str]:
     """Every token the portal holds: the App+User cache (access and refresh) and an app token."""
-    from portal.connection import connection_get, decrypt
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
+    from portal.partner_center.connection import connection_get, decrypt
 
     cache = json.loads(decrypt(bytes(connection_get().token_cache_encrypted)))
     found = [
@@ -66,7 +66,7 @@ def test_secret_and_tokens_never_logged_rendered_or_stored_in_clear(
 ):
     from billing.services.invoices import invoice_sync_all
     from billing.services.lines import line_import_run, line_import_start
-    from portal.services.customers import customer_sync_all, subscription_sync_all
+    from portal.customers.services.sync import customer_sync_all, subscription_sync_all
     from purchasing.models import Checkout
     from purchasing.services.checkout import checkout_submit
     from purchasing.services.entitlements import entitlements_sync

@@ -1,5 +1,5 @@
 """Every list page fed by a Partner Center sync shows when its data was last synced and, after a
-failed sync, a stale-data warning with the error (portal.progress SyncState +
+failed sync, a stale-data warning with the error (portal.shared.progress SyncState +
 includes/sync_status.html)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ PAGES = {
 def test_list_page_shows_last_sync_and_stale_warning(url, world):
     from catalog.services.sync import catalog_sync_kind
     from portal.models import SyncState
-    from portal.progress import sync_fail, sync_succeed
+    from portal.shared.progress import sync_fail, sync_succeed
 
     kind, role = PAGES[url]
     if kind == "catalog:US":

@@ -64,7 +64,7 @@ def test_sigkill_mid_import_then_restart_finishes_exactly_once(
     from billing.models import Invoice, InvoiceLineItem, LineImport
     from billing.services.invoices import invoice_sync_all
     from billing.services.lines import line_import_start
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
 
     redis.Redis.from_url(redis_url).flushdb()
     sandbox.generate_invoice(currency="USD", extra_lines=60)

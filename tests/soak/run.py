@@ -210,8 +210,8 @@ def prepare_world(threads: int) -> list[tuple]:
     """(customer, availability) per thread: seeded customers of several markets, their catalog."""
     from catalog.models import Availability
     from catalog.services.sync import catalog_sync
+    from portal.customers.services.sync import customer_sync_all, subscription_sync_all
     from portal.models import Customer
-    from portal.services.customers import customer_sync_all, subscription_sync_all
 
     customer_sync_all()
     subscription_sync_all()
@@ -240,7 +240,7 @@ def wait_settled(checkout_id: int, *, timeout: float):
 def one_checkout(*, n: int, customer, availability, user, settle: float) -> Outcome:
     """Add a tagged line (and change its quantity every other time), place the order, wait until
     it is settled; a failed cart is emptied so the next checkout starts clean."""
-    from portal.errors import PortalError
+    from portal.shared.errors import PortalError
     from purchasing.models import Cart, Checkout
     from purchasing.services.cart import (
         LineInput,
@@ -482,8 +482,8 @@ def main(argv: list[str]) -> int:
         django.setup()
         from django.core.management import call_command
 
-        from portal.roles import Role
-        from portal.staff import staff_create_or_update
+        from portal.admin_tools.services.staff import staff_create_or_update
+        from portal.shared.roles import Role
 
         breakage.install()
         echo(f"  soak in {workdir} on {backing}" + (f", portal broken: {args.breakage}"

@@ -20,9 +20,9 @@ def build_world(*, sandbox, sales_user, finance_user, admin_user, settings) -> d
     from catalog.services.prices import price_sheet_sync
     from catalog.services.sync import catalog_sync
     from partnercenter.sandbox.seed import customer_id
+    from portal.customers.services.sync import customer_sync_all, subscription_sync_all
     from portal.models import AzureSubscription, Customer, SubscriptionRegistration
-    from portal.partner_center import get_client
-    from portal.services.customers import customer_sync_all, subscription_sync_all
+    from portal.partner_center.client import get_client
     from purchasing.models import Notification
     from purchasing.services.checkout import checkout_submit
     from purchasing.services.entitlements import entitlements_sync

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.errors import PortalError
+from portal.shared.errors import PortalError
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.errors import PortalError
+from portal.shared.errors import PortalError
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.errors import PortalError
+from portal.shared.errors import PortalError
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from catalog.services.sync import DEFAULT_TARGET_VIEWS, catalog_sync
-from portal.errors import PortalError
+from portal.shared.errors import PortalError
 
 
 class Command(BaseCommand):

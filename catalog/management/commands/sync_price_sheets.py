@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from catalog.services.prices import PRICE_SHEET_VIEWS, price_sheet_sync, price_sheet_sync_markets
-from portal.errors import PortalError
+from portal.shared.errors import PortalError
 
 
 class Command(BaseCommand):

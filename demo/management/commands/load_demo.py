@@ -16,12 +16,12 @@ from demo.guard import demo_refusal, sandbox_health
 from demo.sandbox import SandboxControl
 from demo.scenario import demo_billed_invoice, demo_open_cart, demo_reconcile
 from demo.sign_in import demo_partner_sign_in
-from portal.errors import PortalError
+from portal.admin_tools.services.settings_store import portal_setting_set
+from portal.admin_tools.services.staff import staff_create_or_update
+from portal.customers.services.registrations import registration_start
 from portal.models import AzureSubscription, Customer
-from portal.roles import Role
-from portal.services.registrations import registration_start
-from portal.settings_store import portal_setting_set
-from portal.staff import staff_create_or_update
+from portal.shared.errors import PortalError
+from portal.shared.roles import Role
 
 DEMO_USERS = (("sales", Role.SALES), ("finance", Role.FINANCE), ("admin", Role.ADMIN))
 DEMO_CUSTOMER_COUNTRY = "US"  # Contoso: the demo's purchases and reconciled invoice

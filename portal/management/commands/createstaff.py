@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.roles import Role
-from portal.staff import staff_create_or_update
+from portal.admin_tools.services.staff import staff_create_or_update
+from portal.shared.roles import Role
 
 
 class Command(BaseCommand):

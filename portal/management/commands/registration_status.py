@@ -4,9 +4,9 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.errors import PortalError
-from portal.services.lookups import subscription_get_or_fetch
-from portal.services.registrations import registration_latest
+from portal.customers.services.lookups import subscription_get_or_fetch
+from portal.customers.services.registrations import registration_latest
+from portal.shared.errors import PortalError
 
 
 def _when(value) -> str:

@@ -6,8 +6,8 @@ this command, then drop the former key from SECRET_KEY_FALLBACKS. Safe to run ag
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.connection import token_cache_rotate
-from portal.errors import PortalError
+from portal.partner_center.connection import token_cache_rotate
+from portal.shared.errors import PortalError
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.errors import PortalError
-from portal.services.customers import customer_sync_all
+from portal.customers.services.sync import customer_sync_all
+from portal.shared.errors import PortalError
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.errors import PortalError
-from portal.services.customers import subscription_sync_all
-from portal.services.lookups import customer_get_or_fetch
+from portal.customers.services.lookups import customer_get_or_fetch
+from portal.customers.services.sync import subscription_sync_all
+from portal.shared.errors import PortalError
 
 
 class Command(BaseCommand):

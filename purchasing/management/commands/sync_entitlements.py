@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from partnercenter.errors import PartnerCenterError
-        from portal.errors import PortalError
+        from portal.shared.errors import PortalError
         from purchasing.services.entitlements import entitlements_sync
 
         customer = (

@@ -6,9 +6,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.errors import PortalError
+from portal.customers.services.lookups import customer_get_or_fetch
 from portal.models import Customer
-from portal.services.lookups import customer_get_or_fetch
+from portal.shared.errors import PortalError
 
 
 def find_customer(value: str, echo=None) -> Customer:

@@ -1,5 +1,5 @@
 """Customers and Azure subscriptions named by their Partner Center id: the mirror, else Partner
-Center (see ``portal.mirror`` for the rule and its errors)."""
+Center (see ``portal.shared.mirror`` for the rule and its errors)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from portal.audit import audit_record
-from portal.errors import NotInPartnerCenter, PartnerCenterUnavailable, PortalError
-from portal.mirror import Found, Implied, fetch_enqueue, mirror_get, pc_read
-from portal.models import AzureSubscription, Customer
-from portal.partner_center import get_client
-from portal.progress import sync_state
-from portal.queue import actor_pk
-from portal.services.customers import (
+from portal.customers.services.sync import (
     _customer_fields,
     subscription_sync_customer,
     subscriptions_kind,
 )
+from portal.models import AzureSubscription, Customer
+from portal.partner_center.client import get_client
+from portal.shared.audit import audit_record
+from portal.shared.errors import NotInPartnerCenter, PartnerCenterUnavailable, PortalError
+from portal.shared.mirror import Found, Implied, fetch_enqueue, mirror_get, pc_read
+from portal.shared.progress import sync_state
+from portal.shared.queue import actor_pk
 
 
 def parse_guid(value: str, what: str) -> uuid.UUID:
@@ -41,7 +41,7 @@ def customer_get_or_fetch(*, tenant_id: str, actor=None) -> Found[Customer]:
 
 
 def customer_fetch(*, tenant_id: uuid.UUID, actor=None) -> Customer:
-    """Read one customer by id and upsert it. Raises the errors of ``portal.mirror.pc_read``."""
+    """Read one customer by id and upsert it. Raises the errors of ``portal.shared.mirror.pc_read``."""
     pc = pc_read(
         what="customer",
         object_id=str(tenant_id),

@@ -1,7 +1,7 @@
 """The page of an object named by a Partner Center id the mirror does not hold yet: the queued
 fetch's progress (``includes/sync_status.html``), then the object itself (the status poll
 redirects to it), or Partner Center's answer in words with "Try again". No Partner Center call
-happens in these requests: the fetch runs in a Celery task (``portal.mirror``)."""
+happens in these requests: the fetch runs in a Celery task (``portal.shared.mirror``)."""
 
 from __future__ import annotations
 

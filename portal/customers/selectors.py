@@ -1,4 +1,4 @@
-"""Read queries of the portal app (search, filters), kept out of the views."""
+"""Read queries of the customer pages (search, filters), kept out of the views."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
-from portal.models import AuditEvent, Customer
+from portal.models import Customer
 
 
 def customer_search(*, text: str = "", include_inactive: bool = False) -> QuerySet[Customer]:
@@ -21,23 +21,6 @@ def customer_search(*, text: str = "", include_inactive: bool = False) -> QueryS
         with contextlib.suppress(ValueError):
             cond |= Q(tenant_id=uuid.UUID(text))
         qs = qs.filter(cond)
-    return qs
-
-
-def audit_search(
-    *, actor: str = "", action: str = "", customer_id: int | None = None, since=None, until=None
-) -> QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.select_related("customer")
-    if actor:
-        qs = qs.filter(actor_name__icontains=actor)
-    if action:
-        qs = qs.filter(action__startswith=action)
-    if customer_id:
-        qs = qs.filter(customer_id=customer_id)
-    if since:
-        qs = qs.filter(created_at__date__gte=since)
-    if until:
-        qs = qs.filter(created_at__date__lte=until)
     return qs
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-from portal.roles import Role, user_roles
+from portal.shared.roles import Role, user_roles
 
 
 def _declared_roles(callback) -> frozenset[Role] | None:

@@ -1,7 +1,7 @@
 """The navigation bar: which sections each role sees.
 
 An item shows when the user holds one of its roles (the sections a role works in) and the
-section's view admits them (``portal.access``), so the bar never links to a 403."""
+section's view admits them (``portal.shared.access``), so the bar never links to a 403."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from portal.access import may_open
-from portal.roles import Role, user_roles
+from portal.shared.access import may_open
+from portal.shared.roles import Role, user_roles
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The one place the portal builds a Partner Center client from settings.
 
 Services call ``get_client()``; views never do. The App+User token cache is persisted
-(encrypted) by ``portal.connection`` and plugged in here.
+(encrypted) by ``portal.partner_center.connection`` and plugged in here.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def time_budget(seconds: float) -> Iterator[None]:
 def get_client():
     """Return a ``partnercenter.Client`` configured from the ``PARTNER_CENTER_*`` settings."""
     from partnercenter import Client
-    from portal.connection import database_token_cache
+    from portal.partner_center.connection import database_token_cache
 
     token_cache = database_token_cache()
     deadline = _deadline.get()

@@ -6,7 +6,7 @@ that operation needs), store it, and go on. Only Partner Center's own 404 become
 App+User sign-in becomes ``NeedsUserConnection``; anything else ``PartnerCenterUnavailable``.
 
 Each object kind has a small service built on ``mirror_get`` (``billing.services.invoice_lookup``,
-``purchasing.services.order_lookup``, ``portal.services.lookups``). Commands call those services
+``purchasing.services.order_lookup``, ``portal.customers.services.lookups``). Commands call those services
 directly; pages never call Partner Center in the request: they queue the fetch task with the kind's
 ``*_fetch_enqueue`` service (built on ``fetch_enqueue``) and show its progress from the
 ``SyncState`` row ``fetch_kind(what, id)``, which ``fetch_in_background`` (the task body) keeps,
@@ -24,11 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnercenter.errors import PartnerCenterError, UserSignInRequired
-from portal.connection import connection_mark_revoked
-from portal.errors import PortalError, pc_error
 from portal.models import SyncState
-from portal.progress import STALE_SECONDS, sync_begin, sync_fail, sync_state, sync_succeed
-from portal.queue import enqueue_on_commit
+from portal.partner_center.connection import connection_mark_revoked
+from portal.shared.errors import PortalError, pc_error
+from portal.shared.progress import STALE_SECONDS, sync_begin, sync_fail, sync_state, sync_succeed
+from portal.shared.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Found(Generic[T]):
 
 def pc_read(*, what: str, object_id: str, call: Callable[[], T]) -> T:
     """Read one object from Partner Center, turning its errors into sentences a user can act on
-    (``portal.errors.pc_error``); a refused App+User sign-in is recorded as revoked."""
+    (``portal.shared.errors.pc_error``); a refused App+User sign-in is recorded as revoked."""
     try:
         return call()
     except PartnerCenterError as exc:

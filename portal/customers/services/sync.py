@@ -14,13 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from partnercenter.errors import PartnerCenterError
-from portal.audit import audit_record
-from portal.errors import PartnerCenterUnavailable, PortalError, pc_error_message
-from portal.mirror_fit import RecordDoesNotFit, fit_all, skipped
 from portal.models import AzureSubscription, Customer
-from portal.partner_center import get_client
-from portal.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
-from portal.queue import actor_pk, enqueue_on_commit
+from portal.partner_center.client import get_client
+from portal.shared.audit import audit_record
+from portal.shared.errors import PartnerCenterUnavailable, PortalError, pc_error_message
+from portal.shared.mirror_fit import RecordDoesNotFit, fit_all, skipped
+from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
+from portal.shared.queue import actor_pk, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -1,24 +1,10 @@
-"""Admin dashboard panels of the customers domain: the App+User sign-in and stuck registrations."""
+"""Admin dashboard panel of the customers domain: stuck registrations."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.utils import timezone
-
-
-def connection_panel(request) -> dict | None:
-    """Warns before the partner sign-in expires, when it was revoked, or when there is none."""
-    from portal.connection import connection_status
-
-    status = connection_status()
-    if not status["warning"]:
-        return None
-    return {
-        "title": "Partner Center sign-in",
-        "template": "portal/dashboard/_connection_panel.html",
-        "warning": status["warning"],
-    }
 
 
 def registrations_panel(request) -> dict | None:

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal.errors import PortalError
+from portal.admin_tools.selectors import audit_search
 from portal.models import Customer
-from portal.roles import Role, role_required
-from portal.selectors import audit_search
-from portal.tables import csv_response, paginate
+from portal.shared.errors import PortalError
+from portal.shared.roles import Role, role_required
+from portal.shared.tables import csv_response, paginate
 
 
 class AuditFilterForm(forms.Form):
@@ -61,7 +61,7 @@ SIGN_IN_FLOW_KEY = "pc_sign_in_flow"
 def connection(request):
     from django.conf import settings
 
-    from portal.connection import connection_status, warn_before
+    from portal.partner_center.connection import connection_status, warn_before
 
     return render(
         request,
@@ -83,7 +83,7 @@ def connection(request):
 @require_POST
 def connection_sign_in(request):
     """Start the App+User sign-in (MSAL authorization-code flow) and send the admin to it."""
-    from portal.connection import connection_begin
+    from portal.partner_center.connection import connection_begin
 
     redirect_uri = request.build_absolute_uri(reverse("admin_tools:connection_callback"))
     try:
@@ -98,7 +98,7 @@ def connection_sign_in(request):
 @role_required(Role.ADMIN)
 def connection_callback(request):
     """Where the sign-in page sends the admin back (GET: OAuth redirect, checked by ``state``)."""
-    from portal.connection import connection_complete
+    from portal.partner_center.connection import connection_complete
 
     flow = request.session.pop(SIGN_IN_FLOW_KEY, None)
     if not flow:
@@ -118,7 +118,7 @@ def connection_callback(request):
 @role_required(Role.ADMIN)
 @require_POST
 def connection_sign_out(request):
-    from portal.connection import connection_sign_out as sign_out
+    from portal.partner_center.connection import connection_sign_out as sign_out
 
     sign_out(actor=request.user)
     messages.success(request, "The partner account was signed out; App+User operations are off.")
@@ -138,8 +138,8 @@ class PortalSettingsForm(forms.Form):
 
 @role_required(Role.ADMIN)
 def portal_settings(request):
+    from portal.admin_tools.services.settings_store import portal_setting_get, portal_setting_set
     from portal.models import PortalSetting
-    from portal.settings_store import portal_setting_get, portal_setting_set
 
     current = {name: portal_setting_get(name) for name in PortalSettingsForm.base_fields}
     if request.method == "POST":

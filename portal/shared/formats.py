@@ -1,5 +1,5 @@
 """Dates and times for people: in the user's time zone (activated by middleware) and the active
-language's locale (CLDR through Babel). Exports keep ISO 8601 (``portal.exports``)."""
+language's locale (CLDR through Babel). Exports keep ISO 8601 (``portal.shared.exports``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from babel.dates import format_date, format_datetime
 from django.utils import timezone
 
-from portal.money import babel_locale_name
+from portal.shared.money import babel_locale_name
 
 
 def local_datetime(value: datetime | None, *, length: str = "medium") -> str:

@@ -15,9 +15,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 
-from portal.audit import audit_record
-from portal.roles import Role, user_roles
-from portal.staff import staff_set_roles
+from portal.admin_tools.services.staff import staff_set_roles
+from portal.shared.audit import audit_record
+from portal.shared.roles import Role, user_roles
 
 User = get_user_model()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from portal.roles import Role, user_roles
+from portal.shared.roles import Role, user_roles
 
 _PANELS: dict[Role, list[Callable]] = {role: [] for role in Role}
 

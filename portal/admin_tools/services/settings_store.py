@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db import transaction
 
-from portal.audit import audit_record
 from portal.models import PortalSetting
+from portal.shared.audit import audit_record
 
 KNOWN_SETTINGS: dict[str, dict[str, Any]] = {
     "perpetual_software_qualified": {

@@ -8,7 +8,7 @@ for admins only.
 
 from __future__ import annotations
 
-from portal.roles import Role
+from portal.shared.roles import Role
 
 # (kind, or prefix ending with ":") -> roles; the first match wins.
 JOB_AREAS: tuple[tuple[str, frozenset[Role]], ...] = (

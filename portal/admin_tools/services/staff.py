@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from portal.audit import audit_record
 from portal.models import StaffProfile
-from portal.roles import Role, user_roles
+from portal.shared.audit import audit_record
+from portal.shared.roles import Role, user_roles
 
 
 @transaction.atomic

@@ -12,30 +12,30 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal.errors import PortalError
-from portal.exports import Column, cell_time, export_csv, wants_csv
-from portal.mirror import fetch_state
-from portal.mirror_views import FetchPage, fetch_page, fetch_status
-from portal.models import Customer, SubscriptionRegistration
-from portal.params import Params
-from portal.progress import sync_state
-from portal.roles import Role, role_required
-from portal.selectors import (
+from portal.customers.selectors import (
     customer_search,
     customer_subscriptions,
     registration_search,
     subscription_with_registration,
     unmirrored_customer_id,
 )
-from portal.services.customers import (
+from portal.customers.services.lookups import customer_fetch_enqueue, customer_implied
+from portal.customers.services.registrations import registration_start
+from portal.customers.services.sync import (
     CUSTOMERS_KIND,
     customer_sync_enqueue,
     subscription_sync_enqueue,
     subscriptions_kind,
 )
-from portal.services.lookups import customer_fetch_enqueue, customer_implied
-from portal.services.registrations import registration_start
-from portal.tables import csv_response, paginate, parse_sort
+from portal.models import Customer, SubscriptionRegistration
+from portal.shared.errors import PortalError
+from portal.shared.exports import Column, cell_time, export_csv, wants_csv
+from portal.shared.mirror import fetch_state
+from portal.shared.mirror_views import FetchPage, fetch_page, fetch_status
+from portal.shared.params import Params
+from portal.shared.progress import sync_state
+from portal.shared.roles import Role, role_required
+from portal.shared.tables import csv_response, paginate, parse_sort
 
 SORTS = {"name": "company_name", "country": "country", "domain": "domain", "synced": "synced_at"}
 REG_SORTS = {

@@ -5,7 +5,7 @@ token cache (refresh token included) is stored in ``PartnerCenterConnection.toke
 encrypted with Fernet under keys derived from ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` (a
 MultiFernet: the newest key encrypts, every listed key decrypts, so rotating ``SECRET_KEY`` keeps the
 connection; ``manage.py rotate_token_cache`` then re-encrypts with the newest key and the old key can
-leave the fallbacks). ``portal.partner_center.get_client()``
+leave the fallbacks). ``portal.partner_center.client.get_client()``
 plugs ``database_token_cache()`` into every client, so App+User operations (entitlements, invoice
 summaries, statement PDFs, ...) work from web requests, workers and management commands alike.
 
@@ -30,10 +30,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from partnercenter.errors import PartnerCenterError, UserSignInRequired
-from portal.audit import audit_record
-from portal.errors import PortalError
 from portal.models import PartnerCenterConnection
-from portal.partner_center import get_client
+from portal.partner_center.client import get_client
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class DatabaseTokenCache:
 
 
 def database_token_cache() -> DatabaseTokenCache:
-    """The token cache store ``portal.partner_center.get_client()`` gives every client."""
+    """The token cache store ``portal.partner_center.client.get_client()`` gives every client."""
     return DatabaseTokenCache()
 
 

@@ -1,5 +1,5 @@
 """CSV exports of list pages: one list of columns per table, written through
-``portal.tables.csv_response``.
+``portal.shared.tables.csv_response``.
 
 A page's export uses the headers it shows (``Column.header``) and the rows of the same filtered,
 sorted query, so what a user downloads is what they were looking at, without paging.
@@ -15,7 +15,7 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from portal.tables import csv_response
+from portal.shared.tables import csv_response
 
 
 @dataclass(frozen=True)

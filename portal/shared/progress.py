@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from portal.models import SyncState
-from portal.queue import enqueue_on_commit
+from portal.shared.queue import enqueue_on_commit
 
 STALE_SECONDS = 120  # a running job without a heartbeat for this long is presumed dead
 

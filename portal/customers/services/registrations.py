@@ -23,12 +23,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from partnercenter import errors as pc_errors
-from portal.audit import audit_record
-from portal.errors import PortalError, pc_error_message
+from portal.customers.services.sync import _map_registration_state
 from portal.models import AzureSubscription, SubscriptionRegistration
-from portal.partner_center import get_client, new_operation_id
-from portal.queue import enqueue_on_commit
-from portal.services.customers import _map_registration_state
+from portal.partner_center.client import get_client, new_operation_id
+from portal.shared.audit import audit_record
+from portal.shared.errors import PortalError, pc_error_message
+from portal.shared.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

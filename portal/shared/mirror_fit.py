@@ -21,7 +21,7 @@ from django.db.models.signals import pre_save
 
 from partnercenter import drift
 
-logger = logging.getLogger("portal.mirror")
+logger = logging.getLogger("portal.shared.mirror")
 
 # Codes cut to length would name something else: refuse the record instead.
 STRICT_FIELDS = frozenset(
