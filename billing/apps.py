@@ -6,8 +6,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from billing.charts import spend_panel
-        from billing.dashboard import finance_panel
+        from billing.panels import finance_panel, spend_panel
         from portal.shared.dashboard import register
         from portal.shared.roles import Role
 

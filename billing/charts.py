@@ -59,11 +59,3 @@ def spend_charts(*, today=None) -> list[Chart]:
             )
         )
     return charts
-
-
-def spend_panel(request) -> dict:
-    return {
-        "title": f"Spend per month, last {MONTHS} months",
-        "template": "billing/_panel_spend.html",
-        "charts": spend_charts(),
-    }

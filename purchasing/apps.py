@@ -7,13 +7,13 @@ class PurchasingConfig(AppConfig):
     def ready(self) -> None:
         from portal.shared.dashboard import register
         from portal.shared.roles import Role
-        from purchasing import charts, panels
+        from purchasing import panels
 
         register(Role.SALES, panels.recent_orders)
         register(Role.SALES, panels.awaiting_orders)
         register(Role.SALES, panels.expiring_reservations)
-        register(Role.SALES, charts.orders_chart_panel)
-        register(Role.SALES, charts.expiry_chart_panel)
+        register(Role.SALES, panels.orders_chart_panel)
+        register(Role.SALES, panels.expiry_chart_panel)
         register(Role.SALES, panels.notifications)
         register(Role.FINANCE, panels.pending_approvals)
         register(Role.ADMIN, panels.pending_approvals)

@@ -89,21 +89,3 @@ def expiry_chart(*, now=None) -> Chart:
         for i, (start, n) in enumerate(curve)
     ]
     return _count_chart("Reservation expiry curve", "Month", "Reservations expired", points, "line")
-
-
-def orders_chart_panel(request) -> dict:
-    return {
-        "title": f"Orders per week, last {WEEKS} weeks",
-        "template": "purchasing/_panel_chart.html",
-        "chart": orders_chart(),
-    }
-
-
-def expiry_chart_panel(request) -> dict:
-    return {
-        "title": f"Reservations expiring, next {MONTHS} months",
-        "template": "purchasing/_panel_chart.html",
-        "chart": expiry_chart(),
-        "note": "How many of the reservations running today will have expired by each month's "
-        "end (cumulative).",
-    }

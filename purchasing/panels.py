@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from purchasing.charts import MONTHS, WEEKS, expiry_chart, orders_chart
 from purchasing.models import Approval, Order
 from purchasing.selectors import reservations_expiring, unread_notifications
 
@@ -59,4 +60,22 @@ def pending_approvals(request):
         "title": "Purchases awaiting approval",
         "template": "purchasing/_panel_approvals.html",
         "approvals": pending,
+    }
+
+
+def orders_chart_panel(request) -> dict:
+    return {
+        "title": f"Orders per week, last {WEEKS} weeks",
+        "template": "purchasing/_panel_chart.html",
+        "chart": orders_chart(),
+    }
+
+
+def expiry_chart_panel(request) -> dict:
+    return {
+        "title": f"Reservations expiring, next {MONTHS} months",
+        "template": "purchasing/_panel_chart.html",
+        "chart": expiry_chart(),
+        "note": "How many of the reservations running today will have expired by each month's "
+        "end (cumulative).",
     }

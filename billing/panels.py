@@ -1,8 +1,9 @@
-"""The finance panel on the portal dashboard."""
+"""Finance panels on the portal dashboard: billing overview and spend per month."""
 
 from __future__ import annotations
 
 from billing import selectors
+from billing.charts import MONTHS, spend_charts
 from billing.models import MISMATCH_CLASSES, ReconciliationResult, ReconClass
 
 
@@ -17,4 +18,12 @@ def finance_panel(request) -> dict:
         "not_comparable": ReconciliationResult.objects.filter(
             klass=ReconClass.NOT_COMPARABLE
         ).count(),
+    }
+
+
+def spend_panel(request) -> dict:
+    return {
+        "title": f"Spend per month, last {MONTHS} months",
+        "template": "billing/_panel_spend.html",
+        "charts": spend_charts(),
     }
