@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Customer(models.Model):
@@ -140,10 +141,10 @@ class AzureSubscription(models.Model):
     """A customer's Azure plan/subscription, mirrored by ``sync_subscriptions``."""
 
     class RegistrationState(models.TextChoices):
-        NOT_REGISTERED = "not_registered", "Not registered"
-        REGISTERING = "registering", "Registering"
-        REGISTERED = "registered", "Registered"
-        UNKNOWN = "unknown", "Unknown"
+        NOT_REGISTERED = "not_registered", _("Not registered")
+        REGISTERING = "registering", _("Registering")
+        REGISTERED = "registered", _("Registered")
+        UNKNOWN = "unknown", _("Unknown")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
     subscription_id = models.UUIDField("Partner Center subscription id", unique=True)
@@ -171,11 +172,11 @@ class SubscriptionRegistration(models.Model):
     """One admin's request to register a subscription for reservations, polled to completion."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        REGISTERING = "registering", "Registering"
-        REGISTERED = "registered", "Registered"
-        FAILED = "failed", "Failed"
-        TIMED_OUT = "timed_out", "Timed out"
+        PENDING = "pending", _("Pending")
+        REGISTERING = "registering", _("Registering")
+        REGISTERED = "registered", _("Registered")
+        FAILED = "failed", _("Failed")
+        TIMED_OUT = "timed_out", _("Timed out")
 
     ACTIVE_STATES = (State.PENDING, State.REGISTERING)
     FINAL_STATES = (State.REGISTERED, State.FAILED, State.TIMED_OUT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 def connection_panel(request) -> dict | None:
     """Warns before the partner sign-in expires, when it was revoked, or when there is none."""
@@ -11,7 +13,7 @@ def connection_panel(request) -> dict | None:
     if not status["warning"]:
         return None
     return {
-        "title": "Partner Center sign-in",
+        "title": _("Partner Center sign-in"),
         "template": "portal/dashboard/_connection_panel.html",
         "warning": status["warning"],
     }

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.admin_tools.selectors import audit_search
@@ -17,11 +19,21 @@ from portal.shared.tables import csv_response, paginate
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, max_length=150)
-    action = forms.CharField(required=False, max_length=64)
-    customer = forms.ModelChoiceField(queryset=Customer.objects.all(), required=False)
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.CharField(label=gettext_lazy("Actor"), required=False, max_length=150)
+    action = forms.CharField(label=gettext_lazy("Action"), required=False, max_length=64)
+    customer = forms.ModelChoiceField(
+        label=gettext_lazy("Customer"), queryset=Customer.objects.all(), required=False
+    )
+    since = forms.DateField(
+        label=gettext_lazy("Since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        label=gettext_lazy("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 @role_required(Role.ADMIN)
@@ -103,7 +115,7 @@ def connection_callback(request):
     flow = request.session.pop(SIGN_IN_FLOW_KEY, None)
     if not flow:
         messages.error(
-            request, "No sign-in was in progress (or it was already completed): start it again."
+            request, _("No sign-in was in progress (or it was already completed): start it again.")
         )
         return redirect("admin_tools:connection")
     try:
@@ -111,7 +123,9 @@ def connection_callback(request):
     except PortalError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Signed in to Partner Center as {conn.username}.")
+        messages.success(
+            request, _("Signed in to Partner Center as %(username)s.") % {"username": conn.username}
+        )
     return redirect("admin_tools:connection")
 
 
@@ -121,15 +135,15 @@ def connection_sign_out(request):
     from portal.partner_center.connection import connection_sign_out as sign_out
 
     sign_out(actor=request.user)
-    messages.success(request, "The partner account was signed out; App+User operations are off.")
+    messages.success(request, _("The partner account was signed out; App+User operations are off."))
     return redirect("admin_tools:connection")
 
 
 class PortalSettingsForm(forms.Form):
     perpetual_software_qualified = forms.BooleanField(
         required=False,
-        label="Qualified to sell perpetual software",
-        help_text=(
+        label=gettext_lazy("Qualified to sell perpetual software"),
+        help_text=gettext_lazy(
             "Microsoft requires partners to be qualified before they sell perpetual software. "
             "While off, perpetual software cannot be added to carts."
         ),
@@ -149,9 +163,9 @@ def portal_settings(request):
             for key in changed:
                 portal_setting_set(key=key, value=form.cleaned_data[key], actor=request.user)
             if changed:
-                messages.success(request, "Settings saved.")
+                messages.success(request, _("Settings saved."))
             else:
-                messages.info(request, "Nothing changed.")
+                messages.info(request, _("Nothing changed."))
             return redirect("admin_tools:settings")
     else:
         form = PortalSettingsForm(initial=current)

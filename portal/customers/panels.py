@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def registrations_panel(request) -> dict | None:
@@ -30,7 +31,7 @@ def registrations_panel(request) -> dict | None:
     if not regs:
         return None
     return {
-        "title": "Registrations needing attention",
+        "title": _("Registrations needing attention"),
         "template": "portal/dashboard/_registrations_panel.html",
         "registrations": regs,
     }

@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.customers.selectors import (
@@ -47,13 +49,14 @@ REG_SORTS = {
 
 
 CUSTOMER_COLUMNS = (
-    Column("Company", lambda c: c.company_name),
-    Column("Partner Center id", lambda c: str(c.tenant_id)),
-    Column("Domain", lambda c: c.domain),
-    Column("Country", lambda c: c.country),
-    Column("Currency", lambda c: c.currency),
-    Column("Status", lambda c: "active" if c.is_active else "inactive"),
-    Column("Last synced", lambda c: cell_time(c.synced_at)),
+    Column(gettext_lazy("Company"), lambda c: c.company_name),
+    Column(gettext_lazy("Partner Center id"), lambda c: str(c.tenant_id)),
+    Column(gettext_lazy("Domain"), lambda c: c.domain),
+    Column(gettext_lazy("Country"), lambda c: c.country),
+    Column(gettext_lazy("Currency"), lambda c: c.currency),
+    # Values stay machine-readable (not translated); headers follow the page.
+    Column(gettext_lazy("Status"), lambda c: "active" if c.is_active else "inactive"),
+    Column(gettext_lazy("Last synced"), lambda c: cell_time(c.synced_at)),
 )
 
 
@@ -73,7 +76,7 @@ def customer_list(request):
     params = request.GET
     p = Params(params)
     sort = parse_sort(params, SORTS, "name")
-    q = p.text("q", label="Search")
+    q = p.text("q", label=_("Search"))
     qs = customer_search(text=q, include_inactive=p.choice("inactive", ("1",)) == "1")
     qs = qs.order_by(sort.field, "pk")
     if wants_csv(request):
@@ -98,7 +101,7 @@ def customer_sync(request):
     customer_sync_enqueue(actor=request.user)
     if request.htmx:
         return render(request, "includes/sync_status.html", {"state": _state(CUSTOMERS_KIND)})
-    messages.info(request, "Customer sync started.")
+    messages.info(request, _("Customer sync started."))
     return redirect("customers:list")
 
 
@@ -132,7 +135,7 @@ def _customer_fetch_page(tenant_id: str) -> FetchPage:
         what="customer",
         object_id=tenant_id,
         back_url=reverse("customers:list"),
-        back_label="Customers",
+        back_label=_("Customers"),
         status_url=reverse("customers:fetch_status", kwargs=kwargs),
         retry_url=reverse("customers:fetch", kwargs=kwargs),
     )
@@ -187,7 +190,7 @@ def customer_sync_subscriptions(request, pk: int):
             "portal/customers/detail.html#sub_sync",
             {"customer": customer, "state": _state(subscriptions_kind(customer))},
         )
-    messages.info(request, "Subscription sync started.")
+    messages.info(request, _("Subscription sync started."))
     return redirect("customers:detail", pk=pk)
 
 
@@ -207,7 +210,7 @@ def subscription_register(request, pk: int):
     try:
         _registration, created = registration_start(subscription=sub, actor=request.user)
         if not created:
-            error = "A registration of this subscription is already in progress."
+            error = _("A registration of this subscription is already in progress.")
     except PortalError as exc:
         error = str(exc)
     if request.htmx:
@@ -215,7 +218,7 @@ def subscription_register(request, pk: int):
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "Registration requested; the state updates on this page.")
+        messages.success(request, _("Registration requested; the state updates on this page."))
     return redirect("customers:detail", pk=sub.customer_id)
 
 
@@ -233,7 +236,7 @@ def registrations(request):
     params = request.GET
     p = Params(params)
     sort = parse_sort(params, REG_SORTS, "-requested")
-    q = p.text("q", label="Search")
+    q = p.text("q", label=_("Search"))
     state = p.choice("state", SubscriptionRegistration.State.values)
     qs = registration_search(text=q, state=state)
     _report(request, p)

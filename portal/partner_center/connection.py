@@ -28,6 +28,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnercenter.errors import PartnerCenterError, UserSignInRequired
 from portal.models import PartnerCenterConnection
@@ -155,29 +157,32 @@ def connection_status() -> dict:
         "warning": "",
     }
     if not status["connected"]:
-        status["warning"] = (
+        status["warning"] = _(
             "No partner account is signed in: entitlements, invoice summaries and statement PDFs "
             "cannot be fetched until an admin signs in on the Partner Center connection page."
         )
         return status
     if conn.revoked_at:
-        status["warning"] = (
-            f"The partner sign-in of {conn.username} was revoked or needs multi-factor "
+        status["warning"] = _(
+            "The partner sign-in of %(username)s was revoked or needs multi-factor "
             "re-consent: sign in again on the Partner Center connection page."
-        )
+        ) % {"username": conn.username}
     elif conn.refresh_expires_at and conn.refresh_expires_at <= now:
         status["expired"] = True
-        status["warning"] = (
-            f"The partner sign-in of {conn.username} has expired: sign in again on the "
+        status["warning"] = _(
+            "The partner sign-in of %(username)s has expired: sign in again on the "
             "Partner Center connection page."
-        )
+        ) % {"username": conn.username}
     elif conn.refresh_expires_at and conn.refresh_expires_at - now <= warn_before():
         status["expires_soon"] = True
         days = max(0, (conn.refresh_expires_at - now).days)
-        status["warning"] = (
-            f"The partner sign-in of {conn.username} expires in {days} day(s) unless it is used: "
-            "sign in again on the Partner Center connection page."
-        )
+        status["warning"] = ngettext(
+            "The partner sign-in of %(username)s expires in %(days)d day unless it is used: "
+            "sign in again on the Partner Center connection page.",
+            "The partner sign-in of %(username)s expires in %(days)d days unless it is used: "
+            "sign in again on the Partner Center connection page.",
+            days,
+        ) % {"username": conn.username, "days": days}
     return status
 
 
@@ -187,7 +192,8 @@ def connection_begin(*, redirect_uri: str) -> dict:
         return get_client().begin_user_sign_in(redirect_uri)
     except PartnerCenterError as exc:
         raise PortalError(
-            f"Could not start the Partner Center sign-in: {exc}", code="sign_in"
+            _("Could not start the Partner Center sign-in: %(error)s") % {"error": exc},
+            code="sign_in",
         ) from exc
 
 
@@ -195,7 +201,10 @@ def connection_complete(*, flow: dict, query_params: dict, actor) -> PartnerCent
     """Finish the sign-in: MSAL redeems the code; the cache (saved by the client) is then stamped."""
     if query_params.get("error"):
         message = query_params.get("error_description") or query_params["error"]
-        raise PortalError(f"Partner Center sign-in was not completed: {message}", code="sign_in")
+        raise PortalError(
+            _("Partner Center sign-in was not completed: %(error)s") % {"error": message},
+            code="sign_in",
+        )
     PartnerCenterConnection.objects.get_or_create(name=CONNECTION_NAME)
     client = get_client()
     try:
@@ -203,7 +212,9 @@ def connection_complete(*, flow: dict, query_params: dict, actor) -> PartnerCent
         client.sign_out_user()
         user = client.complete_user_sign_in(flow, query_params)
     except PartnerCenterError as exc:
-        raise PortalError(f"Partner Center sign-in failed: {exc}", code="sign_in") from exc
+        raise PortalError(
+            _("Partner Center sign-in failed: %(error)s") % {"error": exc}, code="sign_in"
+        ) from exc
     now = timezone.now()
     with transaction.atomic():
         conn = PartnerCenterConnection.objects.select_for_update().get(name=CONNECTION_NAME)

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from partnercenter.errors import PartnerCenterError, UserSignInRequired
 from portal.models import SyncState
@@ -52,6 +53,20 @@ class Found(Generic[T]):
     fetched: bool = False
 
 
+# What each kind of mirrored object is called in sentences (``what`` stays the key).
+OBJECT_NAMES = {
+    "invoice": gettext_lazy("invoice"),
+    "order": gettext_lazy("order"),
+    "customer": gettext_lazy("customer"),
+    "subscription": gettext_lazy("subscription"),
+}
+
+
+def object_name(what: str) -> str:
+    """``"invoice"`` -> the word for an invoice in the active language."""
+    return str(OBJECT_NAMES.get(what, what))
+
+
 def pc_read(*, what: str, object_id: str, call: Callable[[], T]) -> T:
     """Read one object from Partner Center, turning its errors into sentences a user can act on
     (``portal.shared.errors.pc_error``); a refused App+User sign-in is recorded as revoked."""
@@ -62,8 +77,8 @@ def pc_read(*, what: str, object_id: str, call: Callable[[], T]) -> T:
             connection_mark_revoked(error=exc)
         raise pc_error(
             exc,
-            doing=_("reading %(what)s %(id)s") % {"what": what, "id": object_id},
-            what=f"{what} {object_id}",
+            doing=_("reading %(what)s %(id)s") % {"what": object_name(what), "id": object_id},
+            what=f"{object_name(what)} {object_id}",
         ) from exc
 
 
@@ -108,7 +123,7 @@ def fetch_enqueue(*, what: str, object_id: str, task: str, args: tuple = (), aga
     )
     if live or (state is not None and not state.running and not again):
         return state
-    state = sync_begin(kind=fetch_kind(what, object_id), message="Queued")
+    state = sync_begin(kind=fetch_kind(what, object_id), message=_("Queued"))
     enqueue_on_commit(task, *args)
     return state
 
@@ -116,7 +131,8 @@ def fetch_enqueue(*, what: str, object_id: str, task: str, args: tuple = (), aga
 def fetch_in_background(*, what: str, object_id: str, fetch: Callable[[], Any]) -> bool:
     """The body of a fetch task: run ``fetch`` and record the outcome (in words) for the page."""
     kind = fetch_kind(what, object_id)
-    sync_begin(kind=kind, message=f"Reading {what} {object_id} from Partner Center")
+    name = {"what": object_name(what), "id": object_id}
+    sync_begin(kind=kind, message=_("Reading %(what)s %(id)s from Partner Center") % name)
     try:
         fetch()
     except PortalError as exc:
@@ -124,7 +140,9 @@ def fetch_in_background(*, what: str, object_id: str, fetch: Callable[[], Any]) 
         return False
     except Exception:
         logger.exception("fetching %s %s failed", what, object_id)
-        sync_fail(kind=kind, error=f"Fetching {what} {object_id} failed unexpectedly; try again.")
+        sync_fail(
+            kind=kind, error=_("Fetching %(what)s %(id)s failed unexpectedly; try again.") % name
+        )
         raise
-    sync_succeed(kind=kind, message=f"Fetched {what} {object_id} from Partner Center")
+    sync_succeed(kind=kind, message=_("Fetched %(what)s %(id)s from Partner Center") % name)
     return True

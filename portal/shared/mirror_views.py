@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
+from portal.shared.mirror import object_name
 from portal.models import SyncState
 
 
@@ -26,7 +27,11 @@ class FetchPage:
 
 
 def fetch_page(request, page: FetchPage, state: SyncState | None) -> HttpResponse:
-    context = {"page": page, "state": state or SyncState(kind=f"fetch:{page.what}")}
+    context = {
+        "page": page,
+        "what": object_name(page.what),
+        "state": state or SyncState(kind=f"fetch:{page.what}"),
+    }
     if request.htmx:
         return render(request, "portal/mirror/fetch.html#status", context)
     return render(request, "portal/mirror/fetch.html", context)

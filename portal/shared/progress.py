@@ -7,6 +7,7 @@ progress while the job is still running.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.models import SyncState
 from portal.shared.queue import enqueue_on_commit
@@ -16,7 +17,7 @@ STALE_SECONDS = 120  # a running job without a heartbeat for this long is presum
 
 def sync_begin(*, kind: str, total: int | None = None, message: str = "") -> SyncState:
     now = timezone.now()
-    state, _ = SyncState.objects.get_or_create(kind=kind)
+    state, _created = SyncState.objects.get_or_create(kind=kind)
     SyncState.objects.filter(pk=state.pk).update(
         running=True, started_at=now, heartbeat_at=now, done=0, total=total, message=message[:255]
     )
@@ -77,6 +78,6 @@ def sync_enqueue(*, kind: str, task: str, args: tuple = ()) -> bool:
         and (timezone.now() - state.heartbeat_at).total_seconds() < STALE_SECONDS
     ):
         return False
-    sync_begin(kind=kind, message="Queued")
+    sync_begin(kind=kind, message=_("Queued"))
     enqueue_on_commit(task, *args)
     return True

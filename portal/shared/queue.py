@@ -8,8 +8,9 @@ registry when the transaction commits: an unknown name fails loudly (``NotRegist
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
 
-from portal.celery import app
+from portal.celery import LANGUAGE_HEADER, app
 
 
 def enqueue_on_commit(task: str, *args, countdown: float | None = None) -> None:
@@ -19,8 +20,12 @@ def enqueue_on_commit(task: str, *args, countdown: float | None = None) -> None:
 
 
 def enqueue(task: str, *args, countdown: float | None = None) -> None:
-    """Queue the task named ``task`` now."""
-    options = {"countdown": countdown} if countdown is not None else {}
+    """Queue the task named ``task`` now. It runs in the language active here (the user's who
+    asked), so the progress texts and messages it stores read in that language."""
+    options: dict = {"countdown": countdown} if countdown is not None else {}
+    language = translation.get_language()
+    if language:
+        options["headers"] = {LANGUAGE_HEADER: language}
     app.signature(task, args=args).apply_async(**options)
 
 

@@ -10,6 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from portal.formats import local_datetime
+
 pytestmark = pytest.mark.django_db
 
 PAGES = {
@@ -37,12 +39,12 @@ def test_list_page_shows_last_sync_and_stale_warning(url, world):
     client = Client()
     client.force_login(world["users"][role])
     fresh = client.get(url).content.decode()
-    assert "Last synced " + timezone.localtime(last_ok).strftime("%Y-%m-%d %H:%M") in fresh, url
+    assert "Last synced " + local_datetime(last_ok) in fresh, url
     assert "3\xa0hours" in fresh or "3 hours" in fresh
     assert "Last attempt failed" not in fresh
     sync_fail(kind=kind, error="Partner Center is unavailable (HTTP 503).")
     stale = client.get(url).content.decode()
-    assert "Last synced " + timezone.localtime(last_ok).strftime("%Y-%m-%d %H:%M") in stale
+    assert "Last synced " + local_datetime(last_ok) in stale
     assert "Last attempt failed" in stale and "Partner Center is unavailable (HTTP 503)." in stale
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import PortalSetting
 from portal.shared.audit import audit_record
 
 KNOWN_SETTINGS: dict[str, dict[str, Any]] = {
     "perpetual_software_qualified": {
-        "label": "Qualified to sell perpetual software",
-        "help": (
+        "label": _("Qualified to sell perpetual software"),
+        "help": _(
             "Microsoft requires partners to be qualified before they sell perpetual software "
             "(one-time purchases of software licences). Turn on once the partner is qualified."
         ),

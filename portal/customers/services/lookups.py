@@ -7,6 +7,7 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.customers.services.sync import (
     _customer_fields,
@@ -49,7 +50,7 @@ def customer_fetch(*, tenant_id: uuid.UUID, actor=None) -> Customer:
     )
     fields = _customer_fields(pc)
     with transaction.atomic():
-        customer, _ = Customer.objects.update_or_create(
+        customer, _created = Customer.objects.update_or_create(
             tenant_id=tenant_id, defaults={**fields, "synced_at": timezone.now(), "is_active": True}
         )
         audit_record(
@@ -82,7 +83,7 @@ def customer_implied(customer: Customer) -> list[Implied]:
         return []
     return [
         Implied(
-            text="Its Azure subscriptions are not in the portal yet.",
+            text=_("Its Azure subscriptions are not in the portal yet."),
             action="sync_subscriptions",
         )
     ]

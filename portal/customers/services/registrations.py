@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partnercenter import errors as pc_errors
 from portal.customers.services.sync import _map_registration_state
@@ -68,12 +69,14 @@ def registration_start(
     subscription.refresh_from_db()
     if not subscription.is_active:
         raise PortalError(
-            "This subscription is no longer in Partner Center; sync subscriptions first."
+            _("This subscription is no longer in Partner Center; sync subscriptions first.")
         )
     if not subscription.is_reservation_eligible:
         raise PortalError(
-            "Only active Azure plans and Azure subscriptions (MS-AZR-0145P) can be registered "
-            "for reservations."
+            _(
+                "Only active Azure plans and Azure subscriptions (MS-AZR-0145P) can be registered "
+                "for reservations."
+            )
         )
     active = subscription.registrations.filter(
         state__in=SubscriptionRegistration.ACTIVE_STATES
@@ -81,7 +84,7 @@ def registration_start(
     if active:
         return active, False
     if subscription.registration_state == SubState.REGISTERED:
-        raise PortalError("This subscription is already registered for reservations.")
+        raise PortalError(_("This subscription is already registered for reservations."))
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -250,17 +253,27 @@ def _poll_once(registration: SubscriptionRegistration) -> str:
     registration.attempts = attempts
     if registration.polling_until and now >= registration.polling_until:
         minutes = give_up_after().total_seconds() / 60
-        last = registration.last_status or "no answer"
-        hint = f" Last error: {registration.last_error}" if registration.last_error else ""
+        last = registration.last_status or _("no answer")
+        hint = (
+            " " + _("Last error: %(error)s") % {"error": registration.last_error}
+            if registration.last_error
+            else ""
+        )
         _finish(
             registration,
             State.TIMED_OUT,
-            error=(
-                f"Gave up after {minutes:g} minutes: Partner Center still reported “{last}”. "
+            error=_(
+                "Gave up after %(minutes)s minutes: Partner Center still reported “%(last)s”. "
                 "Check the subscription in Partner Center, then register again or contact Microsoft "
-                f"support with correlation id {registration.correlation_id} and request id "
-                f"{registration.ms_request_id}.{hint}"
-            ),
+                "support with correlation id %(correlation)s and request id %(request)s."
+            )
+            % {
+                "minutes": f"{minutes:g}",
+                "last": last,
+                "correlation": registration.correlation_id,
+                "request": registration.ms_request_id,
+            }
+            + hint,
         )
         return "timed_out"
     sub = registration.subscription

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnercenter.errors import PartnerCenterError
 from portal.models import AzureSubscription, Customer
@@ -96,17 +98,18 @@ def _customer_fields(pc) -> dict:
 def customer_sync_all(*, actor=None) -> SyncResult:
     """Mirror every Partner Center customer; customers no longer listed become inactive."""
     client = get_client()
-    sync_begin(kind=CUSTOMERS_KIND, message="Reading customers from Partner Center")
+    sync_begin(kind=CUSTOMERS_KIND, message=_("Reading customers from Partner Center"))
     fetched: dict[uuid.UUID, dict] = {}
     try:
         for pc in client.list_customers():
             fetched[_pc_uuid(pc.id, "a customer")] = _customer_fields(pc)
             if len(fetched) % 50 == 0:
+                read = ngettext("Read %(n)d customer", "Read %(n)d customers", len(fetched))
                 sync_progress(
-                    kind=CUSTOMERS_KIND, done=len(fetched), message=f"Read {len(fetched)} customers"
+                    kind=CUSTOMERS_KIND, done=len(fetched), message=read % {"n": len(fetched)}
                 )
     except PartnerCenterError as exc:
-        message = pc_error_message(exc, "reading customers")
+        message = pc_error_message(exc, _("reading customers"))
         sync_fail(kind=CUSTOMERS_KIND, error=message)
         audit_record(
             actor=actor, action="customers.sync_failed", summary=message[:255], error=message
@@ -115,20 +118,20 @@ def customer_sync_all(*, actor=None) -> SyncResult:
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         # A record the client could not make sense of (fields of the wrong type or missing).
         logger.exception("Unreadable customer record from Partner Center")
-        message = (
+        message = _(
             "Partner Center returned a customer record the portal cannot read "
-            f"({type(exc).__name__}: {str(exc)[:120]}); nothing was changed."
-        )
+            "(%(error)s); nothing was changed."
+        ) % {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
         sync_fail(kind=CUSTOMERS_KIND, error=message)
         audit_record(
             actor=actor, action="customers.sync_failed", summary=message[:255], error=message
         )
         raise PartnerCenterUnavailable(message) from exc
     except Exception as exc:
-        sync_fail(kind=CUSTOMERS_KIND, error=f"Customer sync failed: {exc}")
+        sync_fail(kind=CUSTOMERS_KIND, error=_("Customer sync failed: %(error)s") % {"error": exc})
         raise
     total = len(fetched)
-    sync_progress(kind=CUSTOMERS_KIND, done=0, total=total, message="Saving customers")
+    sync_progress(kind=CUSTOMERS_KIND, done=0, total=total, message=_("Saving customers"))
     result = SyncResult()
     now = timezone.now()
     existing = {c.tenant_id: c for c in Customer.objects.all()}
@@ -206,13 +209,17 @@ def subscription_sync_customer(*, customer: Customer, actor=None) -> SyncResult:
     """Mirror one customer's subscriptions; eligible ones get their registration state refreshed."""
     client = get_client()
     kind = subscriptions_kind(customer)
-    sync_begin(kind=kind, message=f"Reading the subscriptions of {customer.company_name}")
+    doing = _("reading the subscriptions of %(name)s") % {"name": customer.company_name}
+    sync_begin(
+        kind=kind,
+        message=_("Reading the subscriptions of %(name)s") % {"name": customer.company_name},
+    )
     try:
         pcs = list(client.list_subscriptions(str(customer.tenant_id)))
         for pc in pcs:
             _pc_uuid(pc.id, "a subscription")
     except PartnerCenterError as exc:
-        message = pc_error_message(exc, f"reading the subscriptions of {customer.company_name}")
+        message = pc_error_message(exc, doing)
         sync_fail(kind=kind, error=message)
         raise PartnerCenterUnavailable(message) from exc
     states: dict[str, str] = {}
@@ -258,12 +265,14 @@ def subscription_sync_all(*, customer_tenant_id: str | None = None, actor=None, 
             tenant = uuid.UUID(str(customer_tenant_id))
         except ValueError as exc:
             raise PortalError(
-                f"{customer_tenant_id!r} is not a Partner Center customer id (a GUID)."
+                _("%(id)r is not a Partner Center customer id (a GUID).")
+                % {"id": customer_tenant_id}
             ) from exc
         customers = list(Customer.objects.filter(tenant_id=tenant))
         if not customers:
             raise PortalError(
-                f"No customer with id {customer_tenant_id} in the portal; run sync_customers first."
+                _("No customer with id %(id)s in the portal; sync the customers first.")
+                % {"id": customer_tenant_id}
             )
     else:
         customers = list(Customer.objects.filter(is_active=True).order_by("company_name"))
@@ -310,13 +319,13 @@ def customer_sync_enqueue(*, actor) -> None:
         and (timezone.now() - state.heartbeat_at).total_seconds() < 120
     ):
         return  # already running: one sync at a time
-    sync_begin(kind=CUSTOMERS_KIND, message="Queued")
+    sync_begin(kind=CUSTOMERS_KIND, message=_("Queued"))
     actor_id = actor_pk(actor)
     enqueue_on_commit("portal.tasks.sync_customers", actor_id)
 
 
 def subscription_sync_enqueue(*, customer: Customer, actor) -> None:
-    sync_begin(kind=subscriptions_kind(customer), message="Queued")
+    sync_begin(kind=subscriptions_kind(customer), message=_("Queued"))
     actor_id = actor_pk(actor)
     tenant = str(customer.tenant_id)
     enqueue_on_commit("portal.tasks.sync_subscriptions", tenant, actor_id)
