@@ -11,8 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
-from portal.shared.mirror import object_name
 from portal.models import SyncState
+from portal.shared.mirror import object_name
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import time
 import pytest
 from django.utils import translation
 
+from portal.customers.services.sync import CUSTOMERS_KIND, customer_sync_enqueue
 from portal.models import SyncState
-from portal.services.customers import CUSTOMERS_KIND, customer_sync_enqueue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

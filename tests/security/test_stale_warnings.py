@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from portal.formats import local_datetime
+from portal.shared.formats import local_datetime
 
 pytestmark = pytest.mark.django_db
 
