@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from portal.shared.charts import Chart, Point, chart_build, month_starts, next_month
 from purchasing.models import Order, Reservation
@@ -38,7 +39,7 @@ def reservation_expiry(*, months: int = MONTHS, now=None) -> list[tuple]:
     now = now or timezone.now()
     first = now.astimezone(UTC).date()
     starts = month_starts(last=first, count=1)
-    for _ in range(months - 1):
+    for _month in range(months - 1):
         starts.append(next_month(starts[-1]))
     expiries = list(
         Reservation.objects.filter(expires_at__gte=now)
@@ -67,25 +68,27 @@ def orders_chart(*, now=None) -> Chart:
     series = orders_per_week(now=now)
     points = [
         Point(
-            label=f"week of {monday:%Y-%m-%d}",
+            label=_("week of %(date)s") % {"date": f"{monday:%Y-%m-%d}"},
             value=Decimal(n),
             display=str(n),
-            short=f"{monday:%d %b}" if i % 3 == 0 else "",
+            short=dateformat.format(monday, "d M") if i % 3 == 0 else "",
         )
         for i, (monday, n) in enumerate(series)
     ]
-    return _count_chart("Orders per week", "Week", "Orders", points, "bars")
+    return _count_chart(_("Orders per week"), _("Week"), _("Orders"), points, "bars")
 
 
 def expiry_chart(*, now=None) -> Chart:
     curve = reservation_expiry(now=now)
     points = [
         Point(
-            label=f"by end of {start:%Y-%m}",
+            label=_("by end of %(month)s") % {"month": f"{start:%Y-%m}"},
             value=Decimal(n),
             display=str(n),
-            short=f"{start:%b}" if i % 2 == 0 else "",
+            short=dateformat.format(start, "M") if i % 2 == 0 else "",
         )
         for i, (start, n) in enumerate(curve)
     ]
-    return _count_chart("Reservation expiry curve", "Month", "Reservations expired", points, "line")
+    return _count_chart(
+        _("Reservation expiry curve"), _("Month"), _("Reservations expired"), points, "line"
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from purchasing.subscriptions import subscriptions_for
 
@@ -11,11 +13,13 @@ class CartLineForm(forms.Form):
     quantity = forms.IntegerField(min_value=1, initial=1)
     billing_cycle = forms.ChoiceField(choices=())
     term_duration = forms.ChoiceField(choices=(), required=False)
-    subscription_id = forms.ChoiceField(choices=(), required=False, label="Azure subscription")
+    subscription_id = forms.ChoiceField(
+        choices=(), required=False, label=gettext_lazy("Azure subscription")
+    )
     scope = forms.ChoiceField(
-        choices=(("", "—"), ("shared", "Shared"), ("single", "Single")),
+        choices=(("", "—"), ("shared", gettext_lazy("Shared")), ("single", gettext_lazy("Single"))),
         required=False,
-        label="Scope",
+        label=gettext_lazy("Scope"),
     )
 
     def __init__(self, *args, availability, customer, **kwargs):
@@ -29,9 +33,9 @@ class CartLineForm(forms.Form):
             (t["duration"], f"{t['duration']}: {t.get('description', '')}") for t in terms
         ] or [("", "—")]
         self.fields["quantity"].help_text = (
-            f"{sku.min_quantity} to {sku.max_quantity or 'any'}"
+            _("%(min)s to %(max)s") % {"min": sku.min_quantity, "max": sku.max_quantity}
             if sku.max_quantity
-            else f"at least {sku.min_quantity}"
+            else _("at least %(min)s") % {"min": sku.min_quantity}
         )
         variables = {str(v).lower() for v in (sku.provisioning_variables or [])}
         self.needs_subscription = "subscriptionid" in variables or sku.needs_registration
@@ -41,16 +45,16 @@ class CartLineForm(forms.Form):
         if self.needs_subscription:
             choices = subscriptions_for(customer=customer, availability=availability)
             self.subscriptions_left_out = choices.left_out
-            self.fields["subscription_id"].choices = [("", "— choose —")] + [
+            self.fields["subscription_id"].choices = [("", _("— choose —"))] + [
                 (str(s.subscription_id), f"{s.friendly_name or s.offer_name} ({s.subscription_id})")
                 for s in choices.fitting
             ]
             self.fields["subscription_id"].label = f"{self.scope_label}"
             self.fields["subscription_id"].help_text = (
-                "Only subscriptions that can carry this reservation are offered."
+                _("Only subscriptions that can carry this reservation are offered.")
                 if choices.fitting
-                else f"{customer.company_name} has no {self.scope_label} that can carry this "
-                "reservation yet."
+                else _("%(name)s has no %(scope)s that can carry this reservation yet.")
+                % {"name": customer.company_name, "scope": self.scope_label}
             )
         else:
             del self.fields["subscription_id"]

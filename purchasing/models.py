@@ -14,6 +14,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.models import Customer
 
@@ -21,20 +23,20 @@ MONEY = {"max_digits": 20, "decimal_places": 6}
 
 
 class BillingCycle(models.TextChoices):
-    ONE_TIME = "one_time", "One-time"
-    MONTHLY = "monthly", "Monthly"
-    ANNUAL = "annual", "Annual"
-    TRIENNIAL = "triennial", "Triennial"
-    NONE = "none", "None"
+    ONE_TIME = "one_time", gettext_lazy("One-time")
+    MONTHLY = "monthly", gettext_lazy("Monthly")
+    ANNUAL = "annual", gettext_lazy("Annual")
+    TRIENNIAL = "triennial", gettext_lazy("Triennial")
+    NONE = "none", gettext_lazy("None")
 
 
 class Cart(models.Model):
     """A customer's cart, kept locally and mirrored to a Partner Center cart."""
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        CHECKED_OUT = "checked_out", "Checked out"
-        ABANDONED = "abandoned", "Abandoned"
+        OPEN = "open", gettext_lazy("Open")
+        CHECKED_OUT = "checked_out", gettext_lazy("Checked out")
+        ABANDONED = "abandoned", gettext_lazy("Abandoned")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="carts")
     created_by = models.ForeignKey(
@@ -79,14 +81,14 @@ class Checkout(models.Model):
     """The state machine of one cart's checkout; persisted before Partner Center is called."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-        REJECTED = "rejected", "Rejected"
-        SUBMITTING = "submitting", "Submitting"
-        SUBMITTED = "submitted", "Submitted"
-        PARTIALLY_SUBMITTED = "partially_submitted", "Partially submitted"
-        FAILED = "failed", "Failed"
-        OUTCOME_UNKNOWN = "outcome_unknown", "Outcome unknown"
+        DRAFT = "draft", gettext_lazy("Draft")
+        AWAITING_APPROVAL = "awaiting_approval", gettext_lazy("Awaiting approval")
+        REJECTED = "rejected", gettext_lazy("Rejected")
+        SUBMITTING = "submitting", gettext_lazy("Submitting")
+        SUBMITTED = "submitted", gettext_lazy("Submitted")
+        PARTIALLY_SUBMITTED = "partially_submitted", gettext_lazy("Partially submitted")
+        FAILED = "failed", gettext_lazy("Failed")
+        OUTCOME_UNKNOWN = "outcome_unknown", gettext_lazy("Outcome unknown")
 
     FINAL_STATES = (State.SUBMITTED, State.PARTIALLY_SUBMITTED, State.FAILED, State.REJECTED)
 
@@ -132,9 +134,9 @@ class Checkout(models.Model):
 
 
 class FollowUp(models.TextChoices):
-    WAITING = "waiting", "Waiting for Partner Center"
-    DONE = "done", "Done"
-    FAILED = "failed", "Stopped"
+    WAITING = "waiting", gettext_lazy("Waiting for Partner Center")
+    DONE = "done", gettext_lazy("Done")
+    FAILED = "failed", gettext_lazy("Stopped")
 
 
 class Order(models.Model):
@@ -142,13 +144,13 @@ class Order(models.Model):
     or imported from PC by the periodic sync."""
 
     class SyncState(models.TextChoices):
-        AWAITING = "awaiting", "Awaiting Partner Center"
-        CONFIRMED = "confirmed", "Confirmed"
-        ATTENTION = "attention", "Needs attention"
+        AWAITING = "awaiting", gettext_lazy("Awaiting Partner Center")
+        CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+        ATTENTION = "attention", gettext_lazy("Needs attention")
 
     class Source(models.TextChoices):
-        PORTAL = "portal", "Portal"
-        EXTERNAL = "external", "Partner Center"
+        PORTAL = "portal", gettext_lazy("Portal")
+        EXTERNAL = "external", gettext_lazy("Partner Center")
 
     pc_order_id = models.CharField("Partner Center order id", max_length=None, unique=True)
     alternate_id = models.CharField(max_length=None, blank=True)
@@ -202,17 +204,17 @@ class Order(models.Model):
 
 
 PROVISIONING_LABELS = {
-    "fulfilled": "Fulfilled",
-    "prefulfillment_pending": "Pending fulfilment",
-    "prefulfillmentpending": "Pending fulfilment",
-    "unfulfilled": "Unfulfilled",
-    "mixed": "Partly fulfilled",
+    "fulfilled": gettext_lazy("Fulfilled"),
+    "prefulfillment_pending": gettext_lazy("Pending fulfilment"),
+    "prefulfillmentpending": gettext_lazy("Pending fulfilment"),
+    "unfulfilled": gettext_lazy("Unfulfilled"),
+    "mixed": gettext_lazy("Partly fulfilled"),
 }
 PROVISIONING_FINAL = {"fulfilled", "cancelled"}
 SUBSCRIPTION_STATUS_LABELS = {
-    "success": "Subscription provisioned",
-    "pending": "Subscription being provisioned",
-    "failed": "Subscription provisioning failed",
+    "success": gettext_lazy("Subscription provisioned"),
+    "pending": gettext_lazy("Subscription being provisioned"),
+    "failed": gettext_lazy("Subscription provisioning failed"),
 }
 
 
@@ -352,20 +354,30 @@ class CartLine(models.Model):
     @property
     def error_text(self) -> str:
         """Partner Center's refusal of this line, led by what it means for the salesperson."""
-        lead = CART_LINE_ERRORS.get(self.error_code, "Partner Center refused this line.")
+        lead = str(CART_LINE_ERRORS.get(self.error_code, _("Partner Center refused this line.")))
         said = self.error_description.strip()
-        return f"{lead} Partner Center said: {said}" if said else lead
+        if not said:
+            return lead
+        return _("%(lead)s Partner Center said: %(said)s") % {"lead": lead, "said": said}
 
 
 # CartErrorCode -> what it means for whoever fixes the line.
 CART_LINE_ERRORS = {
-    "10001": "This catalog item is no longer sold under this id; remove the line and add the item "
-    "again from the catalog.",
-    "10003": "Partner Center has no capacity for this reservation on this subscription and region.",
-    "10007": "The subscription on this line is not one of the customer's.",
-    "10008": "The subscription on this line cannot carry this reservation.",
-    "10010": "Partner Center refused the line as entered (quantity, term, billing or provisioning).",
-    "10011": "The subscription on this line is not registered for Azure reservations yet.",
+    "10001": gettext_lazy(
+        "This catalog item is no longer sold under this id; remove the line and add the item "
+        "again from the catalog."
+    ),
+    "10003": gettext_lazy(
+        "Partner Center has no capacity for this reservation on this subscription and region."
+    ),
+    "10007": gettext_lazy("The subscription on this line is not one of the customer's."),
+    "10008": gettext_lazy("The subscription on this line cannot carry this reservation."),
+    "10010": gettext_lazy(
+        "Partner Center refused the line as entered (quantity, term, billing or provisioning)."
+    ),
+    "10011": gettext_lazy(
+        "The subscription on this line is not registered for Azure reservations yet."
+    ),
 }
 
 
@@ -373,9 +385,9 @@ class Approval(models.Model):
     """A checkout waiting for a finance or admin user (rules in settings/PortalSetting)."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", gettext_lazy("Pending")
+        APPROVED = "approved", gettext_lazy("Approved")
+        REJECTED = "rejected", gettext_lazy("Rejected")
 
     checkout = models.OneToOneField(Checkout, on_delete=models.CASCADE, related_name="approval")
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.shared.mirror import fetch_state
@@ -19,13 +20,13 @@ from purchasing.services.order_lookup import order_fetch_enqueue
 
 def _order_fetch_page(pc_order_id: str) -> FetchPage:
     if not selectors.looks_like_order_id(pc_order_id):
-        raise Http404("Not a Partner Center order id.")
+        raise Http404(_("Not a Partner Center order id."))
     kwargs = {"pc_order_id": pc_order_id}
     return FetchPage(
         what="order",
         object_id=pc_order_id,
         back_url=reverse("purchasing:orders"),
-        back_label="Orders",
+        back_label=_("Orders"),
         status_url=reverse("purchasing:order_fetch_status", kwargs=kwargs),
         retry_url=reverse("purchasing:order_fetch", kwargs=kwargs),
         ask_customer=True,
@@ -50,7 +51,11 @@ def order_fetch(request, pc_order_id: str):
     _order_fetch_page(pc_order_id)
     customer = (request.POST.get("customer") or "").strip() or None
     if customer and not selectors.looks_like_guid(customer):
-        messages.error(request, f"“{customer[:80]}” is not a Partner Center customer id (a GUID).")
+        messages.error(
+            request,
+            _("“%(value)s” is not a Partner Center customer id (a GUID).")
+            % {"value": customer[:80]},
+        )
         return redirect("purchasing:order_by_pc_id", pc_order_id=pc_order_id)
     if not Order.objects.filter(pc_order_id=pc_order_id).exists():
         order_fetch_enqueue(

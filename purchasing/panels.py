@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from purchasing.charts import MONTHS, WEEKS, expiry_chart, orders_chart
 from purchasing.models import Approval, Order
@@ -12,10 +14,10 @@ from purchasing.selectors import reservations_expiring, unread_notifications
 def recent_orders(request):
     orders = Order.objects.select_related("customer").order_by("-created_at")[:8]
     return {
-        "title": "Recent orders",
+        "title": _("Recent orders"),
         "template": "purchasing/_panel_orders.html",
         "orders": orders,
-        "empty": "No orders yet.",
+        "empty": _("No orders yet."),
         "link": reverse("purchasing:orders"),
     }
 
@@ -27,17 +29,17 @@ def awaiting_orders(request):
         .order_by("-created_at")[:8]
     )
     return {
-        "title": "Orders awaiting Partner Center",
+        "title": _("Orders awaiting Partner Center"),
         "template": "purchasing/_panel_orders.html",
         "orders": orders,
-        "empty": "Every order is confirmed in Partner Center.",
+        "empty": _("Every order is confirmed in Partner Center."),
         "link": reverse("purchasing:orders") + "?sync=awaiting",
     }
 
 
 def expiring_reservations(request):
     return {
-        "title": "Reservations expiring",
+        "title": _("Reservations expiring"),
         "template": "purchasing/_panel_reservations.html",
         "buckets": [(days, reservations_expiring(days).count()) for days in (30, 60, 90)],
     }
@@ -47,7 +49,7 @@ def notifications(request):
     notes = list(unread_notifications(request.user)[:5])
     if not notes:
         return None
-    return {"title": "Notifications", "template": "purchasing/_panel_notes.html", "notes": notes}
+    return {"title": _("Notifications"), "template": "purchasing/_panel_notes.html", "notes": notes}
 
 
 def pending_approvals(request):
@@ -57,7 +59,7 @@ def pending_approvals(request):
         .order_by("requested_at")[:10]
     )
     return {
-        "title": "Purchases awaiting approval",
+        "title": _("Purchases awaiting approval"),
         "template": "purchasing/_panel_approvals.html",
         "approvals": pending,
     }
@@ -65,7 +67,10 @@ def pending_approvals(request):
 
 def orders_chart_panel(request) -> dict:
     return {
-        "title": f"Orders per week, last {WEEKS} weeks",
+        "title": ngettext(
+            "Orders per week, last %(n)d week", "Orders per week, last %(n)d weeks", WEEKS
+        )
+        % {"n": WEEKS},
         "template": "purchasing/_panel_chart.html",
         "chart": orders_chart(),
     }
@@ -73,9 +78,16 @@ def orders_chart_panel(request) -> dict:
 
 def expiry_chart_panel(request) -> dict:
     return {
-        "title": f"Reservations expiring, next {MONTHS} months",
+        "title": ngettext(
+            "Reservations expiring, next %(n)d month",
+            "Reservations expiring, next %(n)d months",
+            MONTHS,
+        )
+        % {"n": MONTHS},
         "template": "purchasing/_panel_chart.html",
         "chart": expiry_chart(),
-        "note": "How many of the reservations running today will have expired by each month's "
-        "end (cumulative).",
+        "note": _(
+            "How many of the reservations running today will have expired by each month's "
+            "end (cumulative)."
+        ),
     }

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.shared.params import Params
 from purchasing.models import (
@@ -68,7 +69,7 @@ def orders_filtered(params) -> tuple[QuerySet[Order], dict]:
     qs = Order.objects.select_related("customer", "placed_by").annotate(line_count=Count("lines"))
     p = Params(params)
     filters: dict = {"errors": p.errors}
-    if (customer := p.object_id("customer", label="Customer")) is not None:
+    if (customer := p.object_id("customer", label=_("Customer"))) is not None:
         qs = qs.filter(customer_id=customer)
         filters["customer"] = customer
     if cycle := p.choice("cycle", ("one_time", "monthly", "annual")):
@@ -80,11 +81,11 @@ def orders_filtered(params) -> tuple[QuerySet[Order], dict]:
     if sync := p.choice("sync", Order.SyncState.values):
         qs = qs.filter(sync_state=sync)
         filters["sync"] = sync
-    for key, end, label in (("from", False, "From"), ("to", True, "To")):
+    for key, end, label in (("from", False, _("From")), ("to", True, _("To"))):
         if (day := p.day(key, label=label)) is not None:
             qs = qs.filter(**{f"created_at__{'lte' if end else 'gte'}": _day_bound(day, end=end)})
             filters[key] = day.isoformat()
-    if search := p.text("q", label="Search"):
+    if search := p.text("q", label=_("Search")):
         qs = qs.filter(
             Q(pc_order_id__icontains=search)
             | Q(alternate_id__icontains=search)
@@ -107,13 +108,13 @@ def entitlements_filtered(params) -> tuple[QuerySet[Entitlement], dict]:
     qs = Entitlement.objects.select_related("customer", "order").prefetch_related("reservations")
     p = Params(params)
     filters: dict = {"errors": p.errors}
-    if (customer := p.object_id("customer", label="Customer")) is not None:
+    if (customer := p.object_id("customer", label=_("Customer"))) is not None:
         qs = qs.filter(customer_id=customer)
         filters["customer"] = customer
     if etype := p.choice("type", ("software", "reservedinstance")):
         qs = qs.filter(entitlement_type=etype)
         filters["type"] = etype
-    expiring = p.integer("expiring", label="Expiring within (days)", minimum=0, maximum=36500)
+    expiring = p.integer("expiring", label=_("Expiring within (days)"), minimum=0, maximum=36500)
     if expiring is not None:
         qs = qs.filter(
             expiry_date__gte=timezone.now(),

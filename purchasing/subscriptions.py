@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from portal.models import AzureSubscription, Customer
 
 AZURE_PLAN_OFFER = "DZH318Z0BPS6"  # the Azure plan product; its subscriptions' offer ids start so
@@ -31,27 +33,32 @@ def subscription_fit_problem(*, subscription: AzureSubscription, availability) -
     kind = subscription_kind(subscription)
     name = str(subscription)
     if kind == "other":
-        return f"{name} is not an Azure subscription; reservations are bought for Azure."
+        return _("%(name)s is not an Azure subscription; reservations are bought for Azure.") % {
+            "name": name
+        }
     if availability.is_azure_plan_item and kind != "azure_plan":
-        return (
-            f"{name} is an MS-AZR-0145P subscription, but this item is from the Azure plan "
+        return _(
+            "%(name)s is an MS-AZR-0145P subscription, but this item is from the Azure plan "
             "catalog; pick an Azure plan, or the same item listed for Azure subscriptions."
-        )
+        ) % {"name": name}
     if not availability.is_azure_plan_item and kind != "azure_legacy":
-        return (
-            f"{name} is an Azure plan, but this item is for MS-AZR-0145P subscriptions; add the "
+        return _(
+            "%(name)s is an Azure plan, but this item is for MS-AZR-0145P subscriptions; add the "
             "same item listed for Azure plans instead."
-        )
+        ) % {"name": name}
     if not subscription.is_active or (subscription.status or "active").lower() != "active":
-        return f"{name} is not active ({subscription.status or 'inactive'})."
+        return _("%(name)s is not active (%(status)s).") % {
+            "name": name,
+            "status": subscription.status or _("inactive"),
+        }
     if (
         availability.sku.needs_registration
         and subscription.registration_state != AzureSubscription.RegistrationState.REGISTERED
     ):
-        return (
-            f"Subscription {name} is not registered for Azure reservations yet; an administrator "
+        return _(
+            "Subscription %(name)s is not registered for Azure reservations yet; an administrator "
             "registers it on the customer's page (Registrations)."
-        )
+        ) % {"name": name}
     return ""
 
 

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -38,7 +40,7 @@ def _redirect(request, url: str):
 @role_required(Role.SALES)
 def carts(request):
     params = Params(request.GET)
-    customer_pk = params.object_id("customer", label="Customer")
+    customer_pk = params.object_id("customer", label=_("Customer"))
     if customer_pk is not None:
         return redirect("purchasing:cart", customer_pk=customer_pk)
     for error in params.errors:
@@ -70,15 +72,15 @@ def cart_add(request):
     params = Params(request.POST if request.method == "POST" else request.GET)
     availability = (
         Availability.objects.select_related("sku__product")
-        .filter(pk=params.object_id("availability", label="Catalog item"))
+        .filter(pk=params.object_id("availability", label=_("Catalog item")))
         .first()
     )
-    customer = Customer.objects.filter(pk=params.object_id("customer", label="Customer")).first()
+    customer = Customer.objects.filter(pk=params.object_id("customer", label=_("Customer"))).first()
     if availability is None or customer is None:
         return render(
             request,
             "purchasing/cart_add.html",
-            {"missing": "Pick a catalog item and a customer on the catalog page first."},
+            {"missing": _("Pick a catalog item and a customer on the catalog page first.")},
             status=400,
         )
     form = CartLineForm(
@@ -103,7 +105,11 @@ def cart_add(request):
         except PortalError as exc:
             errors = {"__all__": [exc.message]}
         else:
-            messages.success(request, f"Added {line.quantity} x {line.title} to the cart.")
+            messages.success(
+                request,
+                _("Added %(quantity)s x %(title)s to the cart.")
+                % {"quantity": line.quantity, "title": line.title},
+            )
             return _redirect(request, reverse("purchasing:cart", args=[customer.pk]))
     field_errors = {
         "quantity": errors.get("quantity", []),
@@ -135,7 +141,7 @@ def _cart_context(customer, cart) -> dict:
     lines = list(cart.lines.select_related("availability__sku").order_by("id")) if cart else []
     groups: dict[str, list] = {}
     for line in lines:
-        groups.setdefault(line.order_group or "not yet grouped", []).append(line)
+        groups.setdefault(line.order_group or _("not yet grouped"), []).append(line)
     return {
         "customer": customer,
         "cart": cart,
@@ -178,7 +184,7 @@ def cart_line_update(request, customer_pk: int, line_pk: int):
         except PortalError as exc:
             error = exc.message
     else:
-        error = "Enter a whole number of at least 1."
+        error = _("Enter a whole number of at least 1.")
     context = _cart_context(line.cart.customer, selectors.open_cart_for(line.cart.customer))
     context["line_errors"] = {line.pk: error} if error else {}
     if request.htmx:
@@ -217,7 +223,7 @@ def cart_review(request, customer_pk: int):
         latest = Checkout.objects.filter(customer=customer).order_by("-created_at").first()
         if latest:
             return redirect("purchasing:checkout", pk=latest.pk)
-        messages.info(request, "The cart is empty; add items from the catalog.")
+        messages.info(request, _("The cart is empty; add items from the catalog."))
         return redirect("purchasing:cart", customer_pk=customer.pk)
     existing = Checkout.objects.filter(cart=cart).first()
     # A draft checkout is queued for a worker: its page follows it.
@@ -238,7 +244,15 @@ def cart_confirm_changes(request, customer_pk: int):
     cart = selectors.open_cart_for(customer)
     if cart is not None:
         count = checkout_services.checkout_confirm_changes(cart=cart, user=request.user)
-        messages.success(request, f"Accepted the changes on {count} line(s).")
+        messages.success(
+            request,
+            ngettext(
+                "Accepted the changes on %(count)d line.",
+                "Accepted the changes on %(count)d lines.",
+                count,
+            )
+            % {"count": count},
+        )
     return _redirect(request, reverse("purchasing:review", args=[customer.pk]))
 
 
@@ -246,9 +260,9 @@ def cart_confirm_changes(request, customer_pk: int):
 @require_POST
 def checkout_place(request, customer_pk: int):
     customer = _customer(customer_pk)
-    cart_pk = Params(request.POST).object_id("cart", label="Cart")
+    cart_pk = Params(request.POST).object_id("cart", label=_("Cart"))
     if cart_pk is None:
-        return HttpResponseBadRequest("Missing cart.")
+        return HttpResponseBadRequest(_("Missing cart."))
     cart = get_object_or_404(Cart, pk=cart_pk, customer=customer)
     try:
         checkout = checkout_services.checkout_submit(
@@ -296,7 +310,7 @@ def checkout_retry_groups(request, pk: int):
     except PortalError as exc:
         messages.error(request, exc.message)
         return _redirect(request, reverse("purchasing:checkout", args=[pk]))
-    messages.success(request, "The failed order groups are in a new cart; review and place it.")
+    messages.success(request, _("The failed order groups are in a new cart; review and place it."))
     return _redirect(request, reverse("purchasing:review", args=[cart.customer_id]))
 
 
@@ -320,9 +334,9 @@ def approval_decide(request, pk: int):
     approval = get_object_or_404(Approval, pk=pk)
     params = Params(request.POST)
     decision = params.choice("decision", ("approve", "reject"))
-    comment = params.text("comment", label="Comment", max_length=1000)
+    comment = params.text("comment", label=_("Comment"), max_length=1000)
     if not decision or params.errors:
-        return HttpResponseBadRequest(" ".join(params.errors) or "Choose approve or reject.")
+        return HttpResponseBadRequest(" ".join(params.errors) or _("Choose approve or reject."))
     try:
         checkout_services.approval_decide(
             approval_id=approval.pk,
@@ -334,7 +348,9 @@ def approval_decide(request, pk: int):
     except PortalError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Purchase {decision}d.")
+        messages.success(
+            request, _("Purchase approved.") if decision == "approve" else _("Purchase rejected.")
+        )
     return _redirect(request, reverse("purchasing:checkout", args=[approval.checkout_id]))
 
 
@@ -385,7 +401,13 @@ def notifications_read_all(request):
     count = notification_mark_read(user=request.user, ids=None)
     if request.htmx:
         return _notifications_page(request)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    messages.success(
+        request,
+        ngettext(
+            "Marked %(count)d notification read.", "Marked %(count)d notifications read.", count
+        )
+        % {"count": count},
+    )
     return redirect("purchasing:notifications")
 
 
@@ -450,7 +472,7 @@ def order_detail(request, pk: int):
     try:
         order = selectors.order_detail(pk)
     except Order.DoesNotExist as exc:
-        raise Http404("No such order.") from exc
+        raise Http404(_("No such order.")) from exc
     template = "purchasing/order_detail.html"
     if request.htmx:
         part = request.GET.get("part")
@@ -470,7 +492,7 @@ def order_provisioning(request, pk: int):
     if request.htmx:
         order = selectors.order_detail(pk)
         return render(request, "purchasing/order_detail.html#lines", _order_context(request, order))
-    messages.info(request, "Reading the provisioning status from Partner Center.")
+    messages.info(request, _("Reading the provisioning status from Partner Center."))
     return redirect("purchasing:order", pk=pk)
 
 
@@ -518,7 +540,7 @@ def entitlements(request):
 def entitlements_refresh(request):
     """Queue a refresh of every customer's entitlements; the page shows its progress."""
     if entitlements_refresh_start(actor=request.user):
-        messages.success(request, "Refresh queued: entitlements are read from Partner Center.")
+        messages.success(request, _("Refresh queued: entitlements are read from Partner Center."))
     else:
-        messages.info(request, "A refresh is already running; its progress shows below.")
+        messages.info(request, _("A refresh is already running; its progress shows below."))
     return _redirect(request, reverse("purchasing:entitlements"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.inventory import inventory_verdict
 from catalog.services.customer_catalog import customer_catalog_known, customer_offers
@@ -36,7 +37,7 @@ class CartValidationError(PortalError):
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        first = next((m for msgs in errors.values() for m in msgs), "The line is not valid.")
+        first = next((m for msgs in errors.values() for m in msgs), _("The line is not valid."))
         super().__init__(first, details={"errors": errors})
 
 
@@ -73,33 +74,45 @@ def line_problems(
     if customer_catalog_known(customer) and not customer_offers(customer, availability):
         add(
             "__all__",
-            f"Partner Center does not offer this catalog item to {customer.company_name}; pick it "
-            "from the customer's catalog.",
+            _(
+                "Partner Center does not offer this catalog item to %(name)s; pick it "
+                "from the customer's catalog."
+            )
+            % {"name": customer.company_name},
         )
     low, high = sku.min_quantity or 1, sku.max_quantity
     if data.quantity is None or data.quantity < low or (high and data.quantity > high):
-        limit = f"between {low} and {high}" if high else f"at least {low}"
-        add("quantity", f"Quantity must be {limit} for {sku.title}.")
+        if high:
+            message = _("Quantity must be between %(low)s and %(high)s for %(sku)s.")
+        else:
+            message = _("Quantity must be at least %(low)s for %(sku)s.")
+        add("quantity", message % {"low": low, "high": high, "sku": sku.title})
     cycles = [str(c).lower() for c in (sku.billing_cycles or [])]
     if cycles and data.billing_cycle not in cycles:
-        add("billing_cycle", f"This SKU is billed {', '.join(cycles)}; pick one of those.")
+        add(
+            "billing_cycle",
+            _("This SKU is billed %(cycles)s; pick one of those.") % {"cycles": ", ".join(cycles)},
+        )
     terms = [str(t.get("duration", "")) for t in (availability.terms or []) if isinstance(t, dict)]
     terms = [t for t in terms if t]
     if terms and data.term_duration.upper() not in {t.upper() for t in terms}:
-        add("term_duration", f"Pick a term: {', '.join(terms)}.")
+        add("term_duration", _("Pick a term: %(terms)s.") % {"terms": ", ".join(terms)})
     context = data.provisioning_context or {}
     required = [str(v) for v in (sku.provisioning_variables or [])]
     for var in required:
         key = var.lower()
         value = _ctx_get(context, var)
         if not value:
-            label = {"subscriptionid": "Azure subscription", "scope": "Scope"}.get(key, var)
-            add(f"ctx_{key}", f"{label} is required for {sku.title}.")
+            label = {"subscriptionid": _("Azure subscription"), "scope": _("Scope")}.get(key, var)
+            add(
+                f"ctx_{key}",
+                _("%(label)s is required for %(sku)s.") % {"label": label, "sku": sku.title},
+            )
             continue
         if key == "scope" and value.lower() not in SCOPES:
-            add("ctx_scope", "Scope must be Single or Shared.")
+            add("ctx_scope", _("Scope must be Single or Shared."))
         if key == "duration" and value.lower() not in DURATIONS:
-            add("ctx_duration", "Duration must be 1Year or 3Year.")
+            add("ctx_duration", _("Duration must be 1Year or 3Year."))
     subscription_id = _ctx_get(context, "subscriptionId")
     if subscription_id or sku.needs_registration:
         subscription = (
@@ -110,8 +123,11 @@ def line_problems(
             else None
         )
         if subscription_id and subscription is None:
-            add("ctx_subscriptionid", f"{customer.company_name} has no Azure subscription "
-                                      f"{subscription_id}; pick one of theirs.")  # fmt: skip
+            add(
+                "ctx_subscriptionid",
+                _("%(name)s has no Azure subscription %(subscription)s; pick one of theirs.")
+                % {"name": customer.company_name, "subscription": subscription_id},
+            )
         elif subscription is not None and availability.takes_subscription:
             problem = subscription_fit_problem(subscription=subscription, availability=availability)
             if problem:
@@ -203,7 +219,7 @@ def _assert_editable(cart: Cart) -> None:
         )
     ):
         raise PortalError(
-            "This cart has been submitted and can no longer be changed; start a new cart.",
+            _("This cart has been submitted and can no longer be changed; start a new cart."),
             code="cart_closed",
         )
 

@@ -26,6 +26,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.partner_center.client import get_client, new_operation_id
 from portal.shared.audit import audit_record
@@ -33,8 +35,9 @@ from portal.shared.errors import NotAllowed, PortalError
 from portal.shared.queue import enqueue_on_commit
 from portal.shared.roles import Role, has_role
 from purchasing.conf import approval_thresholds, checkout_claim_seconds, conf
-from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order, OrderLine
+from purchasing.models import Approval, Cart, CartLine, Checkout, Order, OrderLine
 from purchasing.services.cart import LineInput, cart_ensure_in_step, cart_push, line_problems
+from purchasing.services.notifications import notification_create
 from purchasing.services.resale import RESALE_FIELDS, order_line_record_resale
 
 log = logging.getLogger(__name__)
@@ -103,13 +106,16 @@ def _revalidate_with_partner_center(cart: Cart, lines: list[CartLine]) -> None:
             candidates = list(client.list_availabilities(line.product_id, line.sku_id, country))
             match = _best_replacement(candidates, line)
             if match is None:
-                notes.append("Partner Center no longer offers this item; remove the line.")
+                notes.append(_("Partner Center no longer offers this item; remove the line."))
             else:
                 new_id = match.catalog_item_id
                 terms = [t.duration for t in (match.terms or []) if getattr(t, "duration", None)]
                 notes.append(
-                    f"Changed since added: Partner Center reissued the catalog item id "
-                    f"({line.catalog_item_id} is now {new_id})."
+                    _(
+                        "Changed since added: Partner Center reissued the catalog item id "
+                        "(%(old)s is now %(new)s)."
+                    )
+                    % {"old": line.catalog_item_id, "new": new_id}
                 )
         except pc_errors.PartnerCenterError as exc:
             log.warning("availability re-check failed for line %s: %s", line.pk, exc)
@@ -120,8 +126,11 @@ def _revalidate_with_partner_center(cart: Cart, lines: list[CartLine]) -> None:
             and line.term_duration.upper() not in {t.upper() for t in terms}
         ):
             notes.append(
-                f"Changed since added: the term {line.term_duration} is no longer offered "
-                f"(now {', '.join(terms)}); change the line."
+                _(
+                    "Changed since added: the term %(term)s is no longer offered "
+                    "(now %(terms)s); change the line."
+                )
+                % {"term": line.term_duration, "terms": ", ".join(terms)}
             )
         # Price notes are kept (they are recomputed by ``_revalidate_prices``).
         merged = "\n".join(notes + _price_notes_of(line.change_note))
@@ -138,6 +147,7 @@ def _revalidate_with_partner_center(cart: Cart, lines: list[CartLine]) -> None:
         cart_push(cart_id=cart.pk)
 
 
+# Price notes stay English: they are found again by this prefix when prices are re-checked.
 PRICE_NOTE = "Changed since added: the price"
 
 
@@ -284,8 +294,11 @@ def approval_reasons(
     for code, threshold in thresholds.items():
         if code in totals and totals[code] >= threshold:
             reasons.append(
-                f"The order totals {totals[code]:,.2f} {code}, at or above the approval "
-                f"threshold of {threshold:,.2f} {code}."
+                _(
+                    "The order totals %(total)s %(code)s, at or above the approval "
+                    "threshold of %(threshold)s %(code)s."
+                )
+                % {"total": f"{totals[code]:,.2f}", "threshold": f"{threshold:,.2f}", "code": code}
             )
     unpriced = [ln for ln in lines if ln.unit_price is None]
     if (
@@ -297,13 +310,19 @@ def approval_reasons(
     ):
         # Without a price the threshold cannot be checked: a person must look (never guess).
         reasons.append(
-            f"{len(unpriced)} line(s) have no price in the price sheet, so the total cannot be "
-            f"checked against the {currency.upper()} approval threshold."
+            ngettext(
+                "%(count)d line has no price in the price sheet, so the total cannot be "
+                "checked against the %(currency)s approval threshold.",
+                "%(count)d lines have no price in the price sheet, so the total cannot be "
+                "checked against the %(currency)s approval threshold.",
+                len(unpriced),
+            )
+            % {"count": len(unpriced), "currency": currency.upper()}
         )
     if conf("PURCHASING_APPROVAL_RESERVATIONS") and any(_is_reservation(ln) for ln in lines):
-        reasons.append("The cart contains an Azure reservation.")
+        reasons.append(_("The cart contains an Azure reservation."))
     if conf("PURCHASING_APPROVAL_MULTI_YEAR") and any(_is_multi_year(ln) for ln in lines):
-        reasons.append("The cart contains a multi-year term.")
+        reasons.append(_("The cart contains a multi-year term."))
     return reasons
 
 
@@ -340,7 +359,7 @@ def checkout_review(*, cart: Cart, recheck: bool = True, user=None) -> Review:
             )
             problems = [m for msgs in errors.values() for m in msgs]
         if line.error_description:
-            problems.append(f"Partner Center: {line.error_description}")
+            problems.append(_("Partner Center: %(error)s") % {"error": line.error_description})
         if problems:
             review.problems[line.pk] = problems
     review.duplicates = duplicate_orders(cart=cart, lines=lines)
@@ -397,21 +416,23 @@ def checkout_submit(
         return existing
     review = checkout_review(cart=cart, recheck=False, user=user)
     if not review.lines:
-        raise PortalError("The cart is empty.", code="cart_empty")
+        raise PortalError(_("The cart is empty."), code="cart_empty")
     if review.needs_confirmation:
         raise PortalError(
-            "Some lines changed since they were added; review and accept the changes first.",
+            _("Some lines changed since they were added; review and accept the changes first."),
             code="changes_unconfirmed",
         )
     if review.problems:
         raise PortalError(
-            "Fix the problems shown on the cart lines before placing the order.",
+            _("Fix the problems shown on the cart lines before placing the order."),
             code="cart_invalid",
         )
     if review.duplicates and not confirm_duplicates:
         raise PortalError(
-            "This customer already ordered some of these items recently; confirm that you want "
-            "to buy them again.",
+            _(
+                "This customer already ordered some of these items recently; confirm that you want "
+                "to buy them again."
+            ),
             code="duplicate_unconfirmed",
         )
     currency = next(iter(review.totals), cart.customer.currency or "")
@@ -637,11 +658,16 @@ def _mark_failed(checkout: Checkout, exc) -> Checkout:
 
 def _mark_unknown(checkout: Checkout, exc, *, ordered: bool = False) -> Checkout:
     message = (
-        "Partner Center says this cart was already checked out; the portal is fetching the "
-        "resulting orders."
+        _(
+            "Partner Center says this cart was already checked out; the portal is fetching the "
+            "resulting orders."
+        )
         if ordered
-        else f"Partner Center's answer was lost ({exc}); the portal is checking whether the "
-        "order was placed. Do not place it again."
+        else _(
+            "Partner Center's answer was lost (%(error)s); the portal is checking whether the "
+            "order was placed. Do not place it again."
+        )
+        % {"error": exc}
     )
     with transaction.atomic():
         Checkout.objects.filter(pk=checkout.pk).update(
@@ -716,7 +742,11 @@ def _record_result(checkout_id: int, result) -> Checkout:
             order_errors=errors,
             finished_at=timezone.now(),
             claimed_until=None,
-            last_error="; ".join(f"group {e['order_group']}: {e['description']}" for e in errors),
+            last_error="; ".join(
+                _("group %(group)s: %(description)s")
+                % {"group": e["order_group"], "description": e["description"]}
+                for e in errors
+            ),
         )
         Cart.objects.filter(pk=checkout.cart_id).update(state=Cart.State.CHECKED_OUT)
         audit_record(
@@ -830,12 +860,16 @@ def checkout_reconcile(*, checkout_id: int) -> Checkout:
             found = _find_orders_of(checkout)
             if found is not None:
                 return _record_result(checkout.pk, found)
-        _release(checkout, f"Still checking with Partner Center ({exc}).")
+        _release(checkout, _("Still checking with Partner Center (%(error)s).") % {"error": exc})
     except pc_errors.NotFound as exc:
         # The cart is gone without having been ordered (expired): nothing was bought.
         return _mark_failed(checkout, exc)
     except pc_errors.PartnerCenterError as exc:
-        _release(checkout, f"Partner Center did not answer yet ({exc}); checking again shortly.")
+        _release(
+            checkout,
+            _("Partner Center did not answer yet (%(error)s); checking again shortly.")
+            % {"error": exc},
+        )
     checkout.refresh_from_db()
     return checkout
 
@@ -913,7 +947,7 @@ def approval_decide(
     """A finance or admin user approves (and the checkout is placed, by a worker with ``queue``)
     or rejects."""
     if not has_role(user, Role.FINANCE, Role.ADMIN):
-        raise NotAllowed("Only finance or admin users can approve purchases.")
+        raise NotAllowed(_("Only finance or admin users can approve purchases."))
     with transaction.atomic():
         approval = (
             Approval.objects.select_for_update()
@@ -921,9 +955,9 @@ def approval_decide(
             .get(pk=approval_id)
         )
         if approval.state != Approval.State.PENDING:
-            raise PortalError("This approval has already been decided.", code="decided")
+            raise PortalError(_("This approval has already been decided."), code="decided")
         if approval.requested_by_id == user.pk and not user.is_superuser:
-            raise NotAllowed("You cannot approve your own purchase.")
+            raise NotAllowed(_("You cannot approve your own purchase."))
         checkout = approval.checkout
         approval.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
         approval.decided_by = user
@@ -945,17 +979,32 @@ def approval_decide(
             currency=checkout.currency,
         )
         if approval.requested_by_id:
-            Notification.objects.create(
+            notification_create(
                 recipient_id=approval.requested_by_id,
-                message=f"{user.get_username()} {verb} your purchase for "
-                f"{checkout.customer.company_name}" + (f": {comment}" if comment else "."),
                 url=f"/cart/{checkout.customer_id}/review/",
+                message=lambda: _approval_note(
+                    approver=user.get_username(),
+                    customer=checkout.customer.company_name,
+                    approve=approve,
+                    comment=comment,
+                ),
             )
     if approve and queue:
         checkout_queue(checkout_id=approval.checkout_id)
     elif approve:
         checkout_execute(checkout_id=approval.checkout_id)
     return approval
+
+
+def _approval_note(*, approver: str, customer: str, approve: bool, comment: str) -> str:
+    values = {"user": approver, "customer": customer, "comment": comment}
+    if approve and comment:
+        return _("%(user)s approved your purchase for %(customer)s: %(comment)s") % values
+    if approve:
+        return _("%(user)s approved your purchase for %(customer)s.") % values
+    if comment:
+        return _("%(user)s rejected your purchase for %(customer)s: %(comment)s") % values
+    return _("%(user)s rejected your purchase for %(customer)s.") % values
 
 
 # -- group retry ---------------------------------------------------------------------------------
@@ -966,10 +1015,10 @@ def checkout_retry_failed_groups(*, checkout_id: int, user) -> Cart:
     checkout = Checkout.objects.select_related("cart", "customer").get(pk=checkout_id)
     failed = {str(e.get("order_group")) for e in checkout.order_errors or []}
     if checkout.state not in (State.PARTIALLY_SUBMITTED, State.FAILED) or not failed:
-        raise PortalError("This checkout has no failed order groups to retry.", code="no_failed")
+        raise PortalError(_("This checkout has no failed order groups to retry."), code="no_failed")
     if Cart.objects.filter(customer=checkout.customer, state=Cart.State.OPEN).exists():
         raise PortalError(
-            "The customer already has an open cart; place or empty it before retrying.",
+            _("The customer already has an open cart; place or empty it before retrying."),
             code="cart_open",
         )
     with transaction.atomic():

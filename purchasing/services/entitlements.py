@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.models import Customer
 from portal.partner_center.client import get_client
@@ -33,11 +34,26 @@ class EntitlementSyncResult:
     skipped: list[str] = field(default_factory=list)  # records that do not fit, reported
 
     def __str__(self) -> str:
-        return (
-            f"{self.customers} customer(s), {self.seen} entitlement(s) seen, {self.created} new, "
-            f"{self.updated} updated, {self.deactivated} gone, {self.reservations} reservation(s)"
-            + (f"; {len(self.skipped)} skipped: {self.skipped[0]}" if self.skipped else "")
-        )
+        text = _(
+            "%(customers)s, %(seen)s, %(created)d new, %(updated)d updated, %(gone)d gone, "
+            "%(reservations)s"
+        ) % {
+            "customers": ngettext("%(n)d customer", "%(n)d customers", self.customers)
+            % {"n": self.customers},
+            "seen": ngettext("%(n)d entitlement seen", "%(n)d entitlements seen", self.seen)
+            % {"n": self.seen},
+            "created": self.created,
+            "updated": self.updated,
+            "gone": self.deactivated,
+            "reservations": ngettext("%(n)d reservation", "%(n)d reservations", self.reservations)
+            % {"n": self.reservations},
+        }
+        if self.skipped:
+            text += _("; %(n)d skipped: %(first)s") % {
+                "n": len(self.skipped),
+                "first": self.skipped[0],
+            }
+        return text
 
 
 def _sku_info(product_id: str, sku_id: str) -> tuple[str, dict]:
@@ -69,7 +85,7 @@ def entitlements_refresh_start(*, actor) -> bool:
     ):
         return False
     with transaction.atomic():
-        sync_begin(kind=ENTITLEMENTS_KIND, message="Queued")
+        sync_begin(kind=ENTITLEMENTS_KIND, message=_("Queued"))
         audit_record(
             actor=actor,
             action="entitlements.refresh_requested",
@@ -91,7 +107,7 @@ def entitlements_sync(*, customer: Customer | None = None) -> EntitlementSyncRes
         [customer] if customer else list(Customer.objects.filter(is_active=True).order_by("pk"))
     )
     kind = ENTITLEMENTS_KIND + (f":{customer.pk}" if customer else "")
-    sync_begin(kind=kind, total=len(customers), message="Reading entitlements")
+    sync_begin(kind=kind, total=len(customers), message=_("Reading entitlements"))
     result = EntitlementSyncResult()
     client = get_client()
     try:
@@ -112,7 +128,12 @@ def entitlements_sync(*, customer: Customer | None = None) -> EntitlementSyncRes
                             artifact.link
                         )
             fetched.append((cust, items, details))
-            sync_progress(kind=kind, done=index, message=f"Read {index} customer(s)")
+            sync_progress(
+                kind=kind,
+                done=index,
+                message=ngettext("Read %(n)d customer", "Read %(n)d customers", index)
+                % {"n": index},
+            )
         with transaction.atomic():
             for cust, items, details in fetched:
                 _apply(cust, items, details, result)

@@ -23,6 +23,7 @@ import logging
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import Product
 from catalog.rules import is_software_subscription
@@ -54,7 +55,7 @@ def order_followup_start(*, order_id: int) -> bool:
         return False
     claimed = Order.objects.filter(pk=order_id, followup_state="").update(
         followup_state=FollowUp.WAITING,
-        followup_message="Waiting for Partner Center to fulfil the order.",
+        followup_message=_("Waiting for Partner Center to fulfil the order."),
         followup_attempts=0,
     )
     if claimed:
@@ -96,11 +97,14 @@ def _check_entitlements(order: Order) -> tuple[str, str]:
         fresh = get_client().get_order(str(order.customer.tenant_id), order.pc_order_id)
     except pc_errors.PartnerCenterError as exc:
         log.info("follow-up of order %s: %s", order.pc_order_id, exc)
-        return FollowUp.WAITING, f"Partner Center did not answer ({exc}); checking again."
+        return FollowUp.WAITING, _("Partner Center did not answer (%(error)s); checking again.") % {
+            "error": exc
+        }
     order = order_status_apply(order_id=order.pk, pc_order=fresh)
     if order.status not in FULFILLED_STATUSES:
         return FollowUp.WAITING, (
-            f"Partner Center is fulfilling the order (status {order.status or 'unknown'})."
+            _("Partner Center is fulfilling the order (status %(status)s).")
+            % {"status": order.status or _("unknown")}
         )
     try:
         entitlements_sync(customer=order.customer)
@@ -108,7 +112,8 @@ def _check_entitlements(order: Order) -> tuple[str, str]:
         return FollowUp.FAILED, exc.message
     except pc_errors.PartnerCenterError as exc:
         return FollowUp.WAITING, (
-            f"Partner Center did not return the entitlements ({exc}); checking again."
+            _("Partner Center did not return the entitlements (%(error)s); checking again.")
+            % {"error": exc}
         )
     return _entitlements_found(order)
 
@@ -117,11 +122,17 @@ def _entitlements_found(order: Order) -> tuple[str, str]:
     entitlements = order.entitlements.filter(is_active=True).count()
     if not entitlements:
         return FollowUp.WAITING, (
-            "The order is fulfilled; Partner Center has not listed its entitlements yet."
+            _("The order is fulfilled; Partner Center has not listed its entitlements yet.")
         )
     reservations = Reservation.objects.filter(entitlement__order=order).count()
     return FollowUp.DONE, (
-        f"{entitlements} entitlement(s) and {reservations} reservation(s) read from Partner Center."
+        _("%(entitlements)s and %(reservations)s read from Partner Center.")
+        % {
+            "entitlements": ngettext("%(n)d entitlement", "%(n)d entitlements", entitlements)
+            % {"n": entitlements},
+            "reservations": ngettext("%(n)d reservation", "%(n)d reservations", reservations)
+            % {"n": reservations},
+        }
     )
 
 
@@ -150,11 +161,15 @@ def _check_subscriptions(order: Order) -> tuple[str, str]:
         try:
             fresh = client.get_order(str(order.customer.tenant_id), order.pc_order_id)
         except pc_errors.PartnerCenterError as exc:
-            return FollowUp.WAITING, f"Partner Center did not answer ({exc}); checking again."
+            return FollowUp.WAITING, _(
+                "Partner Center did not answer (%(error)s); checking again."
+            ) % {"error": exc}
         order_status_apply(order_id=order.pk, pc_order=fresh)
         lines = _software_subscription_lines(order)
         if any(not ln.subscription_id for ln in lines):
-            return FollowUp.WAITING, "Partner Center has not named the software subscription yet."
+            return FollowUp.WAITING, _(
+                "Partner Center has not named the software subscription yet."
+            )
     now = timezone.now()
     for line in lines:
         if line.subscription_status == PROVISIONED:
@@ -169,8 +184,11 @@ def _check_subscriptions(order: Order) -> tuple[str, str]:
             )
         except pc_errors.PartnerCenterError as exc:
             return FollowUp.WAITING, (
-                f"Partner Center did not return the subscription's provisioning status ({exc}); "
-                "checking again."
+                _(
+                    "Partner Center did not return the subscription's provisioning status "
+                    "(%(error)s); checking again."
+                )
+                % {"error": exc}
             )
         OrderLine.objects.filter(pk=line.pk).update(
             subscription_status=status.state[:32], subscription_checked_at=now
@@ -179,12 +197,24 @@ def _check_subscriptions(order: Order) -> tuple[str, str]:
     failed = [ln for ln in lines if ln.subscription_status == "failed"]
     if failed:
         return FollowUp.FAILED, (
-            f"Partner Center reports that provisioning subscription {failed[0].subscription_id} "
-            "failed; open a support request in Partner Center."
+            _(
+                "Partner Center reports that provisioning subscription %(subscription)s "
+                "failed; open a support request in Partner Center."
+            )
+            % {"subscription": failed[0].subscription_id}
         )
     waiting = [ln for ln in lines if ln.subscription_status != PROVISIONED]
     if waiting:
         return FollowUp.WAITING, (
-            f"{len(waiting)} software subscription(s) still being provisioned by Partner Center."
+            ngettext(
+                "%(n)d software subscription still being provisioned by Partner Center.",
+                "%(n)d software subscriptions still being provisioned by Partner Center.",
+                len(waiting),
+            )
+            % {"n": len(waiting)}
         )
-    return FollowUp.DONE, f"{len(lines)} software subscription(s) provisioned."
+    return FollowUp.DONE, ngettext(
+        "%(n)d software subscription provisioned.",
+        "%(n)d software subscriptions provisioned.",
+        len(lines),
+    ) % {"n": len(lines)}

@@ -1,10 +1,25 @@
-"""In-portal notifications: marking them read (the messages are written by checkout/orders)."""
+"""In-portal notifications: written in the recipient's language, marked read by the recipient."""
 
 from __future__ import annotations
 
-from django.utils import timezone
+from collections.abc import Callable
 
+from django.conf import settings
+from django.utils import timezone, translation
+
+from portal.models import StaffProfile
 from purchasing.models import Notification
+
+
+def notification_create(*, recipient_id: int, url: str, message: Callable[[], str]) -> Notification:
+    """Store a notification whose text ``message()`` builds in the recipient's own language
+    (their profile's choice, else the portal's default), whoever's request or task writes it."""
+    language = (
+        StaffProfile.objects.filter(user_id=recipient_id).values_list("language", flat=True).first()
+    )
+    with translation.override(language or settings.LANGUAGE_CODE):
+        text = str(message())
+    return Notification.objects.create(recipient_id=recipient_id, message=text, url=url)
 
 
 def notification_mark_read(*, user, ids: list[int] | None) -> int:

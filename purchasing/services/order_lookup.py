@@ -8,6 +8,8 @@ up by the same rule, so an unmirrored customer is read too) or else under each m
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.customers.services.lookups import customer_get_or_fetch, owner_phrase
 from portal.models import Customer
@@ -20,7 +22,7 @@ from purchasing import selectors
 from purchasing.models import Order
 from purchasing.services.orders import order_record
 
-CUSTOMER_HINT = (
+CUSTOMER_HINT = gettext_lazy(
     "If it belongs to a customer the portal has not mirrored yet, give that customer's "
     "Partner Center id."
 )
@@ -32,7 +34,10 @@ def order_get_or_fetch(
     """The mirrored order, else read by id from Partner Center (App) and recorded as external."""
     pc_order_id = (pc_order_id or "").strip()
     if not selectors.looks_like_order_id(pc_order_id):
-        raise PortalError(f"{pc_order_id[:80]!r} is not a Partner Center order id.", code="bad_id")
+        raise PortalError(
+            _("%(value)s is not a Partner Center order id.") % {"value": repr(pc_order_id[:80])},
+            code="bad_id",
+        )
     return mirror_get(
         find=lambda: (
             Order.objects.select_related("customer").filter(pc_order_id=pc_order_id).first()
@@ -50,7 +55,8 @@ def order_fetch(*, pc_order_id: str, customer_tenant_id: str | None = None, acto
         owners = list(Customer.objects.filter(is_active=True).order_by("company_name"))
     if not owners:
         raise PortalError(
-            f"No customers in the portal to look for order {pc_order_id} under. {CUSTOMER_HINT}",
+            _("No customers in the portal to look for order %(order)s under. %(hint)s")
+            % {"order": pc_order_id, "hint": CUSTOMER_HINT},
             code="no_customers",
         )
     client = get_client()
@@ -80,13 +86,14 @@ def order_fetch(*, pc_order_id: str, customer_tenant_id: str | None = None, acto
                 )
         return order
     ids = (
-        f" (request id {last.details['request_id']})"
+        " " + _("(request id %(id)s)") % {"id": last.details["request_id"]}
         if last and last.details.get("request_id")
         else ""
     )
     hint = "" if customer_tenant_id else f" {CUSTOMER_HINT}"
     raise NotInPartnerCenter(
-        f"Partner Center has no order {pc_order_id}{owner_phrase(owners)}{ids}.{hint}"
+        _("Partner Center has no order %(order)s%(owners)s%(ids)s.%(hint)s")
+        % {"order": pc_order_id, "owners": owner_phrase(owners), "ids": ids, "hint": hint}
     )
 
 

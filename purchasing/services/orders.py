@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.models import Customer
 from portal.partner_center.client import get_client
@@ -23,7 +24,8 @@ from portal.shared.mirror_fit import RecordDoesNotFit, fit, fit_all, skipped
 from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_succeed
 from portal.shared.queue import enqueue_on_commit
 from purchasing.conf import conf
-from purchasing.models import Notification, Order, OrderEvent, OrderLine
+from purchasing.models import Order, OrderEvent, OrderLine
+from purchasing.services.notifications import notification_create
 
 log = logging.getLogger(__name__)
 
@@ -196,11 +198,16 @@ def _flag(order: Order) -> None:
         pc_order_id=order.pc_order_id,
     )
     if order.placed_by_id:
-        Notification.objects.create(
+        notification_create(
             recipient_id=order.placed_by_id,
-            message=f"Order {order} for {order.customer.company_name} has not appeared in "
-            "Partner Center's order list; check it in Partner Center.",
             url=f"/orders/{order.pk}/",
+            message=lambda: (
+                _(
+                    "Order %(order)s for %(customer)s has not appeared in "
+                    "Partner Center's order list; check it in Partner Center."
+                )
+                % {"order": order, "customer": order.customer.company_name}
+            ),
         )
 
 
@@ -215,11 +222,24 @@ class SyncResult:
     skipped: list[str] = field(default_factory=list)  # orders that do not fit, reported
 
     def __str__(self) -> str:
-        return (
-            f"{self.customers} customer(s), {self.seen} order(s) seen, {self.imported} imported, "
-            f"{self.confirmed} confirmed, {self.updated} updated, {self.flagged} flagged"
-            + (f"; {len(self.skipped)} skipped: {self.skipped[0]}" if self.skipped else "")
-        )
+        text = _(
+            "%(customers)s, %(seen)s, %(imported)d imported, %(confirmed)d confirmed, "
+            "%(updated)d updated, %(flagged)d flagged"
+        ) % {
+            "customers": ngettext("%(n)d customer", "%(n)d customers", self.customers)
+            % {"n": self.customers},
+            "seen": ngettext("%(n)d order seen", "%(n)d orders seen", self.seen) % {"n": self.seen},
+            "imported": self.imported,
+            "confirmed": self.confirmed,
+            "updated": self.updated,
+            "flagged": self.flagged,
+        }
+        if self.skipped:
+            text += _("; %(n)d skipped: %(first)s") % {
+                "n": len(self.skipped),
+                "first": self.skipped[0],
+            }
+        return text
 
 
 def orders_sync(
@@ -243,7 +263,7 @@ def orders_sync(
         + (f":{customer.pk}" if customer else "")
         + (f":{billing_cycle}" if billing_cycle else "")
     )
-    sync_begin(kind=kind, total=len(customers), message="Reading Partner Center order lists")
+    sync_begin(kind=kind, total=len(customers), message=_("Reading Partner Center order lists"))
     result = SyncResult()
     client = get_client()
     try:
@@ -255,7 +275,14 @@ def orders_sync(
                 client.list_orders(str(cust.tenant_id), billing_type=billing_cycle or None)
             )
             lists.append((cust, pc_orders))
-            sync_progress(kind=kind, done=index, message=f"Read the orders of {index} customer(s)")
+            sync_progress(
+                kind=kind,
+                done=index,
+                message=ngettext(
+                    "Read the orders of %(n)d customer", "Read the orders of %(n)d customers", index
+                )
+                % {"n": index},
+            )
         with transaction.atomic():
             for cust, pc_orders in lists:
                 _apply_list(cust, pc_orders, billing_cycle, result)
@@ -458,20 +485,20 @@ def provisioning_kind(order_id: int) -> str:
 def order_provisioning_request(*, order_id: int) -> None:
     """ "Refresh provisioning status" on the order page: mark the job running (the page polls it)
     and queue it; the web request never waits on Partner Center."""
-    sync_begin(kind=provisioning_kind(order_id), message="Queued")
+    sync_begin(kind=provisioning_kind(order_id), message=_("Queued"))
     enqueue_on_commit("purchasing.tasks.order_provisioning_task", order_id)
 
 
 def order_provisioning_run(*, order_id: int) -> None:
     """The queued refresh: its outcome (or the sentence saying what to do) goes to ``SyncState``."""
     kind = provisioning_kind(order_id)
-    sync_begin(kind=kind, message="Reading the provisioning status from Partner Center")
+    sync_begin(kind=kind, message=_("Reading the provisioning status from Partner Center"))
     try:
         order_refresh_provisioning(order_id=order_id, raise_errors=True)
     except PortalError as exc:
         sync_fail(kind=kind, error=exc.message)
         return
-    sync_succeed(kind=kind, message="Provisioning status refreshed")
+    sync_succeed(kind=kind, message=_("Provisioning status refreshed"))
 
 
 def _status_text(value) -> str:

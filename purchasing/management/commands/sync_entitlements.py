@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from purchasing.management.commands.sync_orders import find_customer
 
@@ -26,5 +27,7 @@ class Command(BaseCommand):
         try:
             result = entitlements_sync(customer=customer)
         except (PortalError, PartnerCenterError) as exc:
-            raise CommandError(f"Entitlement sync failed: {exc}") from exc
-        self.stdout.write(self.style.SUCCESS(f"Entitlements synced: {result}"))
+            raise CommandError(_("Entitlement sync failed: %(error)s") % {"error": exc}) from exc
+        self.stdout.write(
+            self.style.SUCCESS(_("Entitlements synced: %(result)s") % {"result": result})
+        )

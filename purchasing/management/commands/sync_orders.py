@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.customers.services.lookups import customer_get_or_fetch
 from portal.models import Customer
@@ -16,14 +18,19 @@ def find_customer(value: str, echo=None) -> Customer:
     if value.isdigit():
         found = Customer.objects.filter(pk=int(value)).first()
         if found is None:
-            raise CommandError(f"No customer {value!r} in the portal (a portal id).")
+            raise CommandError(
+                _("No customer %(value)s in the portal (a portal id).") % {"value": repr(value)}
+            )
         return found
     try:
         lookup = customer_get_or_fetch(tenant_id=value)
     except PortalError as exc:
         raise CommandError(str(exc)) from exc
     if lookup.fetched and echo:
-        echo(f"Read customer {lookup.obj.company_name} from Partner Center by id.")
+        echo(
+            _("Read customer %(name)s from Partner Center by id.")
+            % {"name": lookup.obj.company_name}
+        )
     return lookup.obj
 
 
@@ -53,18 +60,34 @@ class Command(BaseCommand):
         started = time.monotonic()
 
         def progress(done, total, result):
-            self.stdout.write(f"  {done}/{total} customers: {result}")
+            self.stdout.write(
+                "  "
+                + _("%(done)d/%(total)d customers: %(result)s")
+                % {"done": done, "total": total, "result": result}
+            )
 
         try:
             result = orders_sync(
                 customer=customer, billing_cycle=options.get("billing_cycle"), progress=progress
             )
         except PartnerCenterError as exc:
-            raise CommandError(f"Order sync failed: {exc}") from exc
+            raise CommandError(_("Order sync failed: %(error)s") % {"error": exc}) from exc
         elapsed = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(f"Orders synced in {elapsed:.1f}s: {result}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Orders synced in %(seconds).1fs: %(result)s")
+                % {"seconds": elapsed, "result": result}
+            )
+        )
         if not options.get("no_provisioning"):
             from purchasing.services.orders import orders_refresh_provisioning
 
             count = orders_refresh_provisioning()
-            self.stdout.write(f"Provisioning status refreshed for {count} order(s).")
+            self.stdout.write(
+                ngettext(
+                    "Provisioning status refreshed for %(n)d order.",
+                    "Provisioning status refreshed for %(n)d orders.",
+                    count,
+                )
+                % {"n": count}
+            )
