@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from billing.models import Invoice
 from portal.shared.charts import Chart, Point, chart_build, month_starts
@@ -45,15 +46,15 @@ def spend_charts(*, today=None) -> list[Chart]:
                 label=f"{start:%Y-%m}",
                 value=total,
                 display=Money(total, currency).format(),
-                short=f"{start:%b}" if i % 2 == 0 else "",
+                short=dateformat.format(start, "M") if i % 2 == 0 else "",
             )
             for i, (start, total) in enumerate(series)
         ]
         charts.append(
             chart_build(
-                title=f"Spend per month in {currency}",
-                label_header="Month",
-                value_header=f"Invoiced ({currency})",
+                title=_("Spend per month in %(currency)s") % {"currency": currency},
+                label_header=_("Month"),
+                value_header=_("Invoiced (%(currency)s)") % {"currency": currency},
                 points=points,
                 top_display=lambda top, c=currency: Money(top, c).format(),
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 MONEY = {"max_digits": 20, "decimal_places": 6}
 # ``Invoice.invoice_type`` of the rows that hold a currency's unbilled one-time lines of a month
@@ -64,9 +65,9 @@ class Invoice(models.Model):
     """Mirror of a Partner Center invoice (``sync_invoices``); never deleted, marked when gone."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        PAID = "paid", "Paid"
-        CREDIT = "credit", "Credit"
+        OPEN = "open", gettext_lazy("Open")
+        PAID = "paid", gettext_lazy("Paid")
+        CREDIT = "credit", gettext_lazy("Credit")
 
     invoice_id = models.CharField("Partner Center invoice id", max_length=None, unique=True)
     invoice_date = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -110,7 +111,7 @@ class Invoice(models.Model):
 
     @property
     def type_label(self) -> str:
-        return {"onetime": "One-time", "recurring": "Recurring"}.get(
+        return {"onetime": gettext_lazy("One-time"), "recurring": gettext_lazy("Recurring")}.get(
             self.invoice_type, self.invoice_type
         )
 
@@ -182,10 +183,10 @@ class LineImport(models.Model):
     transaction as that page's rows, so after a crash the import resumes right after them."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Imported"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", gettext_lazy("Queued")
+        RUNNING = "running", gettext_lazy("Running")
+        SUCCEEDED = "succeeded", gettext_lazy("Imported")
+        FAILED = "failed", gettext_lazy("Failed")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="imports")
     provider = models.CharField(max_length=16, default="onetime")
@@ -221,12 +222,15 @@ class LineImport(models.Model):
 
 
 class ReconClass(models.TextChoices):
-    MATCHED = "matched", "Matched"
-    AMOUNT_MISMATCH = "amount_mismatch", "Amount mismatch"
-    QUANTITY_MISMATCH = "quantity_mismatch", "Quantity mismatch"
-    BILLED_NOT_ORDERED = "billed_not_ordered", "Billed, not ordered through the portal"
-    ORDERED_NOT_BILLED = "ordered_not_billed", "Ordered, not billed"
-    NOT_COMPARABLE = "not_comparable", "Not comparable"
+    MATCHED = "matched", gettext_lazy("Matched")
+    AMOUNT_MISMATCH = "amount_mismatch", gettext_lazy("Amount mismatch")
+    QUANTITY_MISMATCH = "quantity_mismatch", gettext_lazy("Quantity mismatch")
+    BILLED_NOT_ORDERED = (
+        "billed_not_ordered",
+        gettext_lazy("Billed, not ordered through the portal"),
+    )
+    ORDERED_NOT_BILLED = "ordered_not_billed", gettext_lazy("Ordered, not billed")
+    NOT_COMPARABLE = "not_comparable", gettext_lazy("Not comparable")
 
 
 MISMATCH_CLASSES = (ReconClass.AMOUNT_MISMATCH, ReconClass.QUANTITY_MISMATCH)
@@ -308,9 +312,9 @@ class ReconciliationNote(models.Model):
     Notes point at the line / order line rather than the result row, so they survive re-runs."""
 
     class Status(models.TextChoices):
-        NOTE = "note", "Note"
-        ACCEPTED = "accepted", "Accepted"
-        DISPUTED = "disputed", "Disputed"
+        NOTE = "note", gettext_lazy("Note")
+        ACCEPTED = "accepted", gettext_lazy("Accepted")
+        DISPUTED = "disputed", gettext_lazy("Disputed")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="recon_notes")
     line = models.ForeignKey(
@@ -338,11 +342,11 @@ class StatementPdf(models.Model):
     """The invoice's official statement PDF, downloaded by a task and kept in Django storage."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        DOWNLOADING = "downloading", "Downloading"
-        RETRYING = "retrying", "Retrying"
-        STORED = "stored", "Stored"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", gettext_lazy("Queued")
+        DOWNLOADING = "downloading", gettext_lazy("Downloading")
+        RETRYING = "retrying", gettext_lazy("Retrying")
+        STORED = "stored", gettext_lazy("Stored")
+        FAILED = "failed", gettext_lazy("Failed")
 
     invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="statement")
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from billing import selectors
 from billing.charts import MONTHS, spend_charts
 from billing.models import MISMATCH_CLASSES, ReconciliationResult, ReconClass
@@ -10,7 +13,7 @@ from billing.models import MISMATCH_CLASSES, ReconciliationResult, ReconClass
 def finance_panel(request) -> dict:
     balances = selectors.balances_by_currency()
     return {
-        "title": "Billing",
+        "title": _("Billing"),
         "template": "billing/_panel.html",
         "balances": balances,
         "open_count": sum(b["open_count"] for b in balances),
@@ -23,7 +26,10 @@ def finance_panel(request) -> dict:
 
 def spend_panel(request) -> dict:
     return {
-        "title": f"Spend per month, last {MONTHS} months",
+        "title": ngettext(
+            "Spend per month, last %(n)d month", "Spend per month, last %(n)d months", MONTHS
+        )
+        % {"n": MONTHS},
         "template": "billing/_panel_spend.html",
         "charts": spend_charts(),
     }

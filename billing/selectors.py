@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from billing.models import (
     UNBILLED,
@@ -88,7 +89,7 @@ def balances_by_currency() -> list[dict]:
         entry = row(account.currency.upper())
         if entry["balance"] is None:
             entry["balance"], entry["fetched_at"] = account.balance_amount, account.fetched_at
-    open_invoices, _, _ = invoice_list({"status": "open"})
+    open_invoices = invoice_list({"status": "open"})[0]
     for currency, charges, paid in open_invoices.values_list(
         "currency", "total_charges", "paid_amount"
     ):
@@ -109,18 +110,18 @@ def invoice_list(params) -> tuple:
     )
     if not p.text("gone"):
         qs = qs.filter(is_active=True)
-    if q := p.text("q", label="Search"):
+    if q := p.text("q", label=_("Search")):
         qs = qs.filter(invoice_id__icontains=q)
-    if bounds := p.month("period", label="Period"):
+    if bounds := p.month("period", label=_("Period")):
         qs = qs.filter(invoice_date__gte=bounds[0], invoice_date__lt=bounds[1])
-    if currency := p.text("currency", label="Currency", max_length=3).upper():
+    if currency := p.text("currency", label=_("Currency"), max_length=3).upper():
         qs = qs.filter(currency=currency)
-    kind = p.text("type", label="Type").lower()
+    kind = p.text("type", label=_("Type")).lower()
     if kind == "onetime":
         qs = qs.filter(Q(invoice_type__iexact="onetime") | Q(invoice_type__iexact="one_time"))
     elif kind == "recurring":
         qs = qs.filter(invoice_type__iexact="recurring")
-    status = p.text("status", label="Status").lower()
+    status = p.text("status", label=_("Status")).lower()
     credit = Q(total_charges__lt=0) | Q(document_type__in=["void_note", "adjustment_note"])
     if status == "credit":
         qs = qs.filter(credit)
@@ -159,7 +160,7 @@ def invoice_lines(invoice: Invoice, params) -> tuple:
     ``order``, ``charge``, ``provider``; returns (queryset, sort, errors)."""
     p = Params(params)
     qs = InvoiceLineItem.objects.filter(invoice=invoice)
-    if q := p.text("q", label="Search"):
+    if q := p.text("q", label=_("Search")):
         qs = qs.filter(
             Q(customer_name__icontains=q)
             | Q(customer_domain__icontains=q)
@@ -168,17 +169,17 @@ def invoice_lines(invoice: Invoice, params) -> tuple:
             | Q(order_id__iexact=q)
             | Q(product_id__iexact=q)
         )
-    if customer := p.text("customer", label="Customer"):
+    if customer := p.text("customer", label=_("Customer")):
         qs = qs.filter(
             Q(customer_name__icontains=customer) | Q(customer_tenant_id__iexact=customer)
         )
-    if product := p.text("product", label="Product"):
+    if product := p.text("product", label=_("Product")):
         qs = qs.filter(Q(product_id__iexact=product) | Q(product_name__icontains=product))
-    if order := p.text("order", label="Order"):
+    if order := p.text("order", label=_("Order")):
         qs = qs.filter(order_id__iexact=order)
-    if charge := p.text("charge", label="Charge type"):
+    if charge := p.text("charge", label=_("Charge type")):
         qs = qs.filter(charge_type__iexact=charge)
-    if provider := p.text("provider", label="Provider"):
+    if provider := p.text("provider", label=_("Provider")):
         qs = qs.filter(provider=provider)
     sort = parse_sort(params, LINE_SORTS, "seq")
     return qs.order_by(sort.field, "id"), sort, p.errors

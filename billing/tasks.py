@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,12 @@ def download_statement(self, statement_id: int) -> None:
         if attempt >= max_attempts():
             statement_mark_failed(
                 statement_id=statement_id,
-                error=f"Gave up after {attempt} attempts. Last error: {exc}",
+                error=ngettext(
+                    "Gave up after %(n)d attempt. Last error: %(error)s",
+                    "Gave up after %(n)d attempts. Last error: %(error)s",
+                    attempt,
+                )
+                % {"n": attempt, "error": exc},
             )
             return
         delay = retry_delay(attempt)

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from billing import exports, selectors
@@ -29,7 +31,9 @@ FINANCE = (Role.FINANCE,)
 def _invoice_or_404(invoice_id: str):
     invoice = selectors.get_invoice(invoice_id)
     if invoice is None:
-        raise Http404(f"No invoice {invoice_id} in the portal; sync invoices first.")
+        raise Http404(
+            _("No invoice %(id)s in the portal; sync invoices first.") % {"id": invoice_id}
+        )
     return invoice
 
 
@@ -42,7 +46,7 @@ def _partial(request, template: str, part: str, context: dict):
 @role_required(*FINANCE)
 def index(request):
     """Finance dashboard: balance, summaries per currency, recent invoices."""
-    recent, _, _ = selectors.invoice_list({})
+    recent = selectors.invoice_list({})[0]
     return render(
         request,
         "billing/index.html",
@@ -64,7 +68,7 @@ def refresh(request):
     from billing.services.balances import balance_refresh_request
 
     if not balance_refresh_request():
-        messages.info(request, "The balance is being refreshed already.")
+        messages.info(request, _("The balance is being refreshed already."))
     return redirect("billing:index")
 
 
@@ -75,7 +79,7 @@ def sync(request):
     from billing.services.invoices import invoice_sync_request
 
     if not invoice_sync_request():
-        messages.info(request, "The invoices are being synced already.")
+        messages.info(request, _("The invoices are being synced already."))
     return redirect_next(request, "billing:invoices")
 
 
@@ -103,7 +107,7 @@ def _fetch_page_for(invoice_id: str) -> FetchPage:
         what="invoice",
         object_id=invoice_id,
         back_url=reverse("billing:invoices"),
-        back_label="Invoices",
+        back_label=_("Invoices"),
         status_url=reverse("billing:invoice_fetch_status", kwargs={"invoice_id": invoice_id}),
         retry_url=reverse("billing:invoice_fetch", kwargs={"invoice_id": invoice_id}),
     )
@@ -169,7 +173,7 @@ def invoice_detail(request, invoice_id: str):
 @role_required(*FINANCE)
 def lines_csv(request, invoice_id: str):
     invoice = _invoice_or_404(invoice_id)
-    lines, _, _ = selectors.invoice_lines(invoice, request.GET)
+    lines = selectors.invoice_lines(invoice, request.GET)[0]
     fields = [
         "sequence",
         "provider",
@@ -241,8 +245,10 @@ def start_import(request, invoice_id: str):
     else:
         messages.success(
             request,
-            "Line-item import queued"
-            + (f"; resuming after {imp.rows_done:,} lines." if imp.rows_done else "."),
+            _("Line-item import queued; resuming after %(rows)s lines.")
+            % {"rows": f"{imp.rows_done:,}"}
+            if imp.rows_done
+            else _("Line-item import queued."),
         )
     return redirect("billing:invoice", invoice_id=invoice.invoice_id)
 
@@ -253,12 +259,12 @@ def statement(request, invoice_id: str):
     invoice = _invoice_or_404(invoice_id)
     pdf = selectors.statement_for(invoice)
     if pdf is None or pdf.state != StatementPdf.State.STORED or not pdf.file:
-        messages.error(request, "The statement PDF is not stored yet; fetch it first.")
+        messages.error(request, _("The statement PDF is not stored yet; fetch it first."))
         return redirect("billing:invoice", invoice_id=invoice.invoice_id)
     try:
         handle = pdf.file.open("rb")
     except FileNotFoundError:
-        messages.error(request, "The stored statement file is missing; fetch it again.")
+        messages.error(request, _("The stored statement file is missing; fetch it again."))
         return redirect("billing:invoice", invoice_id=invoice.invoice_id)
     response = FileResponse(
         handle,
@@ -277,7 +283,9 @@ def statement_fetch(request, invoice_id: str):
 
     invoice = _invoice_or_404(invoice_id)
     statement_request(invoice=invoice, actor=request.user)
-    messages.success(request, f"Downloading the statement PDF of {invoice.invoice_id}.")
+    messages.success(
+        request, _("Downloading the statement PDF of %(id)s.") % {"id": invoice.invoice_id}
+    )
     return redirect("billing:invoice", invoice_id=invoice.invoice_id)
 
 
@@ -321,7 +329,7 @@ def invoice_reconciliation(request, invoice_id: str):
     params = Params(request.GET)
     klass = params.choice("klass", {*ReconClass.values, "mismatch"})
     results = selectors.recon_results(
-        invoice, klass=klass, q=params.text("q", label="Search"), sort_params=request.GET
+        invoice, klass=klass, q=params.text("q", label=_("Search")), sort_params=request.GET
     )
     for error in params.errors:
         messages.error(request, error)
@@ -349,7 +357,7 @@ def reconcile(request, invoice_id: str):
     invoice = _invoice_or_404(invoice_id)
     params = Params(request.POST)
     tolerance = params.decimal(
-        "tolerance", label="Tolerance", minimum=TOLERANCE_MIN, maximum=TOLERANCE_MAX
+        "tolerance", label=_("Tolerance"), minimum=TOLERANCE_MIN, maximum=TOLERANCE_MAX
     )
     if params.errors:
         messages.error(request, params.errors[0])
@@ -361,7 +369,13 @@ def reconcile(request, invoice_id: str):
     else:
         messages.success(
             request,
-            f"Reconciled {run.lines_checked:,} lines against {run.orders_checked} portal orders.",
+            _("Reconciled %(lines)s against %(orders)s.")
+            % {
+                "lines": ngettext("%(n)s line", "%(n)s lines", run.lines_checked)
+                % {"n": f"{run.lines_checked:,}"},
+                "orders": ngettext("%(n)d portal order", "%(n)d portal orders", run.orders_checked)
+                % {"n": run.orders_checked},
+            },
         )
     return redirect("billing:invoice_reconciliation", invoice_id=invoice.invoice_id)
 
@@ -374,20 +388,20 @@ def recon_note(request, invoice_id: str, pk: int):
     invoice = _invoice_or_404(invoice_id)
     result = get_object_or_404(ReconciliationResult, invoice=invoice, pk=pk)
     params = Params(request.POST)
-    text = params.text("text", label="The note", max_length=2000)
+    text = params.text("text", label=_("The note"), max_length=2000)
     try:
         if params.errors:
             raise PortalError(params.errors[0], code="bad_note")
         reconciliation_note_add(
             result=result,
-            status=params.text("status", label="Status", max_length=20) or "note",
+            status=params.text("status", label=_("Status"), max_length=20) or "note",
             text=text,
             actor=request.user,
         )
     except PortalError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Note saved.")
+        messages.success(request, _("Note saved."))
     return redirect_next(request, "billing:invoice_reconciliation", invoice_id=invoice.invoice_id)
 
 
@@ -443,7 +457,7 @@ def recon_pdf(request, invoice_id: str):
 
     invoice = _invoice_or_404(invoice_id)
     if getattr(invoice, "recon_run", None) is None:
-        messages.error(request, "Run the reconciliation before downloading its report.")
+        messages.error(request, _("Run the reconciliation before downloading its report."))
         return redirect("billing:invoice_reconciliation", invoice_id=invoice.invoice_id)
     pdf = reconciliation_pdf(invoice=invoice, user=request.user)
     response = HttpResponse(pdf, content_type="application/pdf")

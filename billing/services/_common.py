@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from portal.shared.errors import PortalError
 from portal.shared.params import ParamError, parse_decimal
@@ -40,7 +41,7 @@ def tolerance_clean(value) -> Decimal:
     Raises ``PortalError`` (code ``bad_tolerance``) otherwise."""
     try:
         return parse_decimal(
-            value, label="The tolerance", minimum=TOLERANCE_MIN, maximum=TOLERANCE_MAX
+            value, label=_("The tolerance"), minimum=TOLERANCE_MIN, maximum=TOLERANCE_MAX
         )
     except ParamError as exc:
         raise PortalError(str(exc), code="bad_tolerance") from None

@@ -69,7 +69,7 @@ def balance_refresh(*, client=None) -> BalanceRefreshResult:
     """
     client = client or get_client()
     result = BalanceRefreshResult()
-    sync_begin(kind=PROGRESS_KIND, message="Reading the balance")
+    sync_begin(kind=PROGRESS_KIND, message=_("Reading the balance"))
     try:
         balance = client.get_account_balance()
     except PartnerCenterError as exc:
@@ -88,7 +88,7 @@ def balance_refresh(*, client=None) -> BalanceRefreshResult:
             sync_fail(kind=PROGRESS_KIND, error=str(err))
             raise err from exc
         result.warnings.append(str(err))
-        sync_succeed(kind=PROGRESS_KIND, message="Balance refreshed; summaries need sign-in")
+        sync_succeed(kind=PROGRESS_KIND, message=_("Balance refreshed; summaries need sign-in"))
         return result
     with transaction.atomic():
         seen = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import selectors
 from billing.models import Invoice, LineImport
@@ -59,7 +60,8 @@ def invoice_implied(invoice: Invoice) -> list[Implied]:
         return []
     return [
         Implied(
-            text=f"The line items of invoice {invoice.invoice_id} are not in the portal yet.",
+            text=_("The line items of invoice %(id)s are not in the portal yet.")
+            % {"id": invoice.invoice_id},
             action="import_lines",
         )
     ]

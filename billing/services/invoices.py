@@ -28,9 +28,17 @@ class InvoiceSyncResult:
     skipped: list[str] = field(default_factory=list)  # records that do not fit, reported
 
     def __str__(self) -> str:
-        return f"{len(self.created)} new, {self.updated} updated, {self.gone} no longer listed" + (
-            f"; {len(self.skipped)} skipped: {self.skipped[0]}" if self.skipped else ""
-        )
+        text = _("%(new)d new, %(updated)d updated, %(gone)d no longer listed") % {
+            "new": len(self.created),
+            "updated": self.updated,
+            "gone": self.gone,
+        }
+        if self.skipped:
+            text += _("; %(n)d skipped: %(first)s") % {
+                "n": len(self.skipped),
+                "first": self.skipped[0],
+            }
+        return text
 
 
 def _details(invoice) -> list[dict]:
@@ -92,7 +100,7 @@ def invoice_sync_all(*, client=None, queue_statements: bool = True) -> InvoiceSy
     Raises ``PortalError`` when Partner Center fails (nothing is written then).
     """
     client = client or get_client()
-    sync_begin(kind=PROGRESS_KIND, message="Reading invoices")
+    sync_begin(kind=PROGRESS_KIND, message=_("Reading invoices"))
     try:
         fetched = list(_flatten(client.list_invoices()))
     except PartnerCenterError as exc:

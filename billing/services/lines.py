@@ -340,8 +340,10 @@ def line_import_start(
     provider, line_item_type = norm_provider(provider), norm_line_type(line_item_type)
     if provider not in LINE_PROVIDERS or line_item_type not in LINE_TYPES:
         raise PortalError(
-            "Choose a line-item stream Partner Center has: provider onetime, office or azure, "
-            "and type billinglineitems or usagelineitems.",
+            _(
+                "Choose a line-item stream Partner Center has: provider onetime, office or azure, "
+                "and type billinglineitems or usagelineitems."
+            ),
             code="invalid_stream",
         )
     with transaction.atomic():
@@ -351,8 +353,8 @@ def line_import_start(
         fresh = imp.heartbeat_at and imp.heartbeat_at > timezone.now() - stale_after()
         if imp.state == LineImport.State.RUNNING and fresh:
             raise PortalError(
-                f"The import of {invoice.invoice_id} is already running "
-                f"({imp.rows_done:,} lines so far).",
+                _("The import of %(invoice)s is already running (%(rows)s lines so far).")
+                % {"invoice": invoice.invoice_id, "rows": f"{imp.rows_done:,}"},
                 code="import_running",
             )
         if restart or imp.state == LineImport.State.SUCCEEDED:
@@ -410,13 +412,17 @@ def line_import_run(
         if imp.state == LineImport.State.SUCCEEDED:
             return imp
         raise PortalError(
-            f"The import of {imp.invoice.invoice_id} is already running; wait for it to finish.",
+            _("The import of %(invoice)s is already running; wait for it to finish.")
+            % {"invoice": imp.invoice.invoice_id},
             code="import_running",
         )
     imp = LineImport.objects.select_related("invoice").get(pk=import_id)
     invoice = imp.invoice
     kind = imp.progress_kind
-    sync_begin(kind=kind, message=f"Importing {invoice.invoice_id} line items")
+    sync_begin(
+        kind=kind,
+        message=_("Importing %(invoice)s line items") % {"invoice": invoice.invoice_id},
+    )
     sync_progress(kind=kind, done=imp.rows_done)
     client = client or get_client()
     adapt = raw_row_adapter()
@@ -461,7 +467,7 @@ def line_import_run(
         _fail(imp, str(err))
         raise err from exc
     except Exception as exc:
-        _fail(imp, f"The import stopped unexpectedly: {exc}")
+        _fail(imp, _("The import stopped unexpectedly: %(error)s") % {"error": exc})
         raise
     return _succeed(imp, sequence)
 

@@ -27,6 +27,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.models import (
     UNBILLED,
@@ -41,7 +43,7 @@ from billing.services._common import tolerance_clean, tolerance_default
 from portal.shared.audit import audit_record
 from portal.shared.errors import PortalError
 
-EXPECTED_MEANS = (
+EXPECTED_MEANS = gettext_lazy(
     "Expected = unit price recorded on the portal's order line times the quantity ordered, in the "
     "order's currency, before tax. Billed = the invoice line's subtotal (after discounts, "
     "before tax). Not comparable = quantities agree but there is no expected price (or no "
@@ -140,30 +142,42 @@ def _compare(invoice, line: dict, slot: _OrderLineSlot, tolerance: Decimal, how:
     currency = line["currency"] or invoice.currency
     reasons = [how]
     if order.pc_order_id.lower() not in entitled:
-        reasons.append("no Partner Center entitlement seen for this order yet")
+        reasons.append(_("no Partner Center entitlement seen for this order yet"))
     klass, diff = ReconClass.MATCHED, None
     if order.currency and currency and order.currency.upper() != currency.upper():
         klass = ReconClass.AMOUNT_MISMATCH
-        reasons.insert(0, f"billed in {currency}, ordered in {order.currency}: not comparable")
+        reasons.insert(
+            0,
+            _("billed in %(billed)s, ordered in %(ordered)s: not comparable")
+            % {"billed": currency, "ordered": order.currency},
+        )
         expected = None
     else:
         if expected is not None and billed is not None:
             diff = billed - expected
         if billed_qty is None or billed_qty != expected_qty:
             klass = ReconClass.QUANTITY_MISMATCH
-            shown = "none" if billed_qty is None else f"{billed_qty.normalize():f}"
-            reasons.insert(0, f"billed quantity {shown} vs ordered {oline.quantity}")
+            shown = _("none") if billed_qty is None else f"{billed_qty.normalize():f}"
+            reasons.insert(
+                0,
+                _("billed quantity %(billed)s vs ordered %(ordered)s")
+                % {"billed": shown, "ordered": oline.quantity},
+            )
         elif expected is None:
             klass = ReconClass.NOT_COMPARABLE
             reasons.insert(
-                0, "no expected price recorded on the portal's order line; quantities agree"
+                0, _("no expected price recorded on the portal's order line; quantities agree")
             )
         elif billed is None:
             klass = ReconClass.NOT_COMPARABLE
-            reasons.insert(0, "the invoice line has no billed amount; quantities agree")
+            reasons.insert(0, _("the invoice line has no billed amount; quantities agree"))
         elif diff is not None and abs(diff) > tolerance:
             klass = ReconClass.AMOUNT_MISMATCH
-            reasons.insert(0, f"billed differs from expected by {diff.normalize():f} {currency}")
+            reasons.insert(
+                0,
+                _("billed differs from expected by %(diff)s %(currency)s")
+                % {"diff": f"{diff.normalize():f}", "currency": currency},
+            )
     return ReconciliationResult(
         invoice=invoice,
         klass=klass,
@@ -229,8 +243,8 @@ def reconciliation_run(
     lines = InvoiceLineItem.objects.filter(invoice=invoice, provider="onetime")
     if not lines.exists():
         raise PortalError(
-            f"Invoice {invoice.invoice_id} has no imported one-time line items yet: import them "
-            "first.",
+            _("Invoice %(id)s has no imported one-time line items yet: import them first.")
+            % {"id": invoice.invoice_id},
             code="no_lines",
         )
     named = Order.objects.filter(pc_order_id__in=lines.values("order_id"))
@@ -279,10 +293,12 @@ def reconciliation_run(
             order_slots = by_id.get((line["order_id"] or "").lower())
             slot = _pick(order_slots or [], line)
             if slot is None:
-                emit(_unordered(invoice, line, "the order has no unbilled line for this product"))
+                emit(
+                    _unordered(invoice, line, _("the order has no unbilled line for this product"))
+                )
                 continue
             slot.matched = True
-            emit(_compare(invoice, line, slot, tolerance, "matched by order id", entitled))
+            emit(_compare(invoice, line, slot, tolerance, _("matched by order id"), entitled))
         # Pass 2: lines with an order id the portal does not know.
         free = defaultdict(list)
         for slot in slots:
@@ -300,20 +316,20 @@ def reconciliation_run(
             if candidates:
                 slot = candidates[0]
                 slot.matched = True
-                how = (
-                    f"matched by customer/product/SKU/quantity (billed order id "
-                    f"{line['order_id']}, portal order {slot.order.pc_order_id})"
-                )
+                how = _(
+                    "matched by customer/product/SKU/quantity (billed order id "
+                    "%(billed)s, portal order %(portal)s)"
+                ) % {"billed": line["order_id"], "portal": slot.order.pc_order_id}
                 emit(_compare(invoice, line, slot, tolerance, how, entitled))
             else:
-                emit(_unordered(invoice, line, "no portal order for this order id or product"))
+                emit(_unordered(invoice, line, _("no portal order for this order id or product")))
         # Pass 3: portal order lines of the period that nothing billed.
         for slot in slots:
             if not slot.matched:
                 emit(_unbilled(invoice, slot))
         if buffer:
             ReconciliationResult.objects.bulk_create(buffer)
-        run, _ = ReconciliationRun.objects.update_or_create(
+        run, _created = ReconciliationRun.objects.update_or_create(
             invoice=invoice,
             defaults={
                 "ran_at": now,
@@ -384,7 +400,7 @@ def _unbilled(invoice, slot: _OrderLineSlot) -> ReconciliationResult:
         currency=slot.order.currency or invoice.currency,
         expected_quantity=Decimal(slot.line.quantity),
         expected_amount=None if unit is None else unit * slot.line.quantity,
-        reason="ordered through the portal in this billing period, not on this invoice",
+        reason=_("ordered through the portal in this billing period, not on this invoice"),
     )
 
 
@@ -394,9 +410,9 @@ def reconciliation_note_add(
     """Attach a finance note ("accepted", "disputed", or a plain note) to a result's line/order."""
     text = (text or "").strip()
     if status not in ReconciliationNote.Status.values:
-        raise PortalError("Choose accepted, disputed or note.", code="bad_status")
+        raise PortalError(_("Choose accepted, disputed or note."), code="bad_status")
     if status == ReconciliationNote.Status.NOTE and not text:
-        raise PortalError("Write a note, or mark the line accepted or disputed.", code="empty")
+        raise PortalError(_("Write a note, or mark the line accepted or disputed."), code="empty")
     note = ReconciliationNote(
         invoice_id=result.invoice_id,
         line_id=result.line_id,

@@ -126,12 +126,14 @@ def statement_download_attempt(*, statement_id: int, client=None) -> StatementPd
             raise StatementTransientError(pc_error_message(exc, _downloading(invoice_id))) from exc
         except OSError as exc:  # connection dropped mid-body
             raise StatementTransientError(
-                f"The download of the statement of {invoice_id} was cut off: {exc}"
+                _("The download of the statement of %(invoice)s was cut off: %(error)s")
+                % {"invoice": invoice_id, "error": exc}
             ) from exc
         tmp.seek(0)
         if size == 0 or tmp.read(5) != b"%PDF-":
             raise StatementPermanentError(
-                f"Partner Center did not return a PDF for {invoice_id} ({size} bytes)."
+                _("Partner Center did not return a PDF for %(invoice)s (%(size)d bytes).")
+                % {"invoice": invoice_id, "size": size}
             )
         tmp.seek(0)
         sha = digest.hexdigest()

@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from portal.shared.errors import PortalError
 
@@ -29,7 +30,9 @@ class Command(BaseCommand):
             found = invoice_get_or_fetch(invoice_id=options["invoice_id"])
             invoice = found.obj
             if found.fetched:
-                self.stdout.write(f"Read invoice {invoice.invoice_id} from Partner Center by id.")
+                self.stdout.write(
+                    _("Read invoice %(id)s from Partner Center by id.") % {"id": invoice.invoice_id}
+                )
             imp = line_import_start(
                 invoice=invoice,
                 provider=options["provider"],
@@ -39,7 +42,8 @@ class Command(BaseCommand):
             )
             if imp.rows_done:
                 self.stdout.write(
-                    f"Resuming after {imp.rows_done:,} lines ({imp.pages_done} pages)."
+                    _("Resuming after %(rows)s lines (%(pages)d pages).")
+                    % {"rows": f"{imp.rows_done:,}", "pages": imp.pages_done}
                 )
             started = time.monotonic()
             verbose = options["verbosity"] >= 1
@@ -48,7 +52,13 @@ class Command(BaseCommand):
                 if verbose:
                     rate = current.rows_done / max(time.monotonic() - started, 1e-6)
                     self.stdout.write(
-                        f"  page {current.pages_done}: {current.rows_done:,} lines ({rate:,.0f}/s)"
+                        "  "
+                        + _("page %(page)d: %(rows)s lines (%(rate)s/s)")
+                        % {
+                            "page": current.pages_done,
+                            "rows": f"{current.rows_done:,}",
+                            "rate": f"{rate:,.0f}",
+                        }
                     )
 
             imp = line_import_run(
@@ -60,6 +70,12 @@ class Command(BaseCommand):
         except PortalError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"Imported {invoice.invoice_id}: {imp.rows_done:,} lines, {imp.rows_inserted:,} new, "
-            f"{imp.pages_done} pages in {time.monotonic() - started:.1f}s."
+            _("Imported %(id)s: %(rows)s lines, %(new)s new, %(pages)d pages in %(seconds).1fs.")
+            % {
+                "id": invoice.invoice_id,
+                "rows": f"{imp.rows_done:,}",
+                "new": f"{imp.rows_inserted:,}",
+                "pages": imp.pages_done,
+                "seconds": time.monotonic() - started,
+            }
         )

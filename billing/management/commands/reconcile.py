@@ -1,6 +1,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from portal.shared.errors import PortalError
 
@@ -27,18 +28,25 @@ class Command(BaseCommand):
             found = invoice_get_or_fetch(invoice_id=options["invoice_id"])
             invoice = found.obj
             if found.fetched:
-                self.stdout.write(f"Read invoice {invoice.invoice_id} from Partner Center by id.")
+                self.stdout.write(
+                    _("Read invoice %(id)s from Partner Center by id.") % {"id": invoice.invoice_id}
+                )
             for implied in invoice_implied(invoice):
                 if implied.action != "import_lines":
                     continue
                 if not options["import_lines"]:
                     raise CommandError(
-                        f"{implied.text} Import them with import_invoice_lines "
-                        f"{invoice.invoice_id}, or run reconcile again with --import-lines."
+                        _(
+                            "%(text)s Import them with import_invoice_lines %(id)s, or run "
+                            "reconcile again with --import-lines."
+                        )
+                        % {"text": implied.text, "id": invoice.invoice_id}
                     )
                 imp = line_import_start(invoice=invoice, queue=False)
                 imp = line_import_run(import_id=imp.pk)
-                self.stdout.write(f"Imported {imp.rows_done:,} line items.")
+                self.stdout.write(
+                    _("Imported %(rows)s line items.") % {"rows": f"{imp.rows_done:,}"}
+                )
         except PortalError as exc:
             raise CommandError(str(exc)) from exc
         tolerance = None
@@ -47,15 +55,21 @@ class Command(BaseCommand):
                 tolerance = Decimal(options["tolerance"])
             except InvalidOperation:
                 raise CommandError(
-                    f"--tolerance {options['tolerance']!r} is not a number."
+                    _("--tolerance %(value)s is not a number.")
+                    % {"value": repr(options["tolerance"])}
                 ) from None
         try:
             run = reconciliation_run(invoice=invoice, tolerance=tolerance)
         except PortalError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"Invoice {invoice.invoice_id}: {run.lines_checked} lines, {run.orders_checked} portal "
-            f"orders, tolerance {run.tolerance.normalize()}"
+            _("Invoice %(id)s: %(lines)d lines, %(orders)d portal orders, tolerance %(tolerance)s")
+            % {
+                "id": invoice.invoice_id,
+                "lines": run.lines_checked,
+                "orders": run.orders_checked,
+                "tolerance": run.tolerance.normalize(),
+            }
         )
         self.stdout.write(
             f"{'class':<40} {'ccy':<4} {'count':>7} {'expected':>16} {'billed':>16} {'difference':>14}"
@@ -66,4 +80,4 @@ class Command(BaseCommand):
                 f"{row['label']:<40} {row['currency']:<4} {row['count']:>7} "
                 f"{fmt(row['expected']):>16} {fmt(row['billed']):>16} {fmt(row['difference']):>14}"
             )
-        self.stdout.write(EXPECTED_MEANS)
+        self.stdout.write(str(EXPECTED_MEANS))

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from portal.shared.errors import PortalError
 
@@ -17,14 +18,20 @@ class Command(BaseCommand):
 
         try:
             result = invoice_sync_all(queue_statements=not options["no_statements"])
-            self.stdout.write(f"Invoices: {result}.")
+            self.stdout.write(_("Invoices: %(result)s.") % {"result": result})
             balance = balance_refresh()
         except PortalError as exc:
             raise CommandError(str(exc)) from exc
         if balance.balance:
             b = balance.balance
-            self.stdout.write(f"Balance: {b.balance_amount} {b.currency}.")
+            self.stdout.write(
+                _("Balance: %(amount)s %(currency)s.")
+                % {"amount": b.balance_amount, "currency": b.currency}
+            )
         for summary in balance.summaries:
-            self.stdout.write(f"Summary {summary.currency}: {summary.balance_amount}.")
+            self.stdout.write(
+                _("Summary %(currency)s: %(amount)s.")
+                % {"currency": summary.currency, "amount": summary.balance_amount}
+            )
         for warning in balance.warnings:
             self.stderr.write(warning)
