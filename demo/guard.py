@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -34,20 +35,20 @@ def sandbox_health(api_url: str, *, timeout: float = 5.0) -> dict | None:
 def demo_refusal(*, check_sandbox: bool = True) -> str | None:
     """Why demo data must not be loaded here (one sentence), or None when it may."""
     if not (settings.EMBEDDED or settings.DEBUG):
-        return (
+        return _(
             "Demo data is only loaded by a local portal (embedded mode, no DATABASE_URL, or DEBUG)."
         )
     for name in ("PARTNER_CENTER_API_URL", "PARTNER_CENTER_AUTHORITY"):
         if not _is_local(getattr(settings, name)):
-            return (
-                f"Demo data is only loaded against the local Partner Center sandbox; {name} is "
-                f"{getattr(settings, name)}."
-            )
+            return _(
+                "Demo data is only loaded against the local Partner Center sandbox; %(name)s is "
+                "%(value)s."
+            ) % {"name": name, "value": getattr(settings, name)}
     if check_sandbox:
         health = sandbox_health(settings.PARTNER_CENTER_API_URL)
         if not health or health.get("tenant_id") != settings.PARTNER_CENTER_TENANT_ID:
-            return (
-                "No Partner Center sandbox for tenant "
-                f"{settings.PARTNER_CENTER_TENANT_ID} answers at {settings.PARTNER_CENTER_API_URL}."
-            )
+            return _("No Partner Center sandbox for tenant %(tenant)s answers at %(url)s.") % {
+                "tenant": settings.PARTNER_CENTER_TENANT_ID,
+                "url": settings.PARTNER_CENTER_API_URL,
+            }
     return None

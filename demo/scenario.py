@@ -18,6 +18,8 @@ billed_not_ordered  one extra line on the invoice
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from billing.models import Invoice
 from billing.services.invoices import invoice_sync_all
 from billing.services.lines import line_import_run, line_import_start
@@ -50,7 +52,10 @@ def _availability(title: str, country: str) -> Availability:
         .first()
     )
     if availability is None:
-        raise PortalError(f"The {country} catalog has no “{title}”: sync the catalog first.")
+        raise PortalError(
+            _("The %(country)s catalog has no “%(title)s”: sync the catalog first.")
+            % {"country": country, "title": title}
+        )
     return availability
 
 
@@ -72,7 +77,10 @@ def _buy(customer: Customer, seller, title: str, quantity: int) -> Order:
     checkout = checkout_submit(cart_id=line.cart_id, user=seller, confirm_duplicates=True)
     order = Order.objects.filter(checkout=checkout).first()
     if order is None:
-        raise PortalError(f"The demo order of {quantity} x {title} was not placed: {checkout}.")
+        raise PortalError(
+            _("The demo order of %(quantity)s x %(title)s was not placed: %(checkout)s.")
+            % {"quantity": quantity, "title": title, "checkout": checkout}
+        )
     return order
 
 
@@ -114,7 +122,7 @@ def demo_billed_invoice(*, sandbox: SandboxControl, seller, customer: Customer) 
         exclude_orders=[orders["unbilled"].pc_order_id],
     )
     if not created:
-        raise PortalError("The sandbox billed nothing for the demo orders.")
+        raise PortalError(_("The sandbox billed nothing for the demo orders."))
     invoice_sync_all(queue_statements=False)
     invoice = Invoice.objects.get(invoice_id=created[0]["id"])
     line_import_run(import_id=line_import_start(invoice=invoice, queue=False).pk)

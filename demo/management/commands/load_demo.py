@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from billing.models import Invoice
 from billing.services.statements import statement_download_attempt, statement_request
@@ -67,10 +68,14 @@ class Command(BaseCommand):
                 self._load(users)
             except PortalError as exc:
                 raise CommandError(str(exc).replace("\n", " ")) from None
-            self.stdout.write(f"Demo data loaded in {time.monotonic() - started:.1f} s.")
-        self.stdout.write(f"Demo logins (password for all: {password}):")
+            self.stdout.write(
+                _("Demo data loaded in %(seconds).1f s.") % {"seconds": time.monotonic() - started}
+            )
+        self.stdout.write(
+            _("Demo logins (password for all: %(password)s):") % {"password": password}
+        )
         for username, role in DEMO_USERS:
-            self.stdout.write(f"  {username:<8} role {role.value}")
+            self.stdout.write(f"  {username:<8} " + _("role %(role)s") % {"role": role.value})
 
     def _step(self, text: str) -> None:
         self.stdout.write(f"· {text}")
@@ -82,9 +87,9 @@ class Command(BaseCommand):
             raise CommandError(refusal)
         sandbox = SandboxControl(settings.PARTNER_CENTER_API_URL)
         sandbox.configure(registration_delay=REGISTRATION_DELAY)
-        self._step("Signing the sandbox's partner user in (App+User)")
+        self._step(_("Signing the sandbox's partner user in (App+User)"))
         connection = demo_partner_sign_in(actor=users["admin"])
-        self.stdout.write(f"  signed in as {connection.username}")
+        self.stdout.write("  " + _("signed in as %(user)s") % {"user": connection.username})
         # The demo partner sells perpetual software too, so that part of the catalog is buyable.
         portal_setting_set(key=PERPETUAL_SETTING, value=True, actor=users["admin"])
         call_command("sync_customers", stdout=self.stdout)
@@ -94,17 +99,19 @@ class Command(BaseCommand):
         call_command("sync_price_sheets", stdout=self.stdout)
         call_command("sync_orders", stdout=self.stdout)
 
-        self._step("Placing the demo orders through the portal and billing them")
+        self._step(_("Placing the demo orders through the portal and billing them"))
         customer = Customer.objects.filter(country=DEMO_CUSTOMER_COUNTRY).order_by("pk").first()
         invoice = demo_billed_invoice(sandbox=sandbox, seller=users["sales"], customer=customer)
         call_command("sync_entitlements", stdout=self.stdout)
         classes = demo_reconcile(invoice=invoice, actor=users["finance"])
         self.stdout.write(
-            f"  invoice {invoice.invoice_id} reconciled: {', '.join(sorted(classes))}"
+            "  "
+            + _("invoice %(id)s reconciled: %(classes)s")
+            % {"id": invoice.invoice_id, "classes": ", ".join(sorted(classes))}
         )
         call_command("sync_invoices", "--no-statements", stdout=self.stdout)
 
-        self._step("Downloading the statement PDFs")
+        self._step(_("Downloading the statement PDFs"))
         for each in Invoice.objects.filter(is_active=True):
             statement = statement_request(invoice=each, actor=users["finance"], queue=False)
             statement = statement_download_attempt(statement_id=statement.pk)
@@ -118,11 +125,14 @@ class Command(BaseCommand):
             .first()
         )
         if subscription is not None:
-            self._step(f"Registering {subscription} for reservations (in progress)")
+            self._step(
+                _("Registering %(subscription)s for reservations (in progress)")
+                % {"subscription": subscription}
+            )
             registration_start(subscription=subscription, actor=users["admin"])
         taiwan = Customer.objects.filter(country=CART_CUSTOMER_COUNTRY).first()
         if taiwan is not None:
-            self._step(f"Leaving a cart in progress for {taiwan}")
+            self._step(_("Leaving a cart in progress for %(customer)s") % {"customer": taiwan})
             demo_open_cart(seller=users["sales"], customer=taiwan)
 
 
@@ -131,5 +141,5 @@ def _wait_for_sandbox(url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while sandbox_health(url, timeout=1) is None:
         if time.monotonic() > deadline:
-            raise CommandError(f"Partner Center is not reachable at {url}.")
+            raise CommandError(_("Partner Center is not reachable at %(url)s.") % {"url": url})
         time.sleep(0.2)
