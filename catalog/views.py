@@ -57,14 +57,12 @@ def _skus_csv(filename: str, qs, filters, customer):
 
     def status(sku) -> str:
         blockers = _row_blockers(sku, filters, customer, qualified)
-        if blockers:
-            return _("unavailable: %(reasons)s") % {"reasons": " ".join(blockers)}
-        return _("available")
+        # CSV stays machine-readable: English status words and headers (docs/i18n.md).
+        return "unavailable: " + " ".join(blockers) if blockers else "available"
 
     return csv_response(
         filename,
-        [_("Product"), _("Product id"), _("SKU"), _("SKU id"), _("Billing"), _("Prerequisites"),
-         _("Status")],
+        ["Product", "Product id", "SKU", "SKU id", "Billing", "Prerequisites", "Status"],
         (
             [s.product.title, s.product.product_id, s.title, s.sku_id,
              ", ".join(s.billing_cycles), " ".join(s.prerequisites), status(s)]
