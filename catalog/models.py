@@ -76,6 +76,10 @@ class Sku(models.Model):
 
     class Meta:
         ordering = ["product__title", "title"]
+        # The SKU tables count and sort available SKUs over this narrow index, not the whole rows.
+        indexes = [
+            models.Index(fields=["is_available", "product", "title"], name="catalog_sku_list_idx")
+        ]
         constraints = [
             models.UniqueConstraint(fields=["product", "sku_id"], name="catalog_sku_unique")
         ]
@@ -121,7 +125,11 @@ class Availability(models.Model):
                 fields=["country", "catalog_item_id"], name="catalog_availability_unique"
             )
         ]
-        indexes = [models.Index(fields=["country", "segment", "is_available"])]
+        indexes = [
+            models.Index(fields=["country", "segment", "is_available"]),
+            # Is a SKU offered (and available) in a country: the list pages ask it per SKU.
+            models.Index(fields=["sku", "country", "is_available"], name="catalog_ava_offered_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.catalog_item_id} ({self.country}, {self.segment})"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +18,9 @@ from catalog.models import (
     Product,
     Sku,
 )
+from catalog.search import search_words, word_q
 from portal.models import Customer, SyncState
+from portal.shared.tables import paginate
 
 # Browse tabs: (target view, label). The view is matched against Product.target_views.
 VIEW_TABS = [
@@ -60,10 +64,46 @@ class CatalogFilters:
     errors: list[str] = field(default_factory=list)
 
 
+# Distinct countries by hopping through the (country, ...) index, one step per country, instead of
+# reading every availability.
+_COUNTRIES_SQL = """
+WITH RECURSIVE c(country) AS (
+    SELECT MIN(country) FROM catalog_availability
+    UNION ALL
+    SELECT (SELECT MIN(country) FROM catalog_availability WHERE country > c.country)
+    FROM c WHERE c.country IS NOT NULL
+)
+SELECT country FROM c WHERE country IS NOT NULL
+"""
+
+
 def catalog_countries() -> list[str]:
-    return list(
-        Availability.objects.order_by("country").values_list("country", flat=True).distinct()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTRIES_SQL)
+        return [row[0] for row in cursor.fetchall()]
+
+
+# What the SKU tables show (and the purchase rules read): not the stored Partner Center documents.
+LIST_FIELDS = [
+    "product_id", "sku_id", "title", "billing_cycles", "prerequisites", "is_available",
+    "product__product_id", "product__title", "product__product_type", "product__product_subtype",
+    "product__target_views", "product__is_available", "product__publisher",
+]  # fmt: skip
+
+
+def sku_list(filters: CatalogFilters) -> QuerySet[Sku]:
+    """``sku_search`` with only the columns a SKU table shows."""
+    return sku_search(filters).only(*LIST_FIELDS)
+
+
+def sku_page(params, qs: QuerySet[Sku]) -> Page:
+    """A page of the ordered ``qs`` in three queries: the count, the page's ids (sorted and skipped
+    over narrow index entries, not over whole rows with their documents), then those rows."""
+    page = paginate(params, qs.values_list("pk", flat=True))
+    ids = list(page.object_list)
+    rows = qs.model.objects.select_related("product").only(*LIST_FIELDS).in_bulk(ids)
+    page.object_list = [rows[pk] for pk in ids]
+    return page
 
 
 def sku_search(filters: CatalogFilters) -> QuerySet[Sku]:
@@ -97,12 +137,8 @@ def sku_search(filters: CatalogFilters) -> QuerySet[Sku]:
         qs = qs.filter(Exists(avail))
     if filters.view:
         qs = qs.filter(product__target_views__icontains=f"|{filters.view}|")
-    for word in filters.q.lower().split()[:8]:
-        qs = qs.filter(
-            Q(search_text__contains=word)
-            | Q(sku_id__iexact=word)
-            | Q(product__product_id__iexact=word)
-        )
+    for word in search_words(filters.q):
+        qs = qs.filter(word_q(word))
     if filters.cycle:
         qs = qs.filter(billing_cycles_text__contains=f"|{filters.cycle}|")
     if filters.prereq == "none":
@@ -113,7 +149,12 @@ def sku_search(filters: CatalogFilters) -> QuerySet[Sku]:
 
 
 def product_get(product_id: str) -> Product | None:
-    return Product.objects.filter(product_id__iexact=product_id).first()
+    """The product by id: the exact id through its unique index, else any case."""
+    products = Product.objects.order_by()
+    return (
+        products.filter(product_id=product_id).first()
+        or products.filter(product_id__iexact=product_id).first()
+    )
 
 
 def product_skus(product: Product, filters: CatalogFilters) -> QuerySet[Sku]:
@@ -121,10 +162,12 @@ def product_skus(product: Product, filters: CatalogFilters) -> QuerySet[Sku]:
 
 
 def sku_get(product_id: str, sku_id: str) -> Sku | None:
+    """The SKU by ids: the exact ids through the unique indexes (the portal's own links), else any
+    case (a typed URL)."""
+    skus = Sku.objects.select_related("product").order_by()
     return (
-        Sku.objects.select_related("product")
-        .filter(product__product_id__iexact=product_id, sku_id__iexact=sku_id)
-        .first()
+        skus.filter(product__product_id=product_id, sku_id=sku_id).first()
+        or skus.filter(product__product_id__iexact=product_id, sku_id__iexact=sku_id).first()
     )
 
 

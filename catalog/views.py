@@ -28,7 +28,7 @@ from portal.models import Customer, SyncState
 from portal.shared.errors import PortalError
 from portal.shared.progress import sync_state
 from portal.shared.roles import Role, role_required
-from portal.shared.tables import csv_response, paginate, parse_sort
+from portal.shared.tables import csv_response, parse_sort
 
 
 def _cart_add_url() -> str | None:
@@ -100,10 +100,10 @@ def _base_context(request, filters, customer) -> dict:
 def index(request):
     filters, customer = CatalogFilterForm(request.GET).parse()
     sort = parse_sort(request.GET, selectors.SKU_SORTS, "product")
-    qs = selectors.sku_search(filters).order_by(sort.field, "title", "pk")
+    qs = selectors.sku_list(filters).order_by(sort.field, "title", "pk")
     if request.GET.get("format") == "csv":
         return _skus_csv("catalog.csv", qs, filters, customer)
-    page_obj = paginate(request.GET, qs)
+    page_obj = selectors.sku_page(request.GET, qs)
     qualified = rules.perpetual_software_qualified()
     rows = [(sku, _row_blockers(sku, filters, customer, qualified)) for sku in page_obj]
     context = _base_context(request, filters, customer) | {
@@ -124,10 +124,10 @@ def product_detail(request, product_id: str):
         raise Http404(_("No such product in the synced catalog."))
     filters, customer = CatalogFilterForm(request.GET).parse()
     sort = parse_sort(request.GET, selectors.SKU_SORTS, "title")
-    qs = selectors.product_skus(product, filters).order_by(sort.field, "pk")
+    qs = selectors.sku_list(filters).filter(product=product).order_by(sort.field, "pk")
     if request.GET.get("format") == "csv":
         return _skus_csv(f"catalog-{product.product_id}.csv", qs, filters, customer)
-    page_obj = paginate(request.GET, qs)
+    page_obj = selectors.sku_page(request.GET, qs)
     qualified = rules.perpetual_software_qualified()
     rows = [(sku, _row_blockers(sku, filters, customer, qualified)) for sku in page_obj]
     context = _base_context(request, filters, customer) | {
