@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 MONEY = {"max_digits": 20, "decimal_places": 6}
 # ``Invoice.invoice_type`` of the rows that hold a currency's unbilled one-time lines of a month
@@ -65,7 +65,7 @@ class Invoice(models.Model):
     """Mirror of a Partner Center invoice (``sync_invoices``); never deleted, marked when gone."""
 
     class Status(models.TextChoices):
-        OPEN = "open", gettext_lazy("Open")
+        OPEN = "open", pgettext_lazy("invoice status", "Open")
         PAID = "paid", gettext_lazy("Paid")
         CREDIT = "credit", gettext_lazy("Credit")
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from billing.models import UNBILLED, Invoice
 from billing.services._common import dec, norm_line_type, norm_provider
@@ -34,10 +35,9 @@ class InvoiceSyncResult:
             "gone": self.gone,
         }
         if self.skipped:
-            text += _("; %(n)d skipped: %(first)s") % {
-                "n": len(self.skipped),
-                "first": self.skipped[0],
-            }
+            text += ngettext(
+                "; %(n)d skipped: %(first)s", "; %(n)d skipped: %(first)s", len(self.skipped)
+            ) % {"n": len(self.skipped), "first": self.skipped[0]}
         return text
 
 

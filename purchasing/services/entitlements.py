@@ -49,10 +49,9 @@ class EntitlementSyncResult:
             % {"n": self.reservations},
         }
         if self.skipped:
-            text += _("; %(n)d skipped: %(first)s") % {
-                "n": len(self.skipped),
-                "first": self.skipped[0],
-            }
+            text += ngettext(
+                "; %(n)d skipped: %(first)s", "; %(n)d skipped: %(first)s", len(self.skipped)
+            ) % {"n": len(self.skipped), "first": self.skipped[0]}
         return text
 
 

@@ -235,10 +235,9 @@ class SyncResult:
             "flagged": self.flagged,
         }
         if self.skipped:
-            text += _("; %(n)d skipped: %(first)s") % {
-                "n": len(self.skipped),
-                "first": self.skipped[0],
-            }
+            text += ngettext(
+                "; %(n)d skipped: %(first)s", "; %(n)d skipped: %(first)s", len(self.skipped)
+            ) % {"n": len(self.skipped), "first": self.skipped[0]}
         return text
 
 
