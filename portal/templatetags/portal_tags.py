@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django import template
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
-from portal.shared import formats
+from portal.shared import formats, pdf_fonts
 from portal.shared.access import url_if_allowed as _url_if_allowed
 from portal.shared.money import Money
 from portal.shared.roles import has_role as _has_role
@@ -38,6 +39,13 @@ def local_datetime(value, length: str = "medium") -> str:
 def local_date(value, length: str = "medium") -> str:
     """``{{ d|local_date }}`` (``"short"``, ``"medium"``, ``"long"``)."""
     return formats.local_date(value, length=length)
+
+
+@register.simple_tag
+def pdf_font_family() -> str:
+    """``font-family: {% pdf_font_family %};`` in PDF templates: Latin, then CJK fonts."""
+    # Font names of our own constant list (quotes must stay quotes in CSS).
+    return mark_safe(pdf_fonts.pdf_font_family())
 
 
 @register.simple_tag(takes_context=True)
