@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from billing.models import Invoice, ReconciliationResult
+from billing.models import Invoice, ReconciliationResult, ReconciliationRun
 from billing.services.reports import reconciliation_pdf
 from portal.shared import pdf_fonts
 
@@ -37,6 +37,9 @@ def _invoice_with_chinese_customer() -> Invoice:
         invoice_id="G000TW01", invoice_date=timezone.now(), currency="TWD",
         total_charges=Decimal("32000"), synced_at=timezone.now(),
     )  # fmt: skip
+    ReconciliationRun.objects.create(
+        invoice=invoice, ran_at=timezone.now(), tolerance=Decimal("0.01"), lines_checked=1
+    )
     ReconciliationResult.objects.create(
         invoice=invoice, klass="amount_mismatch", customer_name=NAME, pc_order_id="ORD-TW-1",
         description="Windows Server 2022 Standard", currency="TWD",
