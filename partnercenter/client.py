@@ -685,10 +685,11 @@ class Client:
     ) -> Iterator[LineItemPage]:
         """Pages of line items; each page's ``continuation_token`` resumes after it (None at the end).
 
-        ``raw=True`` skips the models: ``page.items`` are the JSON objects as received (for bulk
-        imports that read a few columns of millions of lines; ``OneTimeInvoiceLineItem.json_keys()``
-        names the keys, ``partnercenter.models._base.parse_decimal``/``parse_datetime`` convert
-        exactly as the models do)."""
+        ``raw=True`` is a speed path: it skips the models, ``page.items`` are the JSON objects as
+        received, unchecked (for bulk imports that read a few columns of millions of lines;
+        ``OneTimeInvoiceLineItem.json_keys()`` names the keys, ``check_required`` checks the ids,
+        ``partnercenter.models._base.parse_decimal``/``parse_datetime`` convert exactly as the
+        models do; a raw reader must give the same values as the models)."""
         path = f"/invoices/{_seg(invoice_id)}/lineitems"
         params: dict[str, Any] = {
             "provider": provider,

@@ -7,9 +7,9 @@ NOTHING`` per page on the line's natural key (invoice, provider, type, sequence)
 what it already has and never duplicates (PostgreSQL: ``COPY`` into a staging table, then the same
 ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``). Only a couple of pages are held in memory.
 
-Speed: pages are fetched and JSON-decoded one page ahead in a helper thread (``prefetch``), as raw
-JSON (``iter_invoice_line_item_pages(raw=True)``), and turned into rows by ``raw_row_adapter``,
-which converts the 28 stored columns exactly as the client's models would, about 15x faster.
+Rows come from one of two paths that produce the same rows: ``line_rows`` (the plain reference:
+the client's models) or, by default, ``line_rows_fast`` (the fenced speed path: raw JSON, a
+generated row adapter and a bounded prefetch thread).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, reset_queries, transaction
@@ -26,11 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import UNBILLED, Invoice, InvoiceLineItem, LineImport
+from billing.services import line_rows, line_rows_fast
 from billing.services._common import norm_line_type, norm_provider
-from partnercenter.errors import InvalidResponse, PartnerCenterError
-from partnercenter.models._base import parse_datetime, parse_decimal, parse_str
-from partnercenter.models.billing import OneTimeInvoiceLineItem
-from partnercenter.models.enums import BillingProvider
+from billing.services.line_rows import ALL_COLUMNS, KEY_COLUMNS
+from partnercenter.errors import PartnerCenterError
 from portal.partner_center.client import get_client
 from portal.shared.audit import audit_record
 from portal.shared.errors import PortalError, pc_error
@@ -39,40 +37,6 @@ from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_su
 from portal.shared.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
-
-# (column, attribute of the client's OneTimeInvoiceLineItem, kind)
-COLUMNS: list[tuple[str, str, str]] = [
-    ("customer_tenant_id", "customer_id", "str"),
-    ("customer_name", "customer_name", "str"),
-    ("customer_domain", "customer_domain_name", "str"),
-    ("customer_country", "customer_country", "str"),
-    ("order_id", "order_id", "str"),
-    ("order_date", "order_date", "dt"),
-    ("product_id", "product_id", "str"),
-    ("sku_id", "sku_id", "str"),
-    ("availability_id", "availability_id", "str"),
-    ("product_name", "product_name", "str"),
-    ("sku_name", "sku_name", "str"),
-    ("charge_type", "charge_type", "str"),
-    ("unit_price", "unit_price", "dec"),
-    ("effective_unit_price", "effective_unit_price", "dec"),
-    ("quantity", "quantity", "dec"),
-    ("subtotal", "subtotal", "dec"),
-    ("tax_total", "tax_total", "dec"),
-    ("total_for_customer", "total_for_customer", "dec"),
-    ("currency", "currency", "str"),
-    ("pricing_currency", "pricing_currency", "str"),
-    ("exchange_rate", "pc_to_bc_exchange_rate", "dec"),
-    ("subscription_id", "subscription_id", "str"),
-    ("reservation_order_id", "reservation_order_id", "str"),
-    ("term_and_billing_cycle", "term_and_billing_cycle", "str"),
-    ("charge_start", "charge_start_date", "dt"),
-    ("charge_end", "charge_end_date", "dt"),
-    ("publisher_name", "publisher_name", "str"),
-    ("reference_id", "reference_id", "str"),
-]
-KEY_COLUMNS = ["invoice_id", "provider", "line_item_type", "sequence"]
-ALL_COLUMNS = KEY_COLUMNS + [c for c, _, _ in COLUMNS]
 
 
 def stale_after() -> timedelta:
@@ -148,170 +112,6 @@ def insert_rows(rows: list[tuple]) -> int:
             cursor.execute(insert_sql(len(part)), params)
             inserted += max(cursor.rowcount, 0)
     return inserted
-
-
-def raw_row_adapter() -> Callable:
-    """Like ``row_adapter`` but for raw JSON line items (``iter_invoice_line_item_pages(raw=True)``).
-
-    Same values as going through the client's ``OneTimeInvoiceLineItem``: the same JSON keys, money
-    through ``parse_decimal`` (Decimal, stored as its text; bad money raises ``InvalidResponse``),
-    dates through ``parse_datetime`` (aware UTC, then adapted for the database), the model's
-    required ids checked (``check_required``: a line without ``orderId`` raises
-    ``InvalidResponse``), lines of another billing provider blank (as the client's generic
-    ``InvoiceLineItem``).
-
-    It runs for every one of millions of lines, so it is one generated function (a tuple display
-    of 28 column expressions, no loop), and repeated money and date texts are converted once."""
-    keys = OneTimeInvoiceLineItem.json_keys()
-    adapt_dt = connection.ops.adapt_datetimefield_value
-    dec_cache: dict[str, str | None] = {}
-    dt_cache: dict[str, Any] = {}
-    providers: dict[Any, bool] = {}
-
-    def to_str(value: Any, field: str) -> str:
-        return "" if value is None else parse_str(value, field)
-
-    def to_dec(value: Any, field: str) -> str | None:
-        if value.__class__ is str and value in dec_cache:
-            return dec_cache[value]
-        parsed = parse_decimal(value, field)  # raises InvalidResponse on bad money
-        out = None if parsed is None else str(parsed)
-        if value.__class__ is str:
-            if len(dec_cache) > 100_000:
-                dec_cache.clear()
-            dec_cache[value] = out
-        return out
-
-    def to_dt(value: Any, field: str) -> Any:
-        key = value if value.__class__ is str else repr(value)
-        if key in dt_cache:
-            return dt_cache[key]
-        parsed = parse_datetime(value, field)
-        out = adapt_dt(parsed) if parsed is not None else None
-        if len(dt_cache) > 100_000:
-            dt_cache.clear()
-        dt_cache[key] = out
-        return out
-
-    def first(data: dict, names: tuple[str, ...]) -> Any:
-        for name in names:
-            if name in data:
-                return data[name]
-        return None
-
-    def one_time(value: Any) -> bool:
-        if value is not None and not isinstance(value, str):
-            value = str(value)
-        known = providers.get(value)
-        if known is None:
-            parsed = BillingProvider.parse(value, "LineItem.billingProvider")
-            known = providers[value] = parsed in (
-                BillingProvider.ONE_TIME,
-                BillingProvider.ALL,
-                None,
-            )
-        return known
-
-    def not_object(data: Any) -> None:
-        raise InvalidResponse(f"Expected a JSON object for a line item, got {type(data).__name__}")
-
-    exprs = []
-    for _column, attr, kind in COLUMNS:
-        names, field = keys[attr], f"OneTimeInvoiceLineItem.{attr}"
-        get = f"get({names[0]!r})" if len(names) == 1 else f"first(data, {names!r})"
-        if kind == "str":
-            exprs.append(f"(v if (v := {get}).__class__ is str else to_str(v, {field!r}))")
-        elif kind == "dt":
-            exprs.append(f"(None if (v := {get}) is None or v == '' else to_dt(v, {field!r}))")
-        else:
-            exprs.append(f"(None if (v := {get}) is None or v == '' else to_dec(v, {field!r}))")
-    blank = tuple("" if kind == "str" else None for _c, _a, kind in COLUMNS)
-    source = (
-        "def adapt(invoice_pk, provider, line_type, sequence, data):\n"
-        "    if not isinstance(data, dict):\n"
-        "        not_object(data)\n"
-        "    get = data.get\n"
-        "    if not one_time(get('billingProvider')):\n"
-        "        return (invoice_pk, provider, line_type, sequence) + blank\n"
-        "    check_required(data)\n"
-        "    return (invoice_pk, provider, line_type, sequence,\n        "
-        + ",\n        ".join(exprs)
-        + ")\n"
-    )
-    namespace = {"to_str": to_str, "to_dec": to_dec, "to_dt": to_dt, "first": first,
-                 "one_time": one_time, "not_object": not_object, "blank": blank,
-                 "check_required": OneTimeInvoiceLineItem.check_required}  # fmt: skip
-    exec(compile(source, "<billing line adapter>", "exec"), namespace)  # our own generated text
-    return namespace["adapt"]
-
-
-def row_adapter() -> Callable:
-    """A function turning a client line item into a row tuple (values adapted for this DB)."""
-    ops = connection.ops
-    adapt_dt = ops.adapt_datetimefield_value
-    getters = []
-    for _column, attr, kind in COLUMNS:
-        getters.append((attr, kind))
-
-    def adapt(invoice_pk: int, provider: str, line_type: str, sequence: int, item) -> tuple:
-        values = [invoice_pk, provider, line_type, sequence]
-        for attr, kind in getters:
-            value = getattr(item, attr, None)
-            if kind == "str":
-                value = "" if value is None else str(value)
-            elif kind == "dt":
-                value = adapt_dt(value) if value is not None else None
-            elif value is not None:  # Decimal: stored as text so no float ever touches it
-                value = str(value)
-            values.append(value)
-        return tuple(values)
-
-    return adapt
-
-
-def prefetch(iterator, depth: int = 2):
-    """Iterate ``iterator`` in a helper thread, at most ``depth`` items ahead.
-
-    The next page is fetched and parsed (network, JSON, the client's models) while this thread
-    writes the current one; the bounded queue keeps memory flat. Errors surface in the caller."""
-    import queue
-    import threading
-
-    done = object()
-    box: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def work():
-        try:
-            for item in iterator:
-                while not stop.is_set():
-                    try:
-                        box.put((item, None), timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            box.put((done, None))
-        except BaseException as exc:  # handed to the consumer, re-raised there
-            box.put((done, exc))
-
-    thread = threading.Thread(target=work, name="line-import-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = box.get()
-            if item is done:
-                if error is not None:
-                    raise error
-                return
-            yield item
-    finally:
-        stop.set()
-        close = getattr(iterator, "close", None)
-        thread.join(timeout=5)
-        if close and not thread.is_alive():
-            close()
 
 
 # --- the import ---------------------------------------------------------------------------------
@@ -398,12 +198,14 @@ def line_import_run(
     page_size: int | None = None,
     force: bool = False,
     on_page: Callable[[LineImport], None] | None = None,
+    fast: bool = True,
 ) -> LineImport:
     """Run (or resume) an import until Partner Center has no next page.
 
     Steps: claim the row; ask for pages starting at the stored continuation token; per page, in
     one transaction, insert its rows and store the page's token and counters; report progress.
     ``on_page`` is called after each committed page (progress output, tests that crash mid-way).
+    ``fast=False`` takes the plain reference path (``line_rows``) instead of ``line_rows_fast``.
     Raises ``PortalError`` if the import cannot be claimed or Partner Center fails (the import is
     then ``failed`` with the reason and resumes from its last committed page next time).
     """
@@ -425,8 +227,7 @@ def line_import_run(
     )
     sync_progress(kind=kind, done=imp.rows_done)
     client = client or get_client()
-    adapt = raw_row_adapter()
-    pages = _pages(client, imp, page_size or page_size_default())
+    pages = _pages(client, imp, page_size or page_size_default(), raw=fast)
     try:
         # Get the token here, in the thread that owns the DB connection: the prefetch thread
         # then finds it in the client's token cache and never reads the database.
@@ -440,15 +241,18 @@ def line_import_run(
         # The last page was committed before the crash; only the final state update was lost.
         return _succeed(imp, sequence)
     try:
-        for page in prefetch(pages):
-            rows = [
-                adapt(invoice.pk, imp.provider, imp.line_item_type, sequence + n, item)
-                for n, item in enumerate(page.items)
-            ]
+        path = line_rows_fast if fast else line_rows
+        for rows, token in path.row_pages(
+            pages,
+            invoice_pk=invoice.pk,
+            provider=imp.provider,
+            line_type=imp.line_item_type,
+            first_sequence=sequence,
+        ):
             with transaction.atomic():
                 inserted = insert_rows(rows) if rows else 0
                 LineImport.objects.filter(pk=imp.pk).update(
-                    continuation_token=page.continuation_token or "",
+                    continuation_token=token or "",
                     pages_done=F("pages_done") + 1,
                     rows_done=F("rows_done") + len(rows),
                     rows_inserted=F("rows_inserted") + inserted,
@@ -457,7 +261,7 @@ def line_import_run(
             sequence += len(rows)
             imp.rows_done, imp.pages_done = sequence, imp.pages_done + 1
             imp.rows_inserted += inserted
-            imp.continuation_token = page.continuation_token or ""
+            imp.continuation_token = token or ""
             sync_progress(kind=kind, done=sequence)
             reset_queries()  # with DEBUG on, Django would keep every page's SQL in memory
             if on_page:
@@ -476,9 +280,9 @@ def _importing(invoice: Invoice) -> str:
     return _("importing the line items of %(invoice)s") % {"invoice": invoice.invoice_id}
 
 
-def _pages(client, imp: LineImport, page_size: int):
-    """The stream's pages from the stored continuation token, as raw JSON (the rows need 28
-    columns: skip the models, convert the same way, above). The unbilled lines of a currency
+def _pages(client, imp: LineImport, page_size: int, *, raw: bool):
+    """The stream's pages from the stored continuation token (``raw``: JSON objects for the fast
+    path, else the client's models). The unbilled lines of a currency
     (``billing.services.unbilled``) come from the reconciliation form with ``period=current``."""
     invoice = imp.invoice
     if invoice.invoice_type == UNBILLED:
@@ -487,7 +291,7 @@ def _pages(client, imp: LineImport, page_size: int):
             period="current",
             page_size=page_size,
             continuation_token=imp.continuation_token or None,
-            raw=True,
+            raw=raw,
         )
     return client.iter_invoice_line_item_pages(
         invoice.invoice_id,
@@ -495,7 +299,7 @@ def _pages(client, imp: LineImport, page_size: int):
         line_item_type=imp.line_item_type,
         page_size=page_size,
         continuation_token=imp.continuation_token or None,
-        raw=True,
+        raw=raw,
     )
 
 

@@ -143,7 +143,8 @@ def child_baseline() -> dict:
     from django.utils import timezone
 
     from billing.models import Invoice, InvoiceLineItem
-    from billing.services.lines import ALL_COLUMNS, COLUMNS, insert_rows
+    from billing.services.line_rows import ALL_COLUMNS, COLUMNS
+    from billing.services.lines import insert_rows
 
     n = _count()
     source = Invoice.objects.get(invoice_id=_invoice_id(n))

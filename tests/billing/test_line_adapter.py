@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from billing.services.lines import COLUMNS, raw_row_adapter, row_adapter
+from billing.services.line_rows import COLUMNS, row_adapter
+from billing.services.line_rows_fast import raw_row_adapter
 from partnercenter.errors import InvalidResponse
 from partnercenter.models.billing import parse_line_item
 from partnercenter.sandbox import generated, speed
