@@ -92,6 +92,25 @@ def _revalidate_with_partner_center(cart: Cart, lines: list[CartLine]) -> None:
     client = get_client()
     country = cart.customer.country
     changed = False
+    # One read per distinct item, however many lines carry it (a 50-line cart of two items
+    # costs two reads): a NotFound or other error is remembered like an answer.
+    answers: dict[tuple, object] = {}
+
+    def read(*key: str):
+        """(product, SKU, availability): that availability; (product, SKU): its availabilities."""
+        if key not in answers:
+            try:
+                answers[key] = (
+                    client.get_availability(*key, country)
+                    if len(key) == 3
+                    else list(client.list_availabilities(*key, country))
+                )
+            except pc_errors.PartnerCenterError as exc:
+                answers[key] = exc
+        if isinstance(answers[key], Exception):
+            raise answers[key]
+        return answers[key]
+
     for line in lines:
         if not line.product_id or not line.sku_id:
             continue
@@ -100,10 +119,10 @@ def _revalidate_with_partner_center(cart: Cart, lines: list[CartLine]) -> None:
         new_id = line.catalog_item_id
         terms: list[str] = []
         try:
-            fresh = client.get_availability(line.product_id, line.sku_id, availability_id, country)
+            fresh = read(line.product_id, line.sku_id, availability_id)
             terms = [t.duration for t in (fresh.terms or []) if getattr(t, "duration", None)]
         except pc_errors.NotFound:
-            candidates = list(client.list_availabilities(line.product_id, line.sku_id, country))
+            candidates = read(line.product_id, line.sku_id)
             match = _best_replacement(candidates, line)
             if match is None:
                 notes.append(_("Partner Center no longer offers this item; remove the line."))
