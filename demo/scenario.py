@@ -1,6 +1,7 @@
 """The demo's purchases and the invoice that bills them, so reconciliation shows every class.
 
-Contoso (US, USD) buys through the portal's own cart and checkout, as a salesperson would, so the
+The Taiwanese customer (台灣富百科股份有限公司, TWD) buys through the portal's own cart and
+checkout, as a salesperson would, so the
 portal records the price-sheet price it expected for each line; one more order is placed in
 Partner Center directly (the portal mirrors it without a price). The sandbox then bills them into
 one invoice with a price 10% over the sheet, one unit more than ordered, one order left off and one

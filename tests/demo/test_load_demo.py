@@ -1,8 +1,12 @@
 """``load_demo --sync`` against the sandbox leaves the whole product to look at: a signed-in
 partner user, prices in every market, a reconciled invoice with every class, downloaded
-statements, entitlements, a registration in progress, and the Taiwanese customer's own name."""
+statements, entitlements, a registration in progress; the demo's purchases are the Taiwanese
+customer's, under its own Chinese name through catalog, cart, order, invoice and PDF."""
 
 from __future__ import annotations
+
+import re
+import subprocess
 
 import pytest
 from django.core.management import call_command
@@ -21,6 +25,7 @@ from portal.models import Customer, PartnerCenterConnection, SubscriptionRegistr
 from purchasing.models import Cart, Entitlement, Order
 
 pytestmark = pytest.mark.django_db
+TAIWAN = "台灣富百科股份有限公司"
 
 
 @pytest.fixture
@@ -54,9 +59,14 @@ def test_load_demo_shows_everything(demo, client, settings):
     assert {row["klass"] for row in run.summary} == set(ReconClass.values)
     # Entitlements were synced before reconciling: the three-way match saw them.
     assert not ReconciliationResult.objects.filter(reason__contains="no Partner Center entitlement")
+    taiwan = Customer.objects.get(company_name=TAIWAN, country="TW")
+    assert {o.customer for o in portal_orders} == {taiwan}
+    assert {o.currency for o in portal_orders} == {"TWD"}
+    assert run.invoice.currency == "TWD"
+    assert ReconciliationResult.objects.filter(invoice=run.invoice, customer_name=TAIWAN).exists()
     cart = Cart.objects.get(state=Cart.State.OPEN)
-    assert cart.customer.country == "TW"
-    assert all(line.unit_price and line.currency == "TWD" for line in cart.lines.all())
+    assert cart.customer.country == "US"
+    assert all(line.unit_price and line.currency == "USD" for line in cart.lines.all())
 
     invoices = Invoice.objects.filter(is_active=True)
     assert invoices.count() >= 5
@@ -65,12 +75,17 @@ def test_load_demo_shows_everything(demo, client, settings):
     assert SubscriptionRegistration.objects.filter(
         state__in=SubscriptionRegistration.ACTIVE_STATES
     ).exists()
-    assert Customer.objects.filter(company_name="台灣富百科股份有限公司", country="TW").exists()
 
     assert client.login(username="finance", password=settings.PORTAL_DEMO_PASSWORD)
     page = client.get(f"/billing/invoices/{run.invoice.invoice_id}/reconciliation/").content
     for label in ReconClass.labels:
         assert label.encode() in page
+    assert TAIWAN in page.decode()
+    pdf = client.get(f"/billing/invoices/{run.invoice.invoice_id}/reconciliation.pdf").content
+    text = subprocess.run(
+        ["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert TAIWAN in re.sub(r"\s+", "", text)
 
     client.logout()
     assert client.login(username="sales", password=settings.PORTAL_DEMO_PASSWORD)

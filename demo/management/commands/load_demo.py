@@ -25,8 +25,10 @@ from portal.shared.errors import PortalError
 from portal.shared.roles import Role
 
 DEMO_USERS = (("sales", Role.SALES), ("finance", Role.FINANCE), ("admin", Role.ADMIN))
-DEMO_CUSTOMER_COUNTRY = "US"  # Contoso: the demo's purchases and reconciled invoice
-CART_CUSTOMER_COUNTRY = "TW"  # a cart in progress, priced in TWD
+# The demo's purchases, reconciled invoice and its PDF: the Taiwanese customer, whose company name
+# is in Chinese characters (台灣富百科股份有限公司), buying in TWD.
+DEMO_CUSTOMER_COUNTRY = "TW"
+CART_CUSTOMER_COUNTRY = "US"  # Contoso: a cart in progress, priced in USD
 REGISTRATION_DELAY = 300  # seconds the demo registration stays "registering" in the sandbox
 
 
@@ -130,10 +132,12 @@ class Command(BaseCommand):
                 % {"subscription": subscription}
             )
             registration_start(subscription=subscription, actor=users["admin"])
-        taiwan = Customer.objects.filter(country=CART_CUSTOMER_COUNTRY).first()
-        if taiwan is not None:
-            self._step(_("Leaving a cart in progress for %(customer)s") % {"customer": taiwan})
-            demo_open_cart(seller=users["sales"], customer=taiwan)
+        cart_customer = Customer.objects.filter(country=CART_CUSTOMER_COUNTRY).first()
+        if cart_customer is not None:
+            self._step(
+                _("Leaving a cart in progress for %(customer)s") % {"customer": cart_customer}
+            )
+            demo_open_cart(seller=users["sales"], customer=cart_customer)
 
 
 def _wait_for_sandbox(url: str, timeout: float = 30.0) -> None:
