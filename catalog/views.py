@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from catalog import rules, selectors
 from catalog.forms import CatalogFilterForm, InventoryCheckForm
+from catalog.pricing.services import price_lines_resale
 from catalog.services.customer_catalog import (
     customer_catalog_kind,
     customer_catalog_read_if_never,
@@ -152,6 +153,7 @@ def _sku_context(request, sku, filters, customer, form=None, check=None) -> dict
         a.sku = sku  # already loaded with its product: no query per row
         blockers = rules.purchase_blockers(availability=a, customer=customer)
         rows.append({"availability": a, "blockers": blockers, "prices": prices.get(a.pk, [])})
+    price_lines_resale(customer=customer, sku=sku, lines=[p for r in rows for p in r["prices"]])
     if form is None:
         initial = {"customer": customer.pk} if customer else {}
         form = InventoryCheckForm(sku=sku, initial=initial)

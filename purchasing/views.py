@@ -24,6 +24,7 @@ from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, 
 from purchasing.services import cart as cart_services
 from purchasing.services import checkout as checkout_services
 from purchasing.services.entitlements import ENTITLEMENTS_KIND, entitlements_refresh_start
+from purchasing.services.resale import cart_lines_resale, live_rule_ids, order_resale_totals
 
 
 def _customer(pk) -> Customer:
@@ -149,6 +150,7 @@ def _cart_context(customer, cart) -> dict:
         "groups": groups,
         "totals": checkout_services.line_totals(lines),
         "unpriced": sum(1 for line in lines if line.unit_price is None),
+        "resale_totals": cart_lines_resale(lines, customer=customer),
     }
 
 
@@ -230,10 +232,17 @@ def cart_review(request, customer_pk: int):
     if existing and existing.state not in (Checkout.State.FAILED, Checkout.State.REJECTED):
         return redirect("purchasing:checkout", pk=existing.pk)
     review = checkout_services.checkout_review(cart=cart, user=request.user)
+    resale_totals = cart_lines_resale(review.lines, customer=customer)
     return render(
         request,
         "purchasing/review.html",
-        {"customer": customer, "review": review, "checkout": existing},
+        {
+            "customer": customer,
+            "review": review,
+            "checkout": existing,
+            "resale_totals": resale_totals,
+            "below_cost": [line for line in review.lines if line.resale.at_or_below_cost],
+        },
     )
 
 
@@ -461,6 +470,8 @@ def _order_context(request, order: Order, **extra) -> dict:
     return {
         "order": order,
         "line_totals": totals,
+        "resale_totals": order_resale_totals(order.lines.all()),
+        "live_rule_ids": live_rule_ids(order.lines.all()),
         "provisioning_state": state,
         "provisioning_error": state.last_error if state and state.failed_last else "",
         **extra,

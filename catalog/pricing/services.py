@@ -182,9 +182,10 @@ class ResalePrice:
 
     @property
     def at_or_below_cost(self) -> bool:
-        return (
-            self.amount is not None and self.unit_cost is not None and self.amount <= self.unit_cost
-        )
+        """Sells without margin: at or below the partner cost, or at cost for want of a rule."""
+        if self.amount is None or self.unit_cost is None:
+            return False
+        return self.rule is None or self.amount <= self.unit_cost
 
     @property
     def rule_label(self) -> str:
@@ -280,3 +281,18 @@ def resale_price_for(
         )
     amount = engine.rule_price(rule, unit_cost, currency, rounding)
     return ResalePrice(amount, currency, rule, unit_cost)
+
+
+def price_lines_resale(*, customer: Customer | None, sku: Sku, lines) -> None:
+    """Set ``resale`` (a ``ResalePrice``) on each price sheet line of ``sku`` (one rule query);
+    without a customer only the rules for all customers apply."""
+    rules = resale_rules_for(customer=customer)
+    for line in lines:
+        line.resale = resale_price_for(
+            customer=customer,
+            sku=sku,
+            term_duration=line.term_duration,
+            currency=line.currency,
+            unit_cost=line.unit_price,
+            rules=rules,
+        )

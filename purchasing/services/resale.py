@@ -7,7 +7,9 @@ later rule change never rewrites an order; carts and review pages price lines li
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+from catalog.pricing.models import MarkupRule
 from catalog.pricing.services import ResalePrice, RuleSet, resale_price_for, resale_rules_for
 from purchasing.models import CartLine, OrderLine
 
@@ -28,10 +30,27 @@ def cart_line_resale(line: CartLine, *, rules: RuleSet) -> ResalePrice:
     )
 
 
-def cart_lines_resale(lines: list[CartLine], *, customer) -> dict[int, ResalePrice]:
-    """Cart line pk -> resale price, with one rule query for the whole cart."""
+def cart_lines_resale(lines: list[CartLine], *, customer) -> dict[str, Decimal]:
+    """Set ``resale`` (``ResalePrice``) and ``resale_total`` on each cart line, with one rule
+    query; return the resale totals per currency of the lines that have a resale price."""
     rules = resale_rules_for(customer=customer)
-    return {line.pk: cart_line_resale(line, rules=rules) for line in lines}
+    totals: dict[str, Decimal] = {}
+    for line in lines:
+        line.resale = cart_line_resale(line, rules=rules)
+        line.resale_total = line.resale.total(line.quantity)
+        if line.resale_total is not None:
+            currency = line.resale.currency
+            totals[currency] = totals.get(currency, Decimal(0)) + line.resale_total
+    return totals
+
+
+def order_resale_totals(lines) -> dict[str, Decimal]:
+    """Recorded resale totals per currency of an order's lines (lines without one left out)."""
+    totals: dict[str, Decimal] = {}
+    for line in lines:
+        if line.resale_total is not None and line.currency:
+            totals[line.currency] = totals.get(line.currency, Decimal(0)) + line.resale_total
+    return totals
 
 
 def order_line_record_resale(order_line: OrderLine, *, cart_line: CartLine, on: date | None = None):
@@ -50,3 +69,9 @@ def order_line_record_resale(order_line: OrderLine, *, cart_line: CartLine, on: 
     order_line.resale_unit_price = price.amount
     order_line.resale_rule_id = price.rule.pk if price.rule else None
     order_line.resale_rule = price.rule_label[:220]
+
+
+def live_rule_ids(lines) -> set[int]:
+    """Ids of the rules recorded on ``lines`` that still exist (the others get no link)."""
+    ids = {line.resale_rule_id for line in lines if line.resale_rule_id}
+    return set(MarkupRule.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()

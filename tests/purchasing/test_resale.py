@@ -53,3 +53,63 @@ def test_checkout_records_the_resale_price_and_rule(priced, sales_user, finance_
     order_line.refresh_from_db()
     assert order_line.resale_unit_price == expected
     assert order_line.resale_rule == f"#{rule.pk} Contoso software"
+
+
+def money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def test_pages_show_resale_price_rule_and_warning(priced, sales_user, sales_client, finance_user):
+    customer = priced["contoso"]
+    line = add_line(customer, sales_user, quantity=2)
+    cost = line.unit_price
+
+    # No rule: sold at cost, and review warns.
+    cart = sales_client.get(f"/cart/{customer.pk}/").content.decode()
+    assert "no markup rule: sold at cost" in cart
+    review = sales_client.get(f"/cart/{customer.pk}/review/").content.decode()
+    assert 'data-testid="below-cost-warning"' in review and "1 line sells at or below" in review
+
+    rule = markup(finance_user, customer=customer)
+    resale = (cost * Decimal("1.25")).quantize(Decimal("0.01"))
+    cart = sales_client.get(f"/cart/{customer.pk}/").content.decode()
+    assert money(resale) in cart and money(resale * 2) in cart
+    assert f'href="/pricing/rules/{rule.pk}/"' in cart and f"#{rule.pk} Contoso software" in cart
+    review = sales_client.get(f"/cart/{customer.pk}/review/").content.decode()
+    assert money(resale * 2) in review and 'data-testid="below-cost-warning"' not in review
+
+    # A rule that sells below cost is warned about too.
+    markup(finance_user, customer=customer, description="Clearance", term_duration=line.term_duration,
+           value=Decimal(-10))  # fmt: skip
+    review = sales_client.get(f"/cart/{customer.pk}/review/").content.decode()
+    assert 'data-testid="below-cost-warning"' in review
+
+    checkout = checkout_submit(cart_id=line.cart_id, user=sales_user)
+    order = Order.objects.get(checkout=checkout)
+    recorded = (cost * Decimal("0.90")).quantize(Decimal("0.01"))
+    page = sales_client.get(f"/orders/{order.pk}/").content.decode()
+    assert money(recorded) in page and money(recorded * 2) in page and "Clearance" in page
+
+    clearance = order.lines.get().resale_rule_id
+    markup_rule_update(
+        rule=type(rule).objects.get(pk=clearance), actor=finance_user, data={"value": Decimal(5)}
+    )
+    page = sales_client.get(f"/orders/{order.pk}/").content.decode()
+    assert (
+        money(recorded) in page
+        and money((cost * Decimal("1.05")).quantize(Decimal("0.01"))) not in page
+    )
+
+
+def test_sku_page_shows_resale_beside_partner_cost(priced, sales_client, finance_user):
+    from tests.purchasing.conftest import SUSE, availability_titled
+
+    customer = priced["contoso"]
+    availability = availability_titled(SUSE)
+    sku = availability.sku
+    url = f"/catalog/{sku.product.product_id}/{sku.sku_id}/?customer={customer.pk}"
+    page = sales_client.get(url).content.decode()
+    assert "no markup rule: sold at cost" in page
+    rule = markup(finance_user, group=None, family="software", value=Decimal(10))
+    page = sales_client.get(url).content.decode()
+    assert f"#{rule.pk} Contoso software" in page and 'data-testid="resale-price"' in page
