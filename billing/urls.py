@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import charges_views, views
+from billing import charges_views, margin_views, views
 
 app_name = "billing"
 inv = "invoices/<str:invoice_id>/"
@@ -24,6 +24,7 @@ urlpatterns = [
     path(inv + "reconciliation.pdf", views.recon_pdf, name="recon_pdf"),
     path(inv + "reconciliation/<int:pk>/note/", views.recon_note, name="recon_note"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("margins/", margin_views.margins, name="margins"),
     path("unbilled/", charges_views.unbilled, name="unbilled"),
     path("unbilled/read/", charges_views.unbilled_read, name="unbilled_read"),
 ]
