@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.margins import ISSUES, default_period, margin_charts, margin_report
-from portal.exports import Column, cell_date, export_csv, wants_csv
 from portal.models import Customer
-from portal.money import Money
-from portal.params import Params
-from portal.roles import Role, role_required
-from portal.tables import paginate, parse_sort
+from portal.shared.exports import Column, cell_date, export_csv, wants_csv
+from portal.shared.money import Money
+from portal.shared.params import Params
+from portal.shared.roles import Role, role_required
+from portal.shared.tables import paginate, parse_sort
 
 SORTS = {
     "month": "month",

@@ -24,8 +24,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import MISMATCH_CLASSES, ReconciliationResult, ReconClass
-from portal.charts import Chart, Point, chart_build, month_starts, next_month
-from portal.money import Money
+from portal.shared.charts import Chart, Point, chart_build, month_starts, next_month
+from portal.shared.money import Money
 from purchasing.models import OrderLine
 
 MATCHED_CLASSES = (ReconClass.MATCHED, *MISMATCH_CLASSES)

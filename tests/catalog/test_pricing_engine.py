@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from catalog.pricing import engine
@@ -16,6 +16,8 @@ CURRENCIES = ["USD", "EUR", "JPY", "BHD", "TWD", "KWD", "CLP"]
 TERMS = ["", "P1Y", "P3Y"]
 FAMILIES = ["", engine.FAMILY_SOFTWARE, engine.FAMILY_PERPETUAL, engine.FAMILY_AZURE_RESERVATION]
 DAY0 = date(2026, 1, 1)
+# A shared, loaded machine: no per-example deadline (a slow example is not a wrong one).
+relaxed = settings(deadline=None)
 
 days = st.integers(min_value=0, max_value=400).map(lambda n: DAY0 + timedelta(days=n))
 money = st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=6, allow_nan=False)
@@ -80,6 +82,7 @@ def rule_lists(draw):
     return [draw(applicable_rule(pk)) for pk in range(1, n + 1)]
 
 
+@relaxed
 @given(rule_lists())
 def test_the_most_specific_rule_wins(rules):
     picked = engine.rule_pick(rules, key())
@@ -87,11 +90,13 @@ def test_the_most_specific_rule_wins(rules):
     assert all(engine.rule_precedence(r) <= engine.rule_precedence(picked) for r in rules)
 
 
+@relaxed
 @given(rule_lists())
 def test_order_of_rules_does_not_matter(rules):
     assert engine.rule_pick(rules, key()).pk == engine.rule_pick(rules[::-1], key()).pk
 
 
+@relaxed
 @given(rule_lists(), st.data())
 def test_a_less_specific_rule_never_displaces_the_winner(rules, data):
     winner = engine.rule_pick(rules, key())
@@ -125,6 +130,7 @@ def test_rules_for_another_scope_never_apply():
     assert engine.rule_pick(others, key()) is None
 
 
+@relaxed
 @given(days, days, st.one_of(st.none(), days))
 def test_a_rule_applies_exactly_on_its_effective_days(on, start, end):
     r = rule(effective_from=start, effective_to=end)
@@ -133,6 +139,7 @@ def test_a_rule_applies_exactly_on_its_effective_days(on, start, end):
     assert (engine.rule_pick([r], key(on=on)) is not None) is expected
 
 
+@relaxed
 @given(days, days, st.one_of(st.none(), days), days, st.one_of(st.none(), days))
 def test_overlap_is_symmetric_and_means_a_shared_day(probe, a_from, a_to, b_from, b_to):
     a = rule(pk=1, effective_from=a_from, effective_to=a_to)
@@ -143,6 +150,7 @@ def test_overlap_is_symmetric_and_means_a_shared_day(probe, a_from, a_to, b_from
         assert overlap
 
 
+@relaxed
 @given(money, st.sampled_from(CURRENCIES), st.sampled_from(["half-up", "half-even"]))
 def test_rounding_uses_the_currency_decimals(amount, currency, mode):
     rounded = engine.round_price(amount, currency, mode)
@@ -157,6 +165,7 @@ def test_iso_4217_decimals():
     assert [engine.currency_decimals(c) for c in ("USD", "JPY", "BHD", "EUR")] == [2, 0, 3, 2]
 
 
+@relaxed
 @given(st.integers(min_value=0, max_value=10**9), st.sampled_from(CURRENCIES))
 def test_half_up_and_half_even_differ_only_on_ties(units, currency):
     places = engine.currency_decimals(currency)
@@ -167,6 +176,7 @@ def test_half_up_and_half_even_differ_only_on_ties(units, currency):
     assert even == tie.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
+@relaxed
 @given(money, percent, st.sampled_from(CURRENCIES))
 def test_percent_markup(cost, pct, currency):
     price = engine.rule_price(rule(value=pct), cost, currency, "half-up")
@@ -176,6 +186,7 @@ def test_percent_markup(cost, pct, currency):
     assert price >= at_cost if pct >= 0 else price <= at_cost
 
 
+@relaxed
 @given(money, st.decimals(min_value=-1000, max_value=1000, places=2), st.booleans())
 def test_no_negative_price_unless_the_rule_allows_it(cost, amount, allow):
     r = rule(kind=engine.KIND_FIXED, value=amount, currency="USD", allow_negative=allow)

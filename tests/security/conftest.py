@@ -49,6 +49,7 @@ def world(db, settings, tmp_path):
         StatementPdf,
     )
     from catalog.models import Availability, Product, Sku
+    from catalog.pricing.models import CustomerGroup, MarkupRule
     from portal.models import AzureSubscription, Customer, SubscriptionRegistration
     from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order, OrderLine
 
@@ -139,7 +140,15 @@ def world(db, settings, tmp_path):
     )
     pdf = StatementPdf.objects.create(invoice=invoice, state="stored", requested_at=now)
     pdf.file.save("G000SEC1.pdf", ContentFile(b"%PDF-1.4 statement of G000SEC1"), save=True)
+    group = CustomerGroup.objects.create(name="Gold")
+    group.customers.add(a)
+    rule = MarkupRule.objects.create(
+        description="Gold software", kind="percent", value=Decimal(15), group=group,
+        family="software", effective_from=now.date(),
+    )  # fmt: skip
     return {
+        "group": group,
+        "rule": rule,
         "users": users,
         "a": a,
         "b": b,
@@ -190,6 +199,11 @@ def object_kwargs(name: str, w: dict) -> dict | None:
         "purchasing:notification_read": {"pk": w["note_sales2"].pk},
         "purchasing:order": {"pk": w["order"].pk},
         "purchasing:order_provisioning": {"pk": w["order"].pk},
+        "pricing:rule": {"pk": w["rule"].pk},
+        "pricing:rule_edit": {"pk": w["rule"].pk},
+        "pricing:rule_delete": {"pk": w["rule"].pk},
+        "pricing:group_edit": {"pk": w["group"].pk},
+        "pricing:group_delete": {"pk": w["group"].pk},
         "billing:line": {**inv, "pk": w["inv_line"].pk},
         "billing:recon_note": {**inv, "pk": w["result"].pk},
     }
