@@ -1,7 +1,7 @@
 """Purchasing: carts, the checkout state machine, orders (mirrors of Partner Center orders),
 entitlements and reservations, approvals.
 
-Safety rules encoded here (see ``purchasing/services/checkout.py`` for the flow):
+Safety rules encoded here (see ``purchasing/services/checkout/`` for the flow):
 - one open cart per customer (conditional unique constraint);
 - one ``Checkout`` per cart (``OneToOneField``) whose ``ms_request_id`` is generated and stored
   before the first Partner Center call and reused by every retry;
