@@ -212,6 +212,11 @@ PARTNER_CENTER_CLIENT_SECRET = env_str(
 PARTNER_CENTER_CLOUD = env_choice("PARTNER_CENTER_CLOUD", "public", ("public", "usgov"))
 PARTNER_CENTER_TIMEOUT = env_int("PARTNER_CENTER_TIMEOUT", 30, minimum=1)
 PARTNER_CENTER_MAX_RETRIES = env_int("PARTNER_CENTER_MAX_RETRIES", 3, minimum=0)
+# The partner's Partner Center request budget, shared by every process through Redis (or per
+# process without Redis): requests per minute on average and at once (portal.partner_center.budget).
+# 0 = calls are not paced. Set it a little below Partner Center's own limit.
+PARTNER_CENTER_REQUESTS_PER_MINUTE = env_int("PARTNER_CENTER_REQUESTS_PER_MINUTE", 0, minimum=0)
+PARTNER_CENTER_REQUEST_BURST = env_int("PARTNER_CENTER_REQUEST_BURST", 10, minimum=1)
 # Seconds all Partner Center calls of one web request may take together (below gunicorn's 30 s).
 PARTNER_CENTER_REQUEST_BUDGET = env_int("PARTNER_CENTER_REQUEST_BUDGET", 20, minimum=1)
 

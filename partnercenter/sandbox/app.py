@@ -11,7 +11,17 @@ import uuid
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from partnercenter.sandbox import auth, billing, carts, catalog, control, customers, orders, seed
+from partnercenter.sandbox import (
+    auth,
+    billing,
+    carts,
+    catalog,
+    control,
+    customers,
+    orders,
+    seed,
+    throttle,
+)
 from partnercenter.sandbox.common import SOURCE, ApiError
 from partnercenter.sandbox.config import Settings
 from partnercenter.sandbox.faults import AFTER, BEFORE
@@ -81,6 +91,11 @@ def _before():
         return response
     if not _is_api():
         return None
+    if sb.settings.request_budget_rate > 0:
+        wait = sb.budget.take(sb.settings.request_budget_rate, sb.settings.request_budget_burst)
+        if wait:
+            sb.count(sb.throttled, rule)
+            return _throttled(wait)
     if sb.settings.latency_ms:
         time.sleep(sb.settings.latency_ms / 1000)
     g.claims = auth.authenticate()
@@ -88,6 +103,15 @@ def _before():
     if getattr(view, "user_only", False):
         auth.require_user(g.claims)
     return _idempotent_replay(sb)
+
+
+def _throttled(wait: float):
+    seconds = throttle.retry_after(wait)
+    resp = jsonify({"statusCode": 429,
+                    "message": f"Rate limit is exceeded. Try again in {seconds} seconds."})  # fmt: skip
+    resp.status_code = 429
+    resp.headers["Retry-After"] = seconds
+    return resp
 
 
 def _inject_faults(sb: Sandbox):

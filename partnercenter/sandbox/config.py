@@ -30,6 +30,8 @@ class Settings:
     checkout_processing_delay: float = 0.0  # time a checkout holds the cart (to provoke 409s)
     access_token_lifetime: int = 3600
     latency_ms: float = 0.0  # added to every /v1 request
+    request_budget_rate: float = 0.0  # requests per second the partner may make; 0 = no budget
+    request_budget_burst: int = 10  # requests the partner may make at once (see throttle.py)
     failing_catalog_items: list[str] = field(default_factory=list)  # id or "product[:sku]" prefixes
     order_failure_probability: float = 0.0
     inventory_restrictions: list[dict] = field(default_factory=list)  # see catalog.restriction_for

@@ -12,6 +12,7 @@ from flask import current_app
 from partnercenter.sandbox.config import Settings
 from partnercenter.sandbox.faults import Faults
 from partnercenter.sandbox.store import Store
+from partnercenter.sandbox.throttle import RequestBudget
 
 
 class Sandbox:
@@ -22,6 +23,7 @@ class Sandbox:
         self.rng = random.Random(settings.seed)
         self.faults = Faults(settings.seed)
         self.stats_lock = threading.Lock()
+        self.budget = RequestBudget()
         self.reset_counters()
         self.carts_in_checkout: set[str] = set()
         self.idempotency_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
@@ -35,6 +37,8 @@ class Sandbox:
         # Injected faults by outcome: "before:<kind>" (never processed) and "after:<kind>"
         # (processed and committed, answer lost or late).
         self.fault_outcomes: Counter[str] = Counter()
+        self.throttled: Counter[str] = Counter()  # 429s of the request budget, per route
+        self.budget.reset()
 
     # -- clock ---------------------------------------------------------------------------------
     def now(self) -> float:
@@ -82,6 +86,8 @@ class Sandbox:
                 "orders_per_cart": dict(orders_per_cart),
                 "calls_per_route": dict(self.calls),
                 "fault_outcomes": dict(self.fault_outcomes),
+                "throttled_per_route": dict(self.throttled),
+                "throttled": sum(self.throttled.values()),
                 "orders": self.store.count("order"),
                 "carts": self.store.count("cart"),
             }

@@ -14,6 +14,8 @@ from contextvars import ContextVar
 
 from django.conf import settings
 
+from portal.partner_center.budget import budgeted_session
+
 # Set for the duration of a web request (portal.middleware.PartnerCenterTimeBudgetMiddleware): the
 # time.monotonic() by which every Partner Center call of that request must be over.
 _deadline: ContextVar[float | None] = ContextVar("partner_center_deadline", default=None)
@@ -51,6 +53,7 @@ def get_client():
         timeout=(5.0, read_timeout),
         max_retries=settings.PARTNER_CENTER_MAX_RETRIES,
         deadline=deadline,
+        session=budgeted_session(),  # None: the client's own, unpaced
     )
 
 
