@@ -281,6 +281,9 @@ CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES = env_int(
     "CATALOG_INVENTORY_CHECK_MAX_AGE_MINUTES", 60, minimum=1
 )
 CATALOG_SYNC_WORKERS = env_int("CATALOG_SYNC_WORKERS", 4, minimum=1)
+# A catalog sync reads every SKU's availabilities again once the last run that did is this old
+# (so the daily scheduled sync does); in between, only those of new or changed SKUs. 0: every run.
+CATALOG_AVAILABILITY_REFRESH_HOURS = env_int("CATALOG_AVAILABILITY_REFRESH_HOURS", 12, minimum=0)
 
 # Reservation registration polling: interval, give-up time, backoff cap (seconds).
 REGISTRATION_POLL_SECONDS = env_int("REGISTRATION_POLL_SECONDS", 10, minimum=1)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -128,12 +129,19 @@ def catalog_sync(
     on_progress: Callable[[int, int, str], None] | None = None,
     workers: int | None = None,
     client=None,
+    full: bool = False,
 ) -> SyncResult:
     """Mirror the catalog of ``country`` for the target views (and segment) into the database.
 
     Idempotent and incremental: rows are upserted by Partner Center ids only when their content hash
     changed; availabilities of the synced scope that Partner Center no longer lists are marked
     unavailable (never deleted). Progress (products done / total) goes to ``portal.shared.progress``.
+
+    Products and SKUs are always read. The availabilities of a SKU (one Partner Center call per SKU
+    and scope: most of a sync's time) are read when the SKU is new or changed, when the mirror has
+    none of them in this market, with ``full=True``, and for every SKU once the last run that read
+    them all is ``CATALOG_AVAILABILITY_REFRESH_HOURS`` old. Checkout reads the availability it buys
+    again, so a reissued id is caught there meanwhile.
     """
     country = (country or "").strip().upper()
     if len(country) != 2 or not country.isalpha():
@@ -144,6 +152,7 @@ def catalog_sync(
     views = list(target_views or DEFAULT_TARGET_VIEWS)
     segment = segment.lower() if segment else None
     kind = catalog_sync_kind(country, views[0] if len(views) == 1 else None, segment)
+    full = full or _availabilities_due(kind)
     client = client or get_client()
     workers = workers or settings.CATALOG_SYNC_WORKERS
     result = SyncResult(country=country, target_views=views, segment=segment)
@@ -152,37 +161,67 @@ def catalog_sync(
         kind=kind, message=_("Listing products of %(country)s") % {"country": country}
     )
     try:
-        catalog_sync_run(client, result, views, workers, kind, on_progress)
+        catalog_sync_run(client, result, views, workers, kind, on_progress, reuse=not full)
     except Exception as exc:
-        from partnercenter.errors import PartnerCenterError
-
-        if isinstance(exc, PartnerCenterError):
-            message = _("Catalog sync of %(country)s failed: %(error)s") % {
-                "country": country,
-                "error": exc,
-            }
-            progress.sync_fail(kind=kind, error=message)
-            raise CatalogSyncError(message) from exc
-        progress.sync_fail(
-            kind=kind,
-            error=_("Catalog sync of %(country)s failed: %(error)s")
-            % {"country": country, "error": exc},
-        )
-        raise
+        error = _sync_failed(kind, country, exc)
+        if error is exc:
+            raise
+        raise error from exc
     result.seconds = time.monotonic() - started
     progress.sync_succeed(kind=kind, message=result.summary())
+    if full:
+        progress.sync_succeed(kind=kind + AVAILABILITIES_KIND_SUFFIX, message=result.summary())
     return result
 
 
-def catalog_sync_run(
-    client, result: SyncResult, views, workers, kind, on_progress, mark_vanished: bool = True
-) -> set[int]:
-    """Fetch and upsert; returns the pks of every availability seen. ``mark_vanished=False`` for
-    a customer's catalog, which may be narrower than its market's."""
-    country, segment = result.country, result.segment
-    products: dict[str, dict] = {}
-    product_views: dict[str, list[str]] = {}
-    plan_products: set[str] = set()  # products with an Azure plan reservation catalog too
+# The run that last read every availability of a sync kind: this kind with this suffix.
+AVAILABILITIES_KIND_SUFFIX = ":all-availabilities"
+
+
+def _availabilities_due(kind: str) -> bool:
+    """True when no run of ``kind`` read every availability in the last refresh period."""
+    state = progress.sync_state(kind + AVAILABILITIES_KIND_SUFFIX)
+    if state is None or state.last_success_at is None:
+        return True
+    age = timezone.now() - state.last_success_at
+    return age >= timedelta(hours=settings.CATALOG_AVAILABILITY_REFRESH_HOURS)
+
+
+def _sync_failed(kind: str, country: str, exc: Exception) -> Exception:
+    """Record the failure; a Partner Center error becomes a ``CatalogSyncError`` to show."""
+    from partnercenter.errors import PartnerCenterError
+
+    message = _("Catalog sync of %(country)s failed: %(error)s") % {
+        "country": country,
+        "error": exc,
+    }
+    progress.sync_fail(kind=kind, error=message)
+    return CatalogSyncError(message) if isinstance(exc, PartnerCenterError) else exc
+
+
+@dataclass
+class _Listing:
+    """What the product lists of the synced views said."""
+
+    products: dict[str, dict] = field(default_factory=dict)  # pid -> {"doc", "view"}
+    views: dict[str, list[str]] = field(default_factory=dict)  # pid -> views it was listed in
+    plan_products: set[str] = field(default_factory=set)  # with an Azure plan catalog too
+
+    def title(self, pid: str) -> str:
+        return self.products[pid]["doc"].get("title") or pid
+
+
+@dataclass
+class _Mirrored:
+    """The mirror's SKUs and their available availabilities in the market, loaded once, so that a
+    re-sync reads again only the availabilities of new or changed SKUs."""
+
+    sku_hash: dict[tuple[str, str], str] = field(default_factory=dict)
+    offered: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+
+def _list_products(client, country: str, segment: str | None, views: list[str]) -> _Listing:
+    listing = _Listing()
     for view in views:
         scopes = [None, AZURE_PLAN_SCOPE] if view.startswith(RESERVATION_VIEW_PREFIX) else [None]
         for scope in scopes:
@@ -190,72 +229,118 @@ def catalog_sync_run(
                 country, view, target_segment=segment, reservation_scope=scope
             ):
                 pid = product.id
-                if pid not in products:
-                    products[pid] = {"doc": product.raw, "view": view}
-                if view not in product_views.setdefault(pid, []):
-                    product_views[pid].append(view)
+                if pid not in listing.products:
+                    listing.products[pid] = {"doc": product.raw, "view": view}
+                if view not in listing.views.setdefault(pid, []):
+                    listing.views[pid].append(view)
                 if scope:
-                    plan_products.add(pid)
-    total = len(products)
-    progress.sync_progress(
-        kind=kind,
-        done=0,
-        total=total,
-        message=ngettext("%(n)d product to sync", "%(n)d products to sync", total) % {"n": total},
-    )
-    if on_progress:
-        on_progress(0, total, ngettext("%(n)d product", "%(n)d products", total) % {"n": total})
+                    listing.plan_products.add(pid)
+    return listing
 
-    seen_availability_ids: set[int] = set()
+
+def _load_mirrored(country: str, segment: str | None) -> _Mirrored:
+    mirrored = _Mirrored()
+    for pid, sid, digest in Sku.objects.values_list(
+        "product__product_id", "sku_id", "content_hash"
+    ):
+        mirrored.sku_hash[(pid, sid)] = digest
+    offered = Availability.objects.filter(country=country, is_available=True)
+    if segment:
+        offered = offered.filter(segment=segment)
+    rows = offered.values_list("sku__product__product_id", "sku__sku_id", "pk")
+    for pid, sid, pk in rows.iterator(chunk_size=5000):
+        mirrored.offered.setdefault((pid, sid), []).append(pk)
+    return mirrored
+
+
+def _sku_hash(doc: dict, product_title: str) -> str:
+    return content_hash([_public(doc), product_title])
+
+
+def _fetch_product(client, pid: str, listing: _Listing, result, mirrored: _Mirrored | None):
+    """The product's SKUs with their availabilities: ``(pid, [(sku, availabilities)])``, where
+    availabilities is None for an unchanged SKU whose mirrored ones are kept (``mirrored``)."""
+    # Only the JSON is stored: raw items skip the client's models (one call per SKU).
+    # Raw items are checked for the ids the mirror keys on (InvalidResponse otherwise).
+    country, segment = result.country, result.segment
+    out = []
+    scopes = [None, AZURE_PLAN_SCOPE] if pid in listing.plan_products else [None]
+    for sku in client.list_skus(pid, country, target_segment=segment, raw=True):
+        PCSku.check_required(sku)
+        key = (pid, sku["id"])
+        if (
+            mirrored is not None
+            and key in mirrored.offered
+            and mirrored.sku_hash.get(key) == _sku_hash(sku, listing.title(pid))
+        ):
+            out.append((sku, None))
+            continue
+        avails = []
+        for scope in scopes:
+            for avail in client.list_availabilities(
+                pid, sku["id"], country, target_segment=segment, reservation_scope=scope, raw=True
+            ):
+                _check_availability(avail)
+                if scope:  # the item does not say which catalog it came from
+                    avail.setdefault("reservationScope", scope)
+                avails.append(avail)
+        out.append((sku, avails))
+    return pid, out
+
+
+def catalog_sync_run(
+    client, result: SyncResult, views, workers, kind, on_progress, mark_vanished: bool = True,
+    reuse: bool = False,
+) -> set[int]:  # fmt: skip
+    """Fetch and upsert; returns the pks of every availability seen. ``mark_vanished=False`` for
+    a customer's catalog, which may be narrower than its market's. ``reuse``: keep the mirrored
+    availabilities of unchanged SKUs instead of reading them again."""
+    listing = _list_products(client, result.country, result.segment, views)
+    total = len(listing.products)
+    _report(kind, on_progress, 0, total, start=True, result=result)
+    mirrored = _load_mirrored(result.country, result.segment) if reuse else None
+    seen: set[int] = set()
     now = timezone.now()
-
-    def fetch(pid: str) -> tuple[str, list[tuple[dict, list[dict]]]]:
-        # Only the JSON is stored: raw items skip the client's models (one call per SKU).
-        # Raw items are checked for the ids the mirror keys on (InvalidResponse otherwise).
-        out = []
-        scopes = [None, AZURE_PLAN_SCOPE] if pid in plan_products else [None]
-        for sku in client.list_skus(pid, country, target_segment=segment, raw=True):
-            PCSku.check_required(sku)
-            avails = []
-            for scope in scopes:
-                for avail in client.list_availabilities(
-                    pid, sku["id"], country, target_segment=segment, reservation_scope=scope,
-                    raw=True,
-                ):  # fmt: skip
-                    _check_availability(avail)
-                    if scope:  # the item does not say which catalog it came from
-                        avail.setdefault("reservationScope", scope)
-                    avails.append(avail)
-            out.append((sku, avails))
-        return pid, out
-
-    done = 0
-    batch: list[tuple[str, list]] = []
-    batch_skus = 0
+    done, batch, batch_skus = 0, [], 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for pid, skus in pool.map(fetch, list(products)):
+        fetched = pool.map(
+            lambda pid: _fetch_product(client, pid, listing, result, mirrored),
+            list(listing.products),
+        )
+        for pid, skus in fetched:
             batch.append((pid, skus))
             batch_skus += len(skus)
             done += 1
             if batch_skus >= BATCH_SKUS or done == total:
-                _upsert_batch(batch, products, product_views, result, seen_availability_ids, now)
+                _upsert_batch(batch, listing, result, seen, now, mirrored)
                 batch, batch_skus = [], 0
-                message = _("%(skus)s, %(availabilities)s") % {
-                    "skus": ngettext("%(n)d SKU", "%(n)d SKUs", result.skus) % {"n": result.skus},
-                    "availabilities": ngettext(
-                        "%(n)d availability", "%(n)d availabilities", result.availabilities
-                    )
-                    % {"n": result.availabilities},
-                }
-                progress.sync_progress(kind=kind, done=done, total=total, message=message)
-                if on_progress:
-                    on_progress(done, total, message)
+                _report(kind, on_progress, done, total, result=result)
     if batch:
-        _upsert_batch(batch, products, product_views, result, seen_availability_ids, now)
+        _upsert_batch(batch, listing, result, seen, now, mirrored)
     result.products = total
     if mark_vanished:
-        _mark_vanished(result, views, seen_availability_ids)
-    return seen_availability_ids
+        _mark_vanished(result, views, seen)
+    return seen
+
+
+def _report(kind, on_progress, done: int, total: int, *, result: SyncResult, start=False) -> None:
+    if start:
+        n = {"n": total}
+        message = ngettext("%(n)d product to sync", "%(n)d products to sync", total) % n
+        progress.sync_progress(kind=kind, done=0, total=total, message=message)
+        if on_progress:
+            on_progress(0, total, ngettext("%(n)d product", "%(n)d products", total) % n)
+        return
+    message = _("%(skus)s, %(availabilities)s") % {
+        "skus": ngettext("%(n)d SKU", "%(n)d SKUs", result.skus) % {"n": result.skus},
+        "availabilities": ngettext(
+            "%(n)d availability", "%(n)d availabilities", result.availabilities
+        )
+        % {"n": result.availabilities},
+    }
+    progress.sync_progress(kind=kind, done=done, total=total, message=message)
+    if on_progress:
+        on_progress(done, total, message)
 
 
 def _check_availability(doc: dict) -> None:
@@ -269,210 +354,215 @@ def _check_availability(doc: dict) -> None:
         )
 
 
-def _upsert_batch(batch, products, product_views, result, seen_availability_ids, now) -> None:
+def _upsert_batch(batch, listing: _Listing, result, seen, now, mirrored=None) -> None:
+    """Upsert a batch of fetched products: products, then SKUs, then availabilities."""
     pids = [pid for pid, _ in batch]
-    # Products
+    product_pk = _upsert_products(pids, listing, result, now)
+    sku_pk = _upsert_skus(batch, listing, product_pk, result, now)
+    _upsert_availabilities(batch, sku_pk, result, seen, now)
+    if mirrored is not None:  # availabilities not read again: still offered
+        for pid, skus in batch:
+            for sku, avails in skus:
+                if avails is None:
+                    kept = mirrored.offered.get((pid, sku.get("id")), [])
+                    seen.update(kept)
+                    result.availabilities += len(kept)
+
+
+PRODUCT_UPDATE_FIELDS = [
+    "title", "description", "product_type", "product_subtype", "target_view", "target_views",
+    "publisher", "is_microsoft_product", "is_available", "raw", "content_hash", "last_seen_at",
+]  # fmt: skip
+SKU_UPDATE_FIELDS = [
+    "title", "description", "min_quantity", "max_quantity", "is_trial", "billing_cycles",
+    "prerequisites", "inventory_variables", "provisioning_variables", "dynamic_attributes",
+    "consumption_type", "billing_cycles_text", "prerequisites_text", "search_text", "raw",
+    "content_hash", "last_seen_at",
+]  # fmt: skip
+AVAILABILITY_UPDATE_FIELDS = [
+    "sku", "availability_id", "segment", "reservation_scope", "currency", "currency_symbol",
+    "terms", "term_durations", "is_purchasable", "is_renewable", "is_available", "raw",
+    "content_hash", "last_seen_at",
+]  # fmt: skip
+
+
+def _upsert(model, rows: list, result: SyncResult, what: str, unique_fields, update_fields):
+    """Bulk insert-or-update the rows that fit their columns (the others are reported)."""
+    rows, problems = fit_all(rows, what=what)
+    result.errors += problems
+    if rows:
+        model.objects.bulk_create(
+            rows, batch_size=500, update_conflicts=True, unique_fields=unique_fields,
+            update_fields=update_fields,
+        )  # fmt: skip
+        result.written += len(rows)
+    return rows
+
+
+def _upsert_products(pids, listing: _Listing, result, now) -> dict[str, int]:
+    """Write new or changed products; returns product id -> pk for the batch."""
     existing = {
         row["product_id"]: row
         for row in Product.objects.filter(product_id__in=pids).values(
             "pk", "product_id", "content_hash", "target_views", "is_available"
         )
     }
-    product_rows = []
+    rows = []
     for pid in pids:
-        doc = _public(products[pid]["doc"])
         old = existing.get(pid)
-        views = set(product_views.get(pid, [])) | set(
+        views = set(listing.views.get(pid, [])) | set(
             _split_views(old["target_views"] if old else "")
         )
         views_text = _views_text(views)
+        doc = _public(listing.products[pid]["doc"])
         digest = content_hash([doc, views_text])
-        if old and old["content_hash"] == digest:
-            continue
-        ptype = doc.get("productType") or {}
-        subtype = ptype.get("subType") or {}
-        first_view = products[pid]["view"]
-        product_rows.append(
-            Product(
-                product_id=pid,
-                title=(doc.get("title") or pid),
-                description=doc.get("description") or "",
-                product_type=(ptype.get("id") or ""),
-                product_subtype=(subtype.get("id") or ""),
-                target_view=first_view,
-                target_views=views_text[:512],
-                publisher=(doc.get("publisherName") or ""),
-                is_microsoft_product=bool(doc.get("isMicrosoftProduct", True)),
-                is_available=True,
-                raw=doc,
-                content_hash=digest,
-                first_seen_at=now,
-                last_seen_at=now,
-            )
-        )
-    product_rows, problems = fit_all(product_rows, what="a catalog product")
-    result.errors += problems
-    if product_rows:
-        Product.objects.bulk_create(
-            product_rows,
-            update_conflicts=True,
-            unique_fields=["product_id"],
-            update_fields=[
-                "title", "description", "product_type", "product_subtype", "target_view",
-                "target_views", "publisher", "is_microsoft_product", "is_available", "raw",
-                "content_hash", "last_seen_at",
-            ],
-        )  # fmt: skip
-        result.written += len(product_rows)
-    product_pk = dict(Product.objects.filter(product_id__in=pids).values_list("product_id", "pk"))
-    product_title = {pid: (products[pid]["doc"].get("title") or pid) for pid in pids}
+        if not (old and old["content_hash"] == digest):
+            rows.append(_product_row(pid, doc, listing.products[pid]["view"], views_text, now))
+            rows[-1].content_hash = digest
+    _upsert(Product, rows, result, "a catalog product", ["product_id"], PRODUCT_UPDATE_FIELDS)
+    return dict(Product.objects.filter(product_id__in=pids).values_list("product_id", "pk"))
 
-    # SKUs
+
+def _product_row(pid: str, doc: dict, first_view: str, views_text: str, now) -> Product:
+    ptype = doc.get("productType") or {}
+    subtype = ptype.get("subType") or {}
+    return Product(
+        product_id=pid,
+        title=(doc.get("title") or pid),
+        description=doc.get("description") or "",
+        product_type=(ptype.get("id") or ""),
+        product_subtype=(subtype.get("id") or ""),
+        target_view=first_view,
+        target_views=views_text[:512],
+        publisher=(doc.get("publisherName") or ""),
+        is_microsoft_product=bool(doc.get("isMicrosoftProduct", True)),
+        is_available=True,
+        raw=doc,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+
+
+def _upsert_skus(batch, listing: _Listing, product_pk, result, now) -> dict[tuple[str, str], int]:
+    """Write new or changed SKUs; returns (product id, SKU id) -> pk for the batch."""
     sku_docs = {(pid, s.get("id")): s for pid, skus in batch for s, _ in skus}
-    existing_skus = {
-        (row["product__product_id"], row["sku_id"]): row["content_hash"]
-        for row in Sku.objects.filter(product_id__in=product_pk.values()).values(
+    existing = {
+        (pid, sid): digest
+        for pid, sid, digest in Sku.objects.filter(product_id__in=product_pk.values()).values_list(
             "product__product_id", "sku_id", "content_hash"
         )
     }
-    sku_rows = []
+    rows = []
     for (pid, sid), s in sku_docs.items():
-        doc = _public(s)
-        digest = content_hash([doc, product_title[pid]])
-        if existing_skus.get((pid, sid)) == digest:
-            continue
-        if pid not in product_pk:
-            continue  # its product was skipped (reported above)
-        title = doc.get("title") or sid
-        description = doc.get("description") or ""
-        cycles = [str(c) for c in doc.get("supportedBillingCycles") or []]
-        prereqs = [str(p) for p in doc.get("purchasePrerequisites") or []]
-        sku_rows.append(
-            Sku(
-                product_id=product_pk[pid],
-                sku_id=sid,
-                title=title,
-                description=description,
-                min_quantity=int(doc.get("minimumQuantity") or 1),
-                max_quantity=doc.get("maximumQuantity"),
-                is_trial=bool(doc.get("isTrial")),
-                billing_cycles=cycles,
-                prerequisites=prereqs,
-                inventory_variables=doc.get("inventoryVariables") or [],
-                provisioning_variables=doc.get("provisioningVariables") or [],
-                dynamic_attributes=doc.get("dynamicAttributes") or {},
-                consumption_type=(doc.get("consumptionType") or ""),
-                billing_cycles_text=_text_list(c.lower() for c in cycles),
-                prerequisites_text=_text_list(p.lower() for p in prereqs),
-                search_text=" ".join([product_title[pid], title, description]).lower(),
-                is_available=True,
-                raw=doc,
-                content_hash=digest,
-                first_seen_at=now,
-                last_seen_at=now,
-            )
-        )
-    sku_rows, problems = fit_all(sku_rows, what="a catalog SKU")
-    result.errors += problems
-    if sku_rows:
-        Sku.objects.bulk_create(
-            sku_rows,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["product", "sku_id"],
-            update_fields=[
-                "title", "description", "min_quantity", "max_quantity", "is_trial",
-                "billing_cycles", "prerequisites", "inventory_variables", "provisioning_variables",
-                "dynamic_attributes", "consumption_type", "billing_cycles_text",
-                "prerequisites_text", "search_text", "raw", "content_hash", "last_seen_at",
-            ],
-        )  # fmt: skip
-        result.written += len(sku_rows)
+        digest = _sku_hash(s, listing.title(pid))
+        if existing.get((pid, sid)) == digest or pid not in product_pk:
+            continue  # unchanged, or its product was skipped (reported above)
+        rows.append(_sku_row(product_pk[pid], sid, _public(s), listing.title(pid), digest, now))
+    _upsert(Sku, rows, result, "a catalog SKU", ["product", "sku_id"], SKU_UPDATE_FIELDS)
     result.skus += len(sku_docs)
-    sku_pk = {
+    return {
         (pid, sid): pk
         for pid, sid, pk in Sku.objects.filter(product_id__in=product_pk.values()).values_list(
             "product__product_id", "sku_id", "pk"
         )
     }
 
-    # Availabilities
-    avail_docs = {}
-    for pid, skus in batch:
-        for s, avails in skus:
-            for a in avails:
-                avail_docs[a.get("catalogItemId") or f"{pid}:{s.get('id')}:{a.get('id')}"] = (
-                    pid,
-                    s.get("id"),
-                    a,
-                )
-    existing_avail = {}
-    cids = list(avail_docs)
+
+def _sku_row(product_pk: int, sid: str, doc: dict, product_title: str, digest: str, now) -> Sku:
+    title = doc.get("title") or sid
+    description = doc.get("description") or ""
+    cycles = [str(c) for c in doc.get("supportedBillingCycles") or []]
+    prereqs = [str(p) for p in doc.get("purchasePrerequisites") or []]
+    return Sku(
+        product_id=product_pk,
+        sku_id=sid,
+        title=title,
+        description=description,
+        min_quantity=int(doc.get("minimumQuantity") or 1),
+        max_quantity=doc.get("maximumQuantity"),
+        is_trial=bool(doc.get("isTrial")),
+        billing_cycles=cycles,
+        prerequisites=prereqs,
+        inventory_variables=doc.get("inventoryVariables") or [],
+        provisioning_variables=doc.get("provisioningVariables") or [],
+        dynamic_attributes=doc.get("dynamicAttributes") or {},
+        consumption_type=(doc.get("consumptionType") or ""),
+        billing_cycles_text=_text_list(c.lower() for c in cycles),
+        prerequisites_text=_text_list(p.lower() for p in prereqs),
+        search_text=" ".join([product_title, title, description]).lower(),
+        is_available=True,
+        raw=doc,
+        content_hash=digest,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+
+
+def _existing_availabilities(country: str, cids: list[str]) -> dict[str, dict]:
+    existing = {}
     for i in range(0, len(cids), 900):
-        chunk = cids[i : i + 900]
-        for row in Availability.objects.filter(
-            country=result.country, catalog_item_id__in=chunk
-        ).values("pk", "catalog_item_id", "content_hash", "is_available"):
-            existing_avail[row["catalog_item_id"]] = row
-    avail_rows = []
+        rows = Availability.objects.filter(country=country, catalog_item_id__in=cids[i : i + 900])
+        for row in rows.values("pk", "catalog_item_id", "content_hash", "is_available"):
+            existing[row["catalog_item_id"]] = row
+    return existing
+
+
+def _upsert_availabilities(batch, sku_pk, result, seen: set[int], now) -> None:
+    """Write new or changed availabilities read in this batch; adds their pks to ``seen``."""
+    avail_docs = {
+        a.get("catalogItemId") or f"{pid}:{s.get('id')}:{a.get('id')}": (pid, s.get("id"), a)
+        for pid, skus in batch
+        for s, avails in skus
+        for a in avails or []
+    }
+    existing = _existing_availabilities(result.country, list(avail_docs))
+    rows = []
     for cid, (pid, sid, a) in avail_docs.items():
         doc = {k: v for k, v in _public(a).items() if k not in ("product", "sku")}
         digest = content_hash(doc)
-        old = existing_avail.get(cid)
+        old = existing.get(cid)
         if old:
-            seen_availability_ids.add(old["pk"])
+            seen.add(old["pk"])
             if old["content_hash"] == digest and old["is_available"]:
                 continue
-        currency = doc.get("defaultCurrency") or {}
-        terms = doc.get("terms") or []
-        if (pid, sid) not in sku_pk:
-            continue  # its SKU was skipped (reported above)
-        avail_rows.append(
-            Availability(
-                sku_id=sku_pk[(pid, sid)],
-                availability_id=str(doc.get("id") or ""),
-                catalog_item_id=cid,
-                country=(doc.get("country") or result.country).upper(),
-                segment=str(doc.get("segment") or "").lower(),
-                reservation_scope=str(doc.get("reservationScope") or ""),
-                currency=currency.get("code") or "",
-                currency_symbol=currency.get("symbol") or "",
-                terms=terms,
-                term_durations=_text_list(t.get("duration") for t in terms),
-                is_purchasable=bool(doc.get("isPurchasable", True)),
-                is_renewable=bool(doc.get("isRenewable", False)),
-                is_available=True,
-                raw=doc,
-                content_hash=digest,
-                first_seen_at=now,
-                last_seen_at=now,
-            )
+        if (pid, sid) in sku_pk:  # else its SKU was skipped (reported above)
+            rows.append(_availability_row(sku_pk[(pid, sid)], cid, doc, result.country, now))
+            rows[-1].content_hash = digest
+    rows = _upsert(
+        Availability, rows, result, "a catalog availability", ["country", "catalog_item_id"],
+        AVAILABILITY_UPDATE_FIELDS,
+    )  # fmt: skip
+    new_cids = [r.catalog_item_id for r in rows if r.catalog_item_id not in existing]
+    for i in range(0, len(new_cids), 900):
+        seen.update(
+            Availability.objects.filter(
+                country=result.country, catalog_item_id__in=new_cids[i : i + 900]
+            ).values_list("pk", flat=True)
         )
-    avail_rows, problems = fit_all(avail_rows, what="a catalog availability")
-    result.errors += problems
-    if avail_rows:
-        Availability.objects.bulk_create(
-            avail_rows,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["country", "catalog_item_id"],
-            update_fields=[
-                "sku", "availability_id", "segment", "reservation_scope", "currency",
-                "currency_symbol", "terms", "term_durations", "is_purchasable", "is_renewable",
-                "is_available", "raw", "content_hash", "last_seen_at",
-            ],
-        )  # fmt: skip
-        result.written += len(avail_rows)
-        new_cids = [
-            r.catalog_item_id for r in avail_rows if r.catalog_item_id not in existing_avail
-        ]
-        for i in range(0, len(new_cids), 900):
-            seen_availability_ids.update(
-                Availability.objects.filter(
-                    country=result.country, catalog_item_id__in=new_cids[i : i + 900]
-                ).values_list("pk", flat=True)
-            )
     result.availabilities += len(avail_docs)
+
+
+def _availability_row(sku_pk: int, cid: str, doc: dict, country: str, now) -> Availability:
+    currency = doc.get("defaultCurrency") or {}
+    terms = doc.get("terms") or []
+    return Availability(
+        sku_id=sku_pk,
+        availability_id=str(doc.get("id") or ""),
+        catalog_item_id=cid,
+        country=(doc.get("country") or country).upper(),
+        segment=str(doc.get("segment") or "").lower(),
+        reservation_scope=str(doc.get("reservationScope") or ""),
+        currency=currency.get("code") or "",
+        currency_symbol=currency.get("symbol") or "",
+        terms=terms,
+        term_durations=_text_list(t.get("duration") for t in terms),
+        is_purchasable=bool(doc.get("isPurchasable", True)),
+        is_renewable=bool(doc.get("isRenewable", False)),
+        is_available=True,
+        raw=doc,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
 
 
 def _scope_products_q(views: list[str]) -> Q:
@@ -491,26 +581,22 @@ def _mark_vanished(result: SyncResult, views: list[str], seen: set[int]) -> None
     if result.segment:
         candidates = candidates.filter(segment=result.segment)
     gone = [pk for pk in candidates.values_list("pk", flat=True).iterator() if pk not in seen]
-    for i in range(0, len(gone), 500):
-        result.vanished += Availability.objects.filter(pk__in=gone[i : i + 500]).update(
-            is_available=False
-        )
+    result.vanished += _set_available(Availability, gone, False)
     result.written += result.vanished
-    # A SKU / product is available while some market still offers it (no-ops when unchanged).
+    # A SKU / product is available while some market still offers it (nothing to write when
+    # unchanged: the rows to flip are looked up first).
     live_avail = Availability.objects.filter(sku=OuterRef("pk"), is_available=True)
     skus = Sku.objects.filter(product__in=scope_products)
-    result.written += (
-        skus.filter(is_available=True).exclude(Exists(live_avail)).update(is_available=False)
-    )
-    result.written += (
-        skus.filter(is_available=False).filter(Exists(live_avail)).update(is_available=True)
-    )
     live_sku = Sku.objects.filter(product=OuterRef("pk"), is_available=True)
-    result.written += (
-        scope_products.filter(is_available=True)
-        .exclude(Exists(live_sku))
-        .update(is_available=False)
-    )
-    result.written += (
-        scope_products.filter(is_available=False).filter(Exists(live_sku)).update(is_available=True)
-    )
+    for model, rows, live in ((Sku, skus, live_avail), (Product, scope_products, live_sku)):
+        dead = rows.filter(is_available=True).exclude(Exists(live)).values_list("pk", flat=True)
+        result.written += _set_available(model, list(dead), False)
+        back = rows.filter(is_available=False).filter(Exists(live)).values_list("pk", flat=True)
+        result.written += _set_available(model, list(back), True)
+
+
+def _set_available(model, pks: list[int], value: bool) -> int:
+    changed = 0
+    for i in range(0, len(pks), 500):
+        changed += model.objects.filter(pk__in=pks[i : i + 500]).update(is_available=value)
+    return changed

@@ -9,6 +9,8 @@ from django.core.management.base import CommandError
 from catalog.models import Availability, Product, Sku
 from catalog.services.sync import catalog_sync, catalog_sync_kind
 from portal.models import SyncState
+from portal.partner_center.client import get_client
+from tests.catalog.writes import CountingClient, catalog_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -45,17 +47,43 @@ def test_sync_mirrors_products_skus_availabilities(sandbox):
 def test_resync_of_unchanged_catalog_writes_nothing(sandbox):
     first = catalog_sync(country="US")
     counts = (Product.objects.count(), Sku.objects.count(), Availability.objects.count())
-    second = catalog_sync(country="US")
-    assert second.written == 0 and second.vanished == 0
+    client = CountingClient(get_client())
+    with catalog_writes() as writes:
+        second = catalog_sync(country="US", client=client)
+    assert second.written == 0 and second.vanished == 0 and sum(writes.values()) == 0, writes
     assert (Product.objects.count(), Sku.objects.count(), Availability.objects.count()) == counts
-    assert second.skus == first.skus
+    assert second.skus == first.skus and second.availabilities == first.availabilities
+    # Unchanged SKUs keep their mirrored availabilities: none is asked for again.
+    assert client.calls["list_skus"] > 0 and client.calls["list_availabilities"] == 0
+    # A full re-sync reads every availability again, and still writes nothing.
+    client = CountingClient(get_client())
+    with catalog_writes() as writes:
+        third = catalog_sync(country="US", client=client, full=True)
+    assert third.written == 0 and sum(writes.values()) == 0, writes
+    assert client.calls["list_availabilities"] >= first.skus
+
+
+def test_resync_reads_availabilities_of_changed_skus_and_when_due(sandbox, settings):
+    catalog_sync(country="US", target_views=["AzureReservationsSQL"])
+    changed = Sku.objects.order_by("pk").first()
+    Sku.objects.filter(pk=changed.pk).update(content_hash="changed in Partner Center")
+    client = CountingClient(get_client())
+    result = catalog_sync(country="US", target_views=["AzureReservationsSQL"], client=client)
+    assert result.written == 1 and result.vanished == 0  # the SKU, rewritten
+    assert client.calls["list_availabilities"] == changed.availabilities.count() >= 1
+    # Once the last full read is older than the refresh period, every SKU is read again.
+    sandbox.reissue_catalog_ids()
+    assert catalog_sync(country="US", target_views=["AzureReservationsSQL"]).vanished == 0
+    settings.CATALOG_AVAILABILITY_REFRESH_HOURS = 0
+    result = catalog_sync(country="US", target_views=["AzureReservationsSQL"])
+    assert result.vanished == Availability.objects.filter(is_available=False).count() > 0
 
 
 def test_reissued_ids_mark_old_availabilities_unavailable_not_deleted(sandbox):
     catalog_sync(country="US", target_views=["AzureReservationsSQL"])
     old = set(Availability.objects.values_list("catalog_item_id", flat=True))
     sandbox.reissue_catalog_ids()
-    result = catalog_sync(country="US", target_views=["AzureReservationsSQL"])
+    result = catalog_sync(country="US", target_views=["AzureReservationsSQL"], full=True)
     assert result.vanished == len(old)
     gone = Availability.objects.filter(catalog_item_id__in=old)
     assert gone.count() == len(old) and not gone.filter(is_available=True).exists()
