@@ -19,6 +19,7 @@ from billing.models import (
     StatementPdf,
 )
 from catalog.models import Availability
+from catalog.pricing.models import MarkupRule
 from catalog.rules import perpetual_software_qualified
 from catalog.selectors import availability_price
 from portal.models import Customer, PartnerCenterConnection, SubscriptionRegistration
@@ -97,9 +98,22 @@ def test_load_demo_shows_everything(demo, client, settings):
     page = client.get(f"/orders/{placed.pk}/").content.decode()
     assert "Not recorded" not in page and "No price in the price sheet" not in page
 
+    # Markup rules: the Taiwanese orders were priced by the key-accounts rule at checkout; the
+    # open US cart by the standard one; finance's margin report has the TWD margin.
+    lines = [line for o in portal_orders for line in o.lines.all()]
+    assert all(line.resale_unit_price > line.unit_price for line in lines)
+    assert {line.resale_rule.split(" ", 1)[1] for line in lines} == {"Key accounts: software"}
+    assert "Key accounts: software" in page
+    cart_page = client.get(f"/cart/{cart.customer.pk}/").content.decode()
+    assert "Standard software markup" in cart_page
+    client.logout()
+    assert client.login(username="finance", password=settings.PORTAL_DEMO_PASSWORD)
+    assert b'data-testid="margin-total-TWD"' in client.get("/billing/margins/").content
+
     # Running it again changes nothing (the database is no longer fresh).
     call_command("load_demo", "--sync")
     assert (
         ReconciliationRun.objects.count() == 1
         and Order.objects.filter(placed_by__username="sales").count() == 4
+        and MarkupRule.objects.count() == 4
     )

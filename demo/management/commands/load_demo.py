@@ -14,6 +14,7 @@ from billing.models import Invoice
 from billing.services.statements import statement_download_attempt, statement_request
 from catalog.rules import PERPETUAL_SETTING
 from demo.guard import demo_refusal, sandbox_health
+from demo.pricing import demo_markup_rules
 from demo.sandbox import SandboxControl
 from demo.scenario import demo_billed_invoice, demo_open_cart, demo_reconcile
 from demo.sign_in import demo_partner_sign_in
@@ -101,8 +102,10 @@ class Command(BaseCommand):
         call_command("sync_price_sheets", stdout=self.stdout)
         call_command("sync_orders", stdout=self.stdout)
 
-        self._step(_("Placing the demo orders through the portal and billing them"))
         customer = Customer.objects.filter(country=DEMO_CUSTOMER_COUNTRY).order_by("pk").first()
+        self._step(_("Markup rules: a standard markup per product family, key accounts apart"))
+        demo_markup_rules(actor=users["finance"], key_accounts=[customer] if customer else [])
+        self._step(_("Placing the demo orders through the portal and billing them"))
         invoice = demo_billed_invoice(sandbox=sandbox, seller=users["sales"], customer=customer)
         call_command("sync_entitlements", stdout=self.stdout)
         classes = demo_reconcile(invoice=invoice, actor=users["finance"])
