@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from portal.admin_tools import admin_staff  # noqa: F401  (registers the staff user editor)
 from portal.models import AuditEvent, Customer, StaffProfile
@@ -12,7 +13,7 @@ def _admins_only(request) -> bool:
 
 
 admin.site.has_permission = _admins_only
-admin.site.site_header = "Partner Portal administration"
+admin.site.site_header = gettext_lazy("Partner Portal administration")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -14,10 +14,11 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.utils.translation import gettext_lazy as _
 
 from portal.admin_tools.services.staff import staff_set_roles
 from portal.shared.audit import audit_record
-from portal.shared.roles import Role, user_roles
+from portal.shared.roles import ROLE_LABELS, Role, user_roles
 
 User = get_user_model()
 
@@ -34,10 +35,11 @@ def _may_edit(actor, target) -> bool:
 
 class StaffUserForm(UserChangeForm):
     roles = forms.MultipleChoiceField(
-        choices=[(r.value, r.value.title()) for r in Role],
+        label=_("Roles"),
+        choices=[(r.value, ROLE_LABELS[r]) for r in Role],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Portal roles. Only a superuser grants the admin role.",
+        help_text=_("Portal roles. Only a superuser grants the admin role."),
     )
 
     class Meta:
@@ -52,7 +54,7 @@ class StaffUserForm(UserChangeForm):
         if actor is not None and not actor.is_superuser:
             if self.instance.pk == actor.pk:
                 self.fields["roles"].disabled = True
-                self.fields["roles"].help_text = "You cannot change your own roles."
+                self.fields["roles"].help_text = _("You cannot change your own roles.")
                 self.fields["is_active"].disabled = True
             else:
                 self.fields["roles"].choices = [
@@ -64,15 +66,15 @@ class StaffUserForm(UserChangeForm):
         actor = self.actor
         granting_admin = Role.ADMIN in roles and self.instance.pk != getattr(actor, "pk", None)
         if actor is not None and not actor.is_superuser and granting_admin:
-            raise forms.ValidationError("Only a superuser grants the admin role.")
+            raise forms.ValidationError(_("Only a superuser grants the admin role."))
         return sorted(roles)
 
 
 class StaffUserCreationForm(forms.ModelForm):
     """Username and password; roles are set on the next page."""
 
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     class Meta:
         model = User
@@ -83,7 +85,7 @@ class StaffUserCreationForm(forms.ModelForm):
 
         cleaned = super().clean()
         if cleaned.get("password1") != cleaned.get("password2"):
-            raise forms.ValidationError("The two passwords differ.")
+            raise forms.ValidationError(_("The two passwords differ."))
         if cleaned.get("password1"):
             validate_password(cleaned["password1"], self.instance)
         return cleaned
@@ -104,8 +106,8 @@ class StaffUserAdmin(UserAdmin):
     filter_horizontal = ()
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Person", {"fields": ("first_name", "last_name", "email")}),
-        ("Access", {"fields": ("is_active", "roles")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Access"), {"fields": ("is_active", "roles")}),
     )
     add_fieldsets = ((None, {"fields": ("username", "password1", "password2")}),)
 

@@ -55,11 +55,24 @@ class SyncResult:
         return self.created + self.updated + self.unchanged
 
     def summary(self, noun: str) -> str:
-        return (
-            f"{self.seen} {noun} in Partner Center: {self.created} new, {self.updated} changed, "
-            f"{self.deactivated} marked inactive"
-            + (f"; {len(self.skipped)} skipped: {self.skipped[0]}" if self.skipped else "")
-        )
+        """E.g. "12 customers in Partner Center: 2 new, 1 changed, 0 marked inactive";
+        ``noun`` is the translated plural ("customers", "subscriptions")."""
+        text = _(
+            "%(seen)s %(noun)s in Partner Center: %(created)s new, %(updated)s changed, "
+            "%(deactivated)s marked inactive"
+        ) % {
+            "seen": self.seen,
+            "noun": noun,
+            "created": self.created,
+            "updated": self.updated,
+            "deactivated": self.deactivated,
+        }
+        if self.skipped:
+            text += _("; %(count)s skipped: %(first)s") % {
+                "count": len(self.skipped),
+                "first": self.skipped[0],
+            }
+        return text
 
 
 def _pc_uuid(value, what: str) -> uuid.UUID:
@@ -172,7 +185,7 @@ def customer_sync_all(*, actor=None) -> SyncResult:
         vanished = Customer.objects.filter(is_active=True).exclude(tenant_id__in=list(fetched))
         result.deactivated = vanished.update(is_active=False, updated_at=now)
     sync_progress(kind=CUSTOMERS_KIND, done=total, total=total)
-    summary = result.summary("customers")
+    summary = result.summary(_("customers"))
     sync_succeed(kind=CUSTOMERS_KIND, message=summary)
     if result.created or result.updated or result.deactivated:
         audit_record(
@@ -254,7 +267,7 @@ def subscription_sync_customer(*, customer: Customer, actor=None) -> SyncResult:
             .exclude(subscription_id__in=seen)
             .update(is_active=False, is_reservation_eligible=False)
         )
-    sync_succeed(kind=kind, message=result.summary("subscriptions"))
+    sync_succeed(kind=kind, message=result.summary(_("subscriptions")))
     return result
 
 
@@ -284,14 +297,18 @@ def subscription_sync_all(*, customer_tenant_id: str | None = None, actor=None, 
         except PartnerCenterUnavailable as exc:
             failures.append(str(exc))
             if echo:
-                echo(f"[{index}/{len(customers)}] {customer.company_name}: FAILED {exc}")
+                echo(
+                    f"[{index}/{len(customers)}] {customer.company_name}: "
+                    + _("FAILED %(error)s") % {"error": exc}
+                )
             continue
         for name in ("created", "updated", "unchanged", "deactivated"):
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
         totals.skipped += r.skipped
         if echo:
             echo(
-                f"[{index}/{len(customers)}] {customer.company_name}: {r.summary('subscriptions')}"
+                f"[{index}/{len(customers)}] {customer.company_name}: "
+                + r.summary(_("subscriptions"))
             )
     return {"result": totals, "customers": len(customers), "failures": failures}
 

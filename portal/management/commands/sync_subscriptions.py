@@ -1,6 +1,8 @@
 """``manage.py sync_subscriptions [--customer ID]``: mirror customers' Azure subscriptions."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.customers.services.lookups import customer_get_or_fetch
 from portal.customers.services.sync import subscription_sync_all
@@ -21,7 +23,8 @@ class Command(BaseCommand):
                 tenant = str(found.obj.tenant_id)
                 if found.fetched:
                     self.stdout.write(
-                        f"Read customer {found.obj.company_name} from Partner Center by id."
+                        _("Read customer %(name)s from Partner Center by id.")
+                        % {"name": found.obj.company_name}
                     )
             outcome = subscription_sync_all(
                 customer_tenant_id=tenant, actor=None, echo=self.stdout.write
@@ -29,12 +32,16 @@ class Command(BaseCommand):
         except PortalError as exc:
             raise CommandError(str(exc)) from exc
         result = outcome["result"]
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{outcome['customers']} customer(s): {result.summary('subscriptions')}"
-            )
-        )
+        count = outcome["customers"]
+        customers = ngettext("%(n)s customer", "%(n)s customers", count) % {"n": count}
+        self.stdout.write(self.style.SUCCESS(f"{customers}: {result.summary(_('subscriptions'))}"))
         if outcome["failures"]:
+            failed = len(outcome["failures"])
             raise CommandError(
-                f"{len(outcome['failures'])} customer(s) failed; first: {outcome['failures'][0]}"
+                ngettext(
+                    "%(n)s customer failed; first: %(first)s",
+                    "%(n)s customers failed; first: %(first)s",
+                    failed,
+                )
+                % {"n": failed, "first": outcome["failures"][0]}
             )
