@@ -1,0 +1,105 @@
+"""Child processes of the catalog benches, each on its own database (``DATABASE_URL``) and the
+sandbox named by ``PARTNER_CENTER_*``: ``python -m tests.bench._catalog_child populate|resync``.
+Each prints one JSON line."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+VIEWS_EXTRA = ["OnlineServices"]  # the default views plus NCE licences
+
+
+def child_env(database_url: str, server, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        PARTNER_CENTER_API_URL=server.base_url,
+        PARTNER_CENTER_AUTHORITY=server.authority,
+        PARTNER_CENTER_TENANT_ID=server.tenant_id,
+        PARTNER_CENTER_CLIENT_ID=server.client_id,
+        PARTNER_CENTER_CLIENT_SECRET=server.client_secret,
+        **extra,
+    )
+    return env
+
+
+def run_child(mode: str, database_url: str, server, **extra: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.bench._catalog_child", mode],
+        env=child_env(database_url, server, **extra), stdout=subprocess.PIPE, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.decode().strip().splitlines()[-1])
+
+
+def _setup() -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _views() -> list[str]:
+    from catalog.services.sync import DEFAULT_TARGET_VIEWS
+
+    return [*DEFAULT_TARGET_VIEWS, *VIEWS_EXTRA]
+
+
+def populate() -> dict:
+    """A synced catalog and the bench's salesperson; returns SKU ids to visit."""
+    _setup()
+    from catalog.models import Sku
+    from catalog.services.sync import catalog_sync
+    from tests.bench.catalog_http import bench_user
+
+    catalog_sync(country="US", target_views=_views(), full=True)
+    bench_user()
+    skus = list(Sku.objects.filter(is_available=True).values_list("product__product_id", "sku_id"))
+    sample = random.Random(7).sample(skus, min(300, len(skus)))
+    return {"skus": len(skus), "sample": sample}
+
+
+def _empty_catalog() -> None:
+    from django.db import connection
+
+    from portal.models import SyncState
+
+    tables = ["catalog_customeroffer", "catalog_availability", "catalog_sku", "catalog_product"]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")
+    SyncState.objects.filter(kind__startswith="catalog:").delete()
+
+
+def resync() -> dict:
+    """The first sync of an empty catalog, then a re-sync of the unchanged one (writes counted)."""
+    _setup()
+    from catalog.services.sync import catalog_sync
+    from portal.partner_center.client import get_client
+    from tests.catalog.writes import CountingClient, catalog_writes
+
+    _empty_catalog()
+    started = time.perf_counter()
+    first = catalog_sync(country="US", target_views=_views())
+    sync_s = time.perf_counter() - started
+    client = CountingClient(get_client())
+    with catalog_writes() as writes:
+        started = time.perf_counter()
+        second = catalog_sync(country="US", target_views=_views(), client=client)
+        resync_s = time.perf_counter() - started
+    return {
+        "skus": first.skus, "sync_s": sync_s, "resync_s": resync_s,
+        "writes": sum(writes.values()), "written": second.written,
+        "calls": sum(client.calls.values()),
+    }  # fmt: skip
+
+
+if __name__ == "__main__":
+    print(json.dumps({"populate": populate, "resync": resync}[sys.argv[1]]()), flush=True)
