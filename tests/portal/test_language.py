@@ -75,3 +75,29 @@ def test_the_switch_needs_csrf(sales_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(sales_user)
     assert client.post("/language/", {"language": "zh-hant"}).status_code == 403
+
+
+def test_sign_in_page_follows_the_browser(client):
+    page = client.get("/accounts/login/", headers={"accept-language": "zh-HK,zh;q=0.8"})
+    html = page.content.decode()
+    assert _lang(page) == "zh-hant" and "<h1>登入</h1>" in html and "使用者名稱" in html
+
+
+@pytest.mark.parametrize(("url", "status", "heading"), [
+    ("/custmers/", 404, "找不到頁面"),
+    ("/billing/", 403, "您沒有存取此頁面的權限"),
+])  # fmt: skip
+def test_error_pages_in_traditional_chinese(sales_client, settings, url, status, heading):
+    settings.DEBUG = False
+    response = sales_client.get(url, headers={"accept-language": ZH})
+    assert response.status_code == status
+    assert _lang(response) == "zh-hant" and f"<h1>{heading}</h1>" in response.content.decode()
+
+
+@pytest.mark.urls("tests.portal.urls_boom")
+def test_server_error_page_in_traditional_chinese(sales_client, settings):
+    settings.DEBUG = False
+    sales_client.raise_request_exception = False
+    response = sales_client.get("/boom/", headers={"accept-language": ZH})
+    assert response.status_code == 500
+    assert _lang(response) == "zh-hant" and "<h1>發生錯誤</h1>" in response.content.decode()
