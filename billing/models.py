@@ -106,6 +106,11 @@ class Invoice(models.Model):
         return self.Status.OPEN
 
     @property
+    def status_label(self) -> str:
+        """The derived status in the reader's language (``status`` stays the code)."""
+        return self.Status(self.status).label
+
+    @property
     def balance_due(self):
         return self.total_charges + self.paid_amount
 

@@ -1,5 +1,7 @@
 from django import template
 
+from billing.models import ReconciliationNote
+
 register = template.Library()
 
 
@@ -10,3 +12,11 @@ def get_item(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.filter
+def note_status_label(value):
+    """``{{ r.note_status|note_status_label }}``: a note status code in the reader's language."""
+    if value in ReconciliationNote.Status.values:
+        return ReconciliationNote.Status(value).label
+    return value or ""

@@ -37,6 +37,7 @@ def test_invoices_page_in_chinese(finance_client):
     assert '<html lang="zh-hant"' in page
     assert "<h1>發票</h1>" in page and "同步發票" in page and "應付餘額" in page
     assert "G000000" in page  # the invoice id is data
+    assert ">未結清</span>" in page  # the status, derived from the amounts
     assert "Sync invoices" not in page and "Balance due" not in page
 
 
