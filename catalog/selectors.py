@@ -324,6 +324,14 @@ def price_sheet_markets() -> list[str]:
     return sorted({m.upper() for m in markets if m})
 
 
+# Partner Center's price-sheet views, as the price sheets page names them.
+PRICE_SHEET_VIEW_LABELS = {
+    "azure_reservations": _("Azure reservations"),
+    "software": _("Software"),
+    "updatedlicensebased": _("License-based (new commerce)"),
+}
+
+
 def price_sheet_overview(views: list[str]) -> list[dict]:
     """One row per market in use x price-sheet view: current prices and that sheet's sync state."""
     counts = {
@@ -337,6 +345,7 @@ def price_sheet_overview(views: list[str]) -> list[dict]:
         {
             "market": market,
             "view": view,
+            "view_label": PRICE_SHEET_VIEW_LABELS.get(view, view),
             "prices": counts.get((market, view), 0),
             "state": states.get(f"pricesheet:{market}:{view}"),
         }

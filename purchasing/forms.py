@@ -10,9 +10,11 @@ from purchasing.subscriptions import subscriptions_for
 
 
 class CartLineForm(forms.Form):
-    quantity = forms.IntegerField(min_value=1, initial=1)
-    billing_cycle = forms.ChoiceField(choices=())
-    term_duration = forms.ChoiceField(choices=(), required=False)
+    quantity = forms.IntegerField(min_value=1, initial=1, label=gettext_lazy("Quantity"))
+    billing_cycle = forms.ChoiceField(choices=(), label=gettext_lazy("Billing cycle"))
+    term_duration = forms.ChoiceField(
+        choices=(), required=False, label=gettext_lazy("Term duration")
+    )
     subscription_id = forms.ChoiceField(
         choices=(), required=False, label=gettext_lazy("Azure subscription")
     )
