@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from catalog.pricing.models import CustomerGroup, MarkupRule
 from catalog.pricing.services import RULE_FIELDS
 from portal.models import Customer
+from portal.shared.params import MAX_ID
 
 
 class DateInput(forms.DateInput):
@@ -35,10 +37,25 @@ class MarkupRuleForm(forms.ModelForm):
         self.fields["sku_id"].help_text = _("With a product id; empty for every SKU of it.")
 
 
+class CustomerChoices(forms.ModelMultipleChoiceField):
+    """Customers by id; an id no database column can hold is an invalid choice, not a 500."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                    params={"pk": text[:30]},
+                )  # fmt: skip
+        return super()._check_values(value)
+
+
 class CustomerGroupForm(forms.ModelForm):
     class Meta:
         model = CustomerGroup
         fields = ["name", "customers"]
+        field_classes = {"customers": CustomerChoices}
         widgets = {"customers": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):

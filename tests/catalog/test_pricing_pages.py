@@ -179,3 +179,19 @@ def test_groups(finance_client, sales_client, finance_user):
     other = customer_group_create(actor=finance_user, name="Silver", customers=[])
     finance_client.post(f"/pricing/groups/{other.pk}/delete/")
     assert not CustomerGroup.objects.filter(name="Silver").exists()
+
+
+@pytest.mark.parametrize("bad", ["999999999999999999999999999999", "-1", "x", "0"])
+def test_group_with_an_impossible_customer_id_is_refused(finance_client, bad):
+    response = finance_client.post("/pricing/groups/new/", {"name": "Gold", "customers": [bad]})
+    assert response.status_code == 200
+    assert "is not a valid value" in response.content.decode()
+    assert not CustomerGroup.objects.exists()
+
+
+def test_rule_with_an_impossible_customer_id_is_refused(finance_client):
+    response = finance_client.post(
+        "/pricing/rules/new/", form(customer="999999999999999999999999999999")
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not MarkupRule.objects.exists()
