@@ -10,6 +10,7 @@ import csv
 from functools import cache
 from pathlib import Path
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 MARKETS_CSV = Path(__file__).resolve().parent / "data" / "unavailable-markets.csv"
@@ -27,8 +28,23 @@ def software_subscription_unavailable_markets() -> dict[str, str]:
         }
 
 
+@cache
+def _market_names_zh_hant() -> dict[str, str]:
+    """ISO 3166 code -> the market's name as Microsoft's Traditional Chinese guide writes it."""
+    with MARKETS_CSV.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["iso_code"].strip().upper(): row["name_in_seed"].strip()
+            for row in csv.DictReader(fh)
+            if row.get("iso_code") and row.get("name_in_seed")
+        }
+
+
 def market_name(country: str) -> str:
-    return software_subscription_unavailable_markets().get((country or "").upper(), country)
+    """The market's name in the reader's language (English, or the guide's Traditional Chinese)."""
+    code = (country or "").upper()
+    if get_language() == "zh-hant" and code in _market_names_zh_hant():
+        return _market_names_zh_hant()[code]
+    return software_subscription_unavailable_markets().get(code, country)
 
 
 def is_software_subscription(product) -> bool:

@@ -2,7 +2,9 @@
 product data left as it is, and the SKU count in its singular and plural forms in both languages."""
 
 import pytest
+from django.utils import translation
 
+from catalog import rules
 from catalog.models import Availability, Product, Sku
 
 ZH = {"accept-language": "zh-TW,zh;q=0.9"}
@@ -40,3 +42,14 @@ def test_catalog_page_speaks_the_reader_language_with_plural_counts(
 
     en = sales_client.get("/catalog/?country=US", headers=EN).content.decode()
     assert english in en and "<h1>Catalog</h1>" in en and "目錄" not in en
+
+
+def test_market_rule_names_the_market_in_the_reader_language():
+    product = Product(product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                      product_type="Software", product_subtype="Subscription")  # fmt: skip
+    with translation.override("zh-hant"):
+        chinese = rules.market_rule_blocker(product, "AX")
+    with translation.override("en"):
+        english = rules.market_rule_blocker(product, "AX")
+    assert "奧蘭島 (AX)" in chinese and "無法將軟體訂用帳戶銷售給" in chinese
+    assert "Åland Islands (AX)" in english and "cannot be sold" in english
