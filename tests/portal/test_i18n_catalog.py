@@ -34,6 +34,27 @@ def test_every_entry_is_translated_and_none_is_fuzzy():
     assert not fuzzy, f"{len(fuzzy)} fuzzy entries (review them, drop the flag): {fuzzy[:20]}"
 
 
+# Entries whose Chinese is written without Chinese characters: codes, formats and product names.
+LATIN_ONLY = {
+    "sha256",
+    "YYYY-MM",
+    "SUSE Linux",
+    "SKU",
+    "SKUs",
+    "HTTP %(status)s",
+    "MS-RequestId",
+    "API",
+}
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def test_every_translation_is_chinese():
+    """An English sentence copied into msgstr passes the completeness check; not this one."""
+    latin = [m.id for m in _entries() if not CJK.search(_strings(m)[0])]
+    unexpected = [i for i in latin if (i[0] if isinstance(i, tuple) else i) not in LATIN_ONLY]
+    assert not unexpected, f"msgstr without Chinese (translate, or add to LATIN_ONLY): {unexpected}"
+
+
 def test_translations_keep_the_placeholders_of_their_source():
     wrong = []
     for m in _entries():
