@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -140,8 +140,6 @@ def invoice_currencies() -> list[str]:
 
 def invoice_line_totals(invoice: Invoice) -> list[dict]:
     """Totals of the imported lines per currency and charge type (never across currencies)."""
-    from django.db.models import Sum
-
     return list(
         InvoiceLineItem.objects.filter(invoice=invoice)
         .values("currency", "charge_type")
@@ -231,7 +229,6 @@ def recon_results(invoice: Invoice, *, klass: str = "", q: str = "", sort_params
         sort = parse_sort(sort_params, RESULT_SORTS, "klass")
         return qs.order_by(sort.field, "id")
     rank = {k: i for i, k in enumerate(RECON_ORDER)}
-    from django.db.models import Case, IntegerField, Value, When
 
     return qs.annotate(
         rank=Case(

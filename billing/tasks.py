@@ -7,16 +7,32 @@ import logging
 from celery import shared_task
 from django.utils.translation import ngettext
 
+from billing.models import StatementPdf
+from billing.services.balances import balance_refresh
+from billing.services.invoice_lookup import invoice_get_or_fetch
+from billing.services.invoices import invoice_sync_all
+from billing.services.lines import line_import_run
+from billing.services.reconciliation import reconciliation_run
+from billing.services.statements import (
+    StatementPermanentError,
+    StatementTransientError,
+    max_attempts,
+    retry_delay,
+    statement_download_attempt,
+    statement_mark_failed,
+    statement_mark_retrying,
+)
+from billing.services.unbilled import unbilled_import_all
+from portal.shared.errors import PortalError
+from portal.shared.mirror import fetch_in_background
+from portal.shared.queue import task_actor
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
 def sync_invoices() -> None:
     """Beat: mirror the invoice collection and refresh the balance (new invoices get PDFs)."""
-    from billing.services.balances import balance_refresh
-    from billing.services.invoices import invoice_sync_all
-    from portal.shared.errors import PortalError
-
     try:
         invoice_sync_all()
         balance_refresh()
@@ -27,9 +43,6 @@ def sync_invoices() -> None:
 @shared_task(ignore_result=True)
 def invoice_sync_task() -> None:
     """ "Sync invoices" on a page (progress and errors in the ``invoices`` SyncState)."""
-    from billing.services.invoices import invoice_sync_all
-    from portal.shared.errors import PortalError
-
     try:
         invoice_sync_all()
     except PortalError as exc:  # recorded in SyncState; the page shows it
@@ -39,9 +52,6 @@ def invoice_sync_task() -> None:
 @shared_task(ignore_result=True)
 def balance_refresh_task() -> None:
     """ "Refresh balance" on a page (progress and errors in the ``billing:balances`` SyncState)."""
-    from billing.services.balances import balance_refresh
-    from portal.shared.errors import PortalError
-
     try:
         balance_refresh()
     except PortalError as exc:  # recorded in SyncState; the page shows it
@@ -50,9 +60,6 @@ def balance_refresh_task() -> None:
 
 @shared_task(ignore_result=True)
 def import_invoice_lines(import_id: int) -> None:
-    from billing.services.lines import line_import_run
-    from portal.shared.errors import PortalError
-
     try:
         line_import_run(import_id=import_id)
     except PortalError as exc:  # state/reason stored on the LineImport row
@@ -62,10 +69,6 @@ def import_invoice_lines(import_id: int) -> None:
 @shared_task(ignore_result=True)
 def import_unbilled_lines(import_id: int) -> None:
     """Read (or resume reading) a currency's unbilled lines, then reconcile them."""
-    from billing.services.lines import line_import_run
-    from billing.services.reconciliation import reconciliation_run
-    from portal.shared.errors import PortalError
-
     try:
         imp = line_import_run(import_id=import_id)
         if imp.rows_done:
@@ -77,9 +80,6 @@ def import_unbilled_lines(import_id: int) -> None:
 @shared_task(ignore_result=True)
 def unbilled_import_beat() -> None:
     """Beat: read every currency's unbilled one-time lines of the current period."""
-    from billing.services.unbilled import unbilled_import_all
-    from portal.shared.errors import PortalError
-
     try:
         unbilled_import_all()
     except PortalError as exc:
@@ -90,23 +90,11 @@ def unbilled_import_beat() -> None:
 def download_statement(self, statement_id: int) -> None:
     """One attempt per run; transient failures come back with exponential backoff until
     ``BILLING_STATEMENT_MAX_ATTEMPTS``, after which the statement shows failed with the reason."""
-    from billing.services.statements import (
-        StatementPermanentError,
-        StatementTransientError,
-        max_attempts,
-        retry_delay,
-        statement_download_attempt,
-        statement_mark_failed,
-        statement_mark_retrying,
-    )
-
     try:
         statement_download_attempt(statement_id=statement_id)
     except StatementPermanentError as exc:
         statement_mark_failed(statement_id=statement_id, error=str(exc))
     except StatementTransientError as exc:
-        from billing.models import StatementPdf
-
         attempts = StatementPdf.objects.filter(pk=statement_id).values_list("attempts", flat=True)
         attempt = attempts.first() or 0
         if attempt >= max_attempts():
@@ -128,12 +116,8 @@ def download_statement(self, statement_id: int) -> None:
 @shared_task(ignore_result=True)
 def fetch_invoice(invoice_id: str, actor_id: int | None = None) -> None:
     """Read an invoice that is not mirrored yet by id (the page shows the outcome); idempotent."""
-    from billing.services.invoice_lookup import invoice_get_or_fetch
-    from portal.shared.mirror import fetch_in_background
-    from portal.tasks import _user
-
     fetch_in_background(
         what="invoice",
         object_id=invoice_id,
-        fetch=lambda: invoice_get_or_fetch(invoice_id=invoice_id, actor=_user(actor_id)),
+        fetch=lambda: invoice_get_or_fetch(invoice_id=invoice_id, actor=task_actor(actor_id)),
     )

@@ -14,7 +14,17 @@ from django.views.decorators.http import require_POST
 from billing import exports, selectors
 from billing.models import ReconciliationNote, ReconciliationResult, ReconClass, StatementPdf
 from billing.services._common import TOLERANCE_MAX, TOLERANCE_MIN
+from billing.services.balances import balance_refresh_request
 from billing.services.invoice_lookup import invoice_fetch_enqueue, invoice_implied
+from billing.services.invoices import invoice_sync_request
+from billing.services.lines import line_import_start
+from billing.services.reconciliation import (
+    EXPECTED_MEANS,
+    reconciliation_note_add,
+    reconciliation_run,
+)
+from billing.services.reports import reconciliation_pdf
+from billing.services.statements import statement_request
 from portal.shared.errors import PortalError
 from portal.shared.exports import export_csv, wants_csv
 from portal.shared.mirror import fetch_state
@@ -65,8 +75,6 @@ def index(request):
 @require_POST
 def refresh(request):
     """Queue the balance refresh; the page shows its progress, then the new balance."""
-    from billing.services.balances import balance_refresh_request
-
     if not balance_refresh_request():
         messages.info(request, _("The balance is being refreshed already."))
     return redirect("billing:index")
@@ -76,8 +84,6 @@ def refresh(request):
 @require_POST
 def sync(request):
     """Queue the invoice sync; the page shows its progress, then the invoices."""
-    from billing.services.invoices import invoice_sync_request
-
     if not invoice_sync_request():
         messages.info(request, _("The invoices are being synced already."))
     return redirect_next(request, "billing:invoices")
@@ -229,8 +235,6 @@ def line_detail(request, invoice_id: str, pk: int):
 @role_required(*FINANCE)
 @require_POST
 def start_import(request, invoice_id: str):
-    from billing.services.lines import line_import_start
-
     invoice = _invoice_or_404(invoice_id)
     try:
         imp = line_import_start(
@@ -279,8 +283,6 @@ def statement(request, invoice_id: str):
 @role_required(*FINANCE)
 @require_POST
 def statement_fetch(request, invoice_id: str):
-    from billing.services.statements import statement_request
-
     invoice = _invoice_or_404(invoice_id)
     statement_request(invoice=invoice, actor=request.user)
     messages.success(
@@ -320,8 +322,6 @@ def reconciliation(request):
 
 @role_required(*FINANCE)
 def invoice_reconciliation(request, invoice_id: str):
-    from billing.services.reconciliation import EXPECTED_MEANS
-
     invoice = selectors.get_invoice(invoice_id)
     if invoice is None:
         return redirect("billing:invoice", invoice_id=invoice_id)  # which reads it by id
@@ -352,8 +352,6 @@ def invoice_reconciliation(request, invoice_id: str):
 @role_required(*FINANCE)
 @require_POST
 def reconcile(request, invoice_id: str):
-    from billing.services.reconciliation import reconciliation_run
-
     invoice = _invoice_or_404(invoice_id)
     params = Params(request.POST)
     tolerance = params.decimal(
@@ -383,8 +381,6 @@ def reconcile(request, invoice_id: str):
 @role_required(*FINANCE)
 @require_POST
 def recon_note(request, invoice_id: str, pk: int):
-    from billing.services.reconciliation import reconciliation_note_add
-
     invoice = _invoice_or_404(invoice_id)
     result = get_object_or_404(ReconciliationResult, invoice=invoice, pk=pk)
     params = Params(request.POST)
@@ -453,8 +449,6 @@ def recon_csv(request, invoice_id: str):
 
 @role_required(*FINANCE)
 def recon_pdf(request, invoice_id: str):
-    from billing.services.reports import reconciliation_pdf
-
     invoice = _invoice_or_404(invoice_id)
     if getattr(invoice, "recon_run", None) is None:
         messages.error(request, _("Run the reconciliation before downloading its report."))

@@ -13,6 +13,8 @@ from pathlib import Path
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from portal.admin_tools.services.settings_store import portal_setting_get
+
 MARKETS_CSV = Path(__file__).resolve().parent / "data" / "unavailable-markets.csv"
 PERPETUAL_SETTING = "perpetual_software_qualified"
 
@@ -64,10 +66,6 @@ def is_perpetual_software(product) -> bool:
 
 
 def perpetual_software_qualified() -> bool:
-    try:
-        from portal.admin_tools.services.settings_store import portal_setting_get
-    except ImportError:  # pragma: no cover - settings store not installed
-        return False
     return bool(portal_setting_get(PERPETUAL_SETTING, False))
 
 

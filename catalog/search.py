@@ -14,6 +14,8 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from catalog.models import Sku
+
 MAX_WORDS = 8
 TRIGRAM = 3  # FTS5's trigram tokenizer finds substrings of at least this many characters
 FTS_IDS = "SELECT rowid FROM catalog_sku_fts WHERE catalog_sku_fts MATCH %s"
@@ -42,8 +44,6 @@ def _ids(qs) -> Q:
 def word_q(word: str) -> Q:
     """The match of one search word, as sets of SKU ids that indexes answer: the text through the
     search index, the ids through the unique ones."""
-    from catalog.models import Sku
-
     skus = Sku.objects.order_by()
     by_sku = skus.filter(sku_id__iexact=word)
     by_product = skus.filter(product__product_id__iexact=word)

@@ -9,6 +9,11 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog.models import Availability, CustomerOffer
+from catalog.services.customer_catalog import customer_catalog_sync
+from catalog.services.prices import PRICE_SHEETS_KIND, PRICE_SHEETS_QUEUED, price_sheet_sync_markets
+from catalog.services.sync import DEFAULT_TARGET_VIEWS, catalog_sync, catalog_sync_kind
+from portal.models import Customer, SyncState
 from portal.shared.errors import PortalError
 
 STALE_AFTER = timedelta(minutes=10)  # a running sync without heartbeat for this long is dead
@@ -16,8 +21,6 @@ STALE_AFTER = timedelta(minutes=10)  # a running sync without heartbeat for this
 
 def _claim(kind: str) -> bool:
     """Claim the job ``kind`` with a conditional UPDATE; False when another worker holds it."""
-    from portal.models import SyncState
-
     SyncState.objects.get_or_create(kind=kind)
     now = timezone.now()
     return bool(
@@ -32,8 +35,6 @@ def _claim(kind: str) -> bool:
 @shared_task(ignore_result=True)
 def catalog_sync_task(country: str, target_view: str | None = None, segment: str | None = None):
     """Sync one country (optionally one target view / segment). Safe to run twice."""
-    from catalog.services.sync import catalog_sync, catalog_sync_kind
-
     if not _claim(catalog_sync_kind(country, target_view, segment)):
         return None
     # Failures are recorded in the SyncState row (shown on the catalog page).
@@ -49,9 +50,6 @@ def catalog_sync_task(country: str, target_view: str | None = None, segment: str
 def customer_catalog_sync_task(customer_id: int):
     """Read one customer's catalog through the customer-scoped routes (failures are recorded in
     its SyncState and shown on the catalog page). Safe to run twice."""
-    from catalog.services.customer_catalog import customer_catalog_sync
-    from portal.models import Customer
-
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
         return None
@@ -63,10 +61,6 @@ def customer_catalog_sync_task(customer_id: int):
 @shared_task(ignore_result=True)
 def catalog_sync_markets():
     """Beat: queue a sync per market in use x target view."""
-    from catalog.models import Availability, CustomerOffer
-    from catalog.services.sync import DEFAULT_TARGET_VIEWS
-    from portal.models import Customer
-
     markets = set(Customer.objects.filter(is_active=True).values_list("country", flat=True))
     markets |= set(Availability.objects.values_list("country", flat=True).distinct())
     for country in sorted(m.upper() for m in markets if m):
@@ -79,9 +73,6 @@ def catalog_sync_markets():
 
 def _claim_price_sheets() -> bool:
     """Claim a price-sheet run: free, queued by the button, or dead (no heartbeat)."""
-    from catalog.services.prices import PRICE_SHEETS_KIND, PRICE_SHEETS_QUEUED
-    from portal.models import SyncState
-
     SyncState.objects.get_or_create(kind=PRICE_SHEETS_KIND)
     now = timezone.now()
     return bool(
@@ -100,8 +91,6 @@ def _claim_price_sheets() -> bool:
 def price_sheets_sync_task(market: str | None = None, view: str | None = None):
     """Weekly (beat) and on demand (admin button): mirror the price sheets of the markets in use.
     Safe to run twice: a second run finds the first one's claim and returns."""
-    from catalog.services.prices import price_sheet_sync_markets
-
     if not _claim_price_sheets():
         return
     # Failures are recorded in the SyncState rows (shown on the price sheets page).

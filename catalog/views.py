@@ -25,6 +25,7 @@ from catalog.services.prices import (
     price_sheet_sync_request,
 )
 from catalog.services.sync import catalog_sync_kind
+from catalog.tasks import catalog_sync_task, price_sheets_sync_task
 from portal.models import Customer, SyncState
 from portal.shared.errors import PortalError
 from portal.shared.progress import sync_state
@@ -217,8 +218,6 @@ def inventory_check(request, product_id: str, sku_id: str):
 @require_POST
 def sync_start(request):
     """Queue a catalog sync of one country (Celery) and go back to the catalog page."""
-    from catalog.tasks import catalog_sync_task
-
     country = (request.POST.get("country") or "").strip().upper()
     target = reverse("catalog:index") + (f"?country={country}" if country else "")
     if len(country) != 2 or not country.isalpha():
@@ -249,8 +248,6 @@ def price_sheets(request):
 @require_POST
 def price_sheets_sync(request):
     """Queue a price-sheet sync of every market in use (Celery); progress shows on the page."""
-    from catalog.tasks import price_sheets_sync_task
-
     if price_sheet_sync_request(actor=request.user):
         transaction.on_commit(lambda: price_sheets_sync_task.delay())
         messages.success(request, _("Price sheet sync queued; progress shows below."))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
@@ -20,8 +21,6 @@ from portal.client_ip import client_ip
 
 
 def address_failures(address: str) -> int:
-    from axes.models import AccessAttempt
-
     since = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
     total = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since).aggregate(
         n=Sum("failures_since_start")

@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from django.conf import settings
+from django.utils import translation
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -11,8 +13,8 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The language of the person who queued a task (``portal.queue.enqueue``): the task's stored texts
-# (progress, errors, notifications) are written in it. Beat's tasks run in LANGUAGE_CODE.
+# The language of the person who queued a task (``portal.shared.queue.enqueue``): the task's stored
+# texts (progress, errors, notifications) are written in it. Beat's tasks run in LANGUAGE_CODE.
 LANGUAGE_HEADER = "portal_language"
 
 
@@ -25,9 +27,6 @@ def _task_language(request) -> str | None:
 
 @task_prerun.connect
 def _activate_task_language(task=None, **_kwargs):
-    from django.conf import settings
-    from django.utils import translation
-
     language = _task_language(task.request) if task is not None else None
     if language not in {code for code, _name in settings.LANGUAGES}:
         language = settings.LANGUAGE_CODE
@@ -36,6 +35,4 @@ def _activate_task_language(task=None, **_kwargs):
 
 @task_postrun.connect
 def _deactivate_task_language(**_kwargs):
-    from django.utils import translation
-
     translation.deactivate()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -77,8 +78,6 @@ def env_url(name: str, default: str | None = None, *, schemes: tuple[str, ...]) 
 
 
 def env_time_zone(name: str, default: str) -> str:
-    import zoneinfo
-
     value = env_str(name, default)
     try:
         zoneinfo.ZoneInfo(value)

@@ -8,10 +8,15 @@ from __future__ import annotations
 import logging
 import time
 
+import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+
+from portal.celery import app
+from portal.models import SyncState
+from portal.shared.mirror import FETCH_KIND_PREFIX
 
 log = logging.getLogger(__name__)
 PC_CACHE_KEY = "portal:health:partner_center"
@@ -32,8 +37,6 @@ def check_database() -> dict:
 
 
 def check_broker() -> dict:
-    from portal.celery import app
-
     started = time.monotonic()
     try:
         with app.connection_for_write() as conn:
@@ -58,7 +61,6 @@ def check_partner_center(*, use_cache: bool = True) -> dict:
         cached = cache.get(PC_CACHE_KEY)
         if cached is not None:
             return cached
-    import requests
 
     started = time.monotonic()
     try:
@@ -77,9 +79,6 @@ def check_partner_center(*, use_cache: bool = True) -> dict:
 
 
 def sync_freshness() -> list[dict]:
-    from portal.models import SyncState
-    from portal.shared.mirror import FETCH_KIND_PREFIX
-
     now = timezone.now()
     rows = []
     for state in SyncState.objects.exclude(kind__startswith=FETCH_KIND_PREFIX).order_by("kind"):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from django.utils import timezone, translation
 
+from portal.models import StaffProfile
 from portal.partner_center.client import time_budget
 
 
@@ -63,8 +64,6 @@ LANGUAGE_SESSION_KEY = "portal_language"
 
 
 def _has_profile(user) -> bool:
-    from portal.models import StaffProfile
-
     try:
         user.profile  # noqa: B018 - loads the relation once
     except StaffProfile.DoesNotExist:
@@ -79,8 +78,6 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
         response = self.get_response(request)
         policy = settings.CONTENT_SECURITY_POLICY
         if policy and "Content-Security-Policy" not in response:

@@ -16,20 +16,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from portal.health import health_report
 from portal.middleware import LANGUAGE_SESSION_KEY
-from portal.models import StaffProfile
+from portal.models import StaffProfile, SyncState
 from portal.services.preferences import profile_language_set, profile_update
+from portal.shared.dashboard import panels_for
 from portal.shared.errors import PortalError
 from portal.shared.job_access import roles_for_job
 from portal.shared.redirects import redirect_next
-from portal.shared.roles import ALL_ROLES, has_role, role_required, user_roles
+from portal.shared.roles import ALL_ROLES, Role, has_role, role_required, user_roles
 
 
 @role_required(*ALL_ROLES)
 def dashboard(request):
     """One dashboard; each role sees its own panels (filled in by each app's dashboard module)."""
-    from portal.shared.dashboard import panels_for
-
     return render(request, "portal/dashboard.html", {"panels": panels_for(request)})
 
 
@@ -120,9 +120,6 @@ def healthz(request):
     database or the broker is down); admins also get each check and the age of the last successful
     sync per job kind. Partner Center unreachable, or a sync whose last attempt failed, is
     ``degraded`` (the portal still serves its mirror)."""
-    from portal.health import health_report
-    from portal.shared.roles import Role, has_role
-
     report = health_report()
     code = 503 if report["status"] == "error" else 200
     if has_role(request.user, Role.ADMIN):
@@ -136,8 +133,6 @@ def healthz(request):
 @role_required(*ALL_ROLES)
 def sync_status(request, kind: str):
     """HTMX partial: progress bar / last-synced line of one job kind."""
-    from portal.models import SyncState
-
     if not has_role(request.user, *roles_for_job(kind)):
         # 404, as for a job that does not exist: the answer confirms nothing about the object.
         raise Http404("No such job.")

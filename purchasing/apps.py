@@ -5,6 +5,8 @@ class PurchasingConfig(AppConfig):
     name = "purchasing"
 
     def ready(self) -> None:
+        # Imported here, not at the top: panels import models, which exist only once the app
+        # registry is ready.
         from portal.shared.dashboard import register
         from portal.shared.roles import Role
         from purchasing import panels

@@ -2,13 +2,13 @@
 in-portal notifications (everyone signed in; the bell in the top bar)."""
 
 from portal.shared.roles import Role, has_role
+from purchasing.selectors import cart_line_count, unread_notifications
 
 
 def cart(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from purchasing.selectors import cart_line_count, unread_notifications
 
     unread = unread_notifications(user)
     context = {

@@ -11,10 +11,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from catalog.models import Availability
 from portal.models import Customer, SyncState
 from portal.shared.errors import PortalError
 from portal.shared.exports import export_csv, wants_csv
 from portal.shared.params import Params
+from portal.shared.progress import sync_state
 from portal.shared.redirects import safe_url
 from portal.shared.roles import Role, role_required
 from portal.shared.tables import csv_response, paginate, parse_sort
@@ -24,6 +26,8 @@ from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, 
 from purchasing.services import cart as cart_services
 from purchasing.services import checkout as checkout_services
 from purchasing.services.entitlements import ENTITLEMENTS_KIND, entitlements_refresh_start
+from purchasing.services.notifications import notification_mark_read
+from purchasing.services.orders import order_provisioning_request, provisioning_kind
 from purchasing.services.resale import cart_lines_resale, live_rule_ids, order_resale_totals
 
 
@@ -68,8 +72,6 @@ def carts(request):
 @role_required(Role.SALES)
 def cart_add(request):
     """GET ``?availability=<pk>&customer=<pk>`` shows the line form; POST adds the line."""
-    from catalog.models import Availability
-
     params = Params(request.POST if request.method == "POST" else request.GET)
     availability = (
         Availability.objects.select_related("sku__product")
@@ -391,8 +393,6 @@ def notifications(request):
 @require_POST
 def notification_read(request, pk: int):
     """Mark one notification read; ``open=1`` then goes to what it is about."""
-    from purchasing.services.notifications import notification_mark_read
-
     note = get_object_or_404(Notification, pk=pk, recipient=request.user)
     notification_mark_read(user=request.user, ids=[note.pk])
     if request.POST.get("open") == "1" and note.url:
@@ -405,8 +405,6 @@ def notification_read(request, pk: int):
 @role_required(Role.SALES, Role.FINANCE, Role.ADMIN)
 @require_POST
 def notifications_read_all(request):
-    from purchasing.services.notifications import notification_mark_read
-
     count = notification_mark_read(user=request.user, ids=None)
     if request.htmx:
         return _notifications_page(request)
@@ -463,8 +461,6 @@ def _order_context(request, order: Order, **extra) -> dict:
         if line.line_total is not None:
             currency = line.currency or order.currency
             totals[currency] = totals.get(currency, 0) + line.line_total
-    from portal.shared.progress import sync_state
-    from purchasing.services.orders import provisioning_kind
 
     state = sync_state(provisioning_kind(order.pk))
     return {
@@ -496,8 +492,6 @@ def order_detail(request, pk: int):
 @require_POST
 def order_provisioning(request, pk: int):
     """Queue a read of the order's provisioning status (App+User); the lines box follows it."""
-    from purchasing.services.orders import order_provisioning_request
-
     get_object_or_404(Order, pk=pk)
     order_provisioning_request(order_id=pk)
     if request.htmx:
@@ -512,8 +506,6 @@ def order_provisioning(request, pk: int):
 
 @role_required(Role.SALES, Role.FINANCE)
 def entitlements(request):
-    from portal.shared.progress import sync_state
-
     qs, filters = selectors.entitlements_filtered(request.GET)
     sort = parse_sort(request.GET, selectors.ENTITLEMENT_SORTS, "expiry")
     qs = qs.order_by(sort.field, "id")

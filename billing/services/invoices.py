@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from billing.models import UNBILLED, Invoice
 from billing.services._common import dec, norm_line_type, norm_provider
+from billing.services.statements import statement_request
 from partnercenter.errors import PartnerCenterError
 from portal.partner_center.client import get_client
 from portal.shared.errors import pc_error
@@ -133,8 +134,6 @@ def invoice_sync_all(*, client=None, queue_statements: bool = True) -> InvoiceSy
             .update(is_active=False)
         )
         if queue_statements and result.created:
-            from billing.services.statements import statement_request
-
             for invoice in Invoice.objects.filter(invoice_id__in=result.created):
                 statement_request(invoice=invoice, actor=None)
     sync_succeed(kind=PROGRESS_KIND, message=str(result))

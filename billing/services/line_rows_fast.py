@@ -137,8 +137,6 @@ def prefetch(iterator, depth: int = 2):
 
     The next page is fetched and parsed (network, JSON, the client's models) while this thread
     writes the current one; the bounded queue keeps memory flat. Errors surface in the caller."""
-    import queue
-
     done = object()
     box: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()

@@ -42,6 +42,7 @@ from billing.models import (
 from billing.services._common import tolerance_clean, tolerance_default
 from portal.shared.audit import audit_record
 from portal.shared.errors import PortalError
+from purchasing.models import Entitlement, Order
 
 EXPECTED_MEANS = gettext_lazy(
     "Expected = unit price recorded on the portal's order line times the quantity ordered, in the "
@@ -237,8 +238,6 @@ def reconciliation_run(
     replace the previous results and store totals per class and currency, in one transaction.
     Raises ``PortalError`` if the invoice has no imported lines.
     """
-    from purchasing.models import Entitlement, Order
-
     tolerance = tolerance_clean(tolerance_default() if tolerance is None else tolerance)
     lines = InvoiceLineItem.objects.filter(invoice=invoice, provider="onetime")
     if not lines.exists():

@@ -14,7 +14,7 @@ MAX_ROWS = 2000  # the PDF lists at most this many mismatches; the CSV has them 
 
 
 def reconciliation_pdf(*, invoice: Invoice, user=None) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 (imported on use: WeasyPrint is slow to load)
 
     run = getattr(invoice, "recon_run", None)
     mismatches = list(selectors.recon_results(invoice, klass="mismatch")[: MAX_ROWS + 1])

@@ -1,4 +1,4 @@
-"""Inventory checks: ask Partner Center whether a SKU can be bought for a customer, and record it."""
+"""Inventory checks: ask Partner Center whether a SKU can be bought for a customer; record it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import InventoryCheck
 from catalog.services._common import content_hash
+from partnercenter.errors import PartnerCenterError
 from portal.partner_center.client import get_client, new_operation_id
 from portal.shared.audit import audit_record
 from portal.shared.errors import PortalError
@@ -70,8 +71,6 @@ def inventory_check_run(*, customer, sku, context: dict | None, actor=None) -> I
 
     Records the check first, calls Partner Center outside any transaction, then stores the result
     (available / restricted with reasons / failed with the error sentence)."""
-    from partnercenter.errors import PartnerCenterError
-
     ctx = inventory_context_for(customer=customer, sku=sku, context=context)
     missing = [
         v

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from catalog.models import PriceSheetEntry
 from catalog.selectors import price_sheet_markets
 from catalog.services._common import content_hash
+from partnercenter.errors import PartnerCenterError, UserSignInRequired
 from portal.partner_center.client import get_client
 from portal.shared import progress
 from portal.shared.audit import audit_record
@@ -63,8 +64,6 @@ def price_sheet_sync(
     *, market: str, view: str, month: str | None = None, client=None
 ) -> PriceSheetResult:
     """Mirror one price sheet (market x view), streamed; unchanged rows are not written."""
-    from partnercenter.errors import PartnerCenterError, UserSignInRequired
-
     market = market.upper()
     kind = f"pricesheet:{market}:{view}"
     client = client or get_client()

@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_tools.services.staff import staff_set_roles
@@ -81,8 +82,6 @@ class StaffUserCreationForm(forms.ModelForm):
         fields = ("username",)
 
     def clean(self):
-        from django.contrib.auth.password_validation import validate_password
-
         cleaned = super().clean()
         if cleaned.get("password1") != cleaned.get("password2"):
             raise forms.ValidationError(_("The two passwords differ."))

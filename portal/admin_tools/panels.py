@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from portal.partner_center.connection import connection_status
+
 
 def connection_panel(request) -> dict | None:
     """Warns before the partner sign-in expires, when it was revoked, or when there is none."""
-    from portal.partner_center.connection import connection_status
-
     status = connection_status()
     if not status["warning"]:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.admin_tools.selectors import audit_search
-from portal.models import Customer
+from portal.admin_tools.services.settings_store import portal_setting_get, portal_setting_set
+from portal.models import Customer, PortalSetting
+from portal.partner_center.connection import (
+    connection_begin,
+    connection_complete,
+    connection_status,
+    warn_before,
+)
+from portal.partner_center.connection import connection_sign_out as sign_out
 from portal.shared.errors import PortalError
 from portal.shared.roles import Role, role_required
 from portal.shared.tables import csv_response, paginate
@@ -71,10 +80,6 @@ SIGN_IN_FLOW_KEY = "pc_sign_in_flow"
 
 @role_required(Role.ADMIN)
 def connection(request):
-    from django.conf import settings
-
-    from portal.partner_center.connection import connection_status, warn_before
-
     return render(
         request,
         "portal/admin_tools/connection.html",
@@ -95,8 +100,6 @@ def connection(request):
 @require_POST
 def connection_sign_in(request):
     """Start the App+User sign-in (MSAL authorization-code flow) and send the admin to it."""
-    from portal.partner_center.connection import connection_begin
-
     redirect_uri = request.build_absolute_uri(reverse("admin_tools:connection_callback"))
     try:
         flow = connection_begin(redirect_uri=redirect_uri)
@@ -110,8 +113,6 @@ def connection_sign_in(request):
 @role_required(Role.ADMIN)
 def connection_callback(request):
     """Where the sign-in page sends the admin back (GET: OAuth redirect, checked by ``state``)."""
-    from portal.partner_center.connection import connection_complete
-
     flow = request.session.pop(SIGN_IN_FLOW_KEY, None)
     if not flow:
         messages.error(
@@ -132,8 +133,6 @@ def connection_callback(request):
 @role_required(Role.ADMIN)
 @require_POST
 def connection_sign_out(request):
-    from portal.partner_center.connection import connection_sign_out as sign_out
-
     sign_out(actor=request.user)
     messages.success(request, _("The partner account was signed out; App+User operations are off."))
     return redirect("admin_tools:connection")
@@ -152,9 +151,6 @@ class PortalSettingsForm(forms.Form):
 
 @role_required(Role.ADMIN)
 def portal_settings(request):
-    from portal.admin_tools.services.settings_store import portal_setting_get, portal_setting_set
-    from portal.models import PortalSetting
-
     current = {name: portal_setting_get(name) for name in PortalSettingsForm.base_fields}
     if request.method == "POST":
         form = PortalSettingsForm(request.POST)

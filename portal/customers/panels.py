@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from portal.models import SubscriptionRegistration
 
 
 def registrations_panel(request) -> dict | None:
     """Registrations that failed or timed out in the last 7 days, and ones overdue for a poll."""
-    from django.db.models import Q
-
-    from portal.models import SubscriptionRegistration
-
     now = timezone.now()
     overdue = Q(
         state__in=SubscriptionRegistration.ACTIVE_STATES,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
-from portal.models import Customer
+from portal.models import AzureSubscription, Customer, SubscriptionRegistration
 
 
 def customer_search(*, text: str = "", include_inactive: bool = False) -> QuerySet[Customer]:
@@ -26,10 +27,6 @@ def customer_search(*, text: str = "", include_inactive: bool = False) -> QueryS
 
 def customer_subscriptions(customer) -> list:
     """The customer's subscriptions (active first), each with ``latest_registration`` attached."""
-    from django.db.models import Prefetch
-
-    from portal.models import AzureSubscription, SubscriptionRegistration
-
     subs = list(
         AzureSubscription.objects.filter(customer=customer)
         .order_by("-is_active", "-is_reservation_eligible", "friendly_name")
@@ -49,10 +46,6 @@ def customer_subscriptions(customer) -> list:
 
 
 def subscription_with_registration(pk: int):
-    from django.shortcuts import get_object_or_404
-
-    from portal.models import AzureSubscription
-
     sub = get_object_or_404(AzureSubscription.objects.select_related("customer"), pk=pk)
     sub.latest_registration = (
         sub.registrations.select_related("requested_by").order_by("-requested_at", "-pk").first()
@@ -61,8 +54,6 @@ def subscription_with_registration(pk: int):
 
 
 def registration_search(*, text: str = "", state: str = "") -> QuerySet:
-    from portal.models import SubscriptionRegistration
-
     qs = SubscriptionRegistration.objects.select_related("subscription__customer", "requested_by")
     if state:
         qs = qs.filter(state=state)

@@ -29,7 +29,7 @@ from portal.customers.services.sync import (
     subscription_sync_enqueue,
     subscriptions_kind,
 )
-from portal.models import Customer, SubscriptionRegistration
+from portal.models import Customer, SubscriptionRegistration, SyncState
 from portal.shared.errors import PortalError
 from portal.shared.exports import Column, cell_time, export_csv, wants_csv
 from portal.shared.mirror import fetch_state
@@ -66,8 +66,6 @@ def _report(request, params: Params) -> None:
 
 
 def _state(kind: str):
-    from portal.models import SyncState
-
     return sync_state(kind) or SyncState(kind=kind)
 
 

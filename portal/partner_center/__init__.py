@@ -1,2 +1,2 @@
-"""The portal's side of Partner Center: building a client from settings (``client``) and the
-App+User connection with its encrypted token cache (``connection``)."""
+"""The portal's side of Partner Center: building a client from settings (``client``), the
+App+User connection (``connection``) and its encrypted MSAL token cache (``token_cache``)."""

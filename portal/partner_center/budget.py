@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+import redis
 from django.conf import settings
 
 from partnercenter.http import PartnerCenterSession
@@ -41,8 +42,6 @@ return tostring(-tokens / rate)
 
 class RedisBudget:
     def __init__(self, url: str, *, rate: float, burst: int, key: str = KEY):
-        import redis
-
         self.rate, self.burst, self.key = rate, burst, key
         self._reserve = redis.Redis.from_url(url).register_script(RESERVE)
 

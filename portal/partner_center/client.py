@@ -14,7 +14,9 @@ from contextvars import ContextVar
 
 from django.conf import settings
 
+from partnercenter import Client
 from portal.partner_center.budget import budgeted_session
+from portal.partner_center.token_cache import database_token_cache
 
 # Set for the duration of a web request (portal.middleware.PartnerCenterTimeBudgetMiddleware): the
 # time.monotonic() by which every Partner Center call of that request must be over.
@@ -34,9 +36,6 @@ def time_budget(seconds: float) -> Iterator[None]:
 
 def get_client():
     """Return a ``partnercenter.Client`` configured from the ``PARTNER_CENTER_*`` settings."""
-    from partnercenter import Client
-    from portal.partner_center.connection import database_token_cache
-
     token_cache = database_token_cache()
     deadline = _deadline.get()
     read_timeout = float(settings.PARTNER_CENTER_TIMEOUT)

@@ -5,9 +5,10 @@ token cache (refresh token included) is stored in ``PartnerCenterConnection.toke
 encrypted with Fernet under keys derived from ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` (a
 MultiFernet: the newest key encrypts, every listed key decrypts, so rotating ``SECRET_KEY`` keeps the
 connection; ``manage.py rotate_token_cache`` then re-encrypts with the newest key and the old key can
-leave the fallbacks). ``portal.partner_center.client.get_client()``
-plugs ``database_token_cache()`` into every client, so App+User operations (entitlements, invoice
-summaries, statement PDFs, ...) work from web requests, workers and management commands alike.
+leave the fallbacks). The cache and its encryption live in ``portal.partner_center.token_cache``;
+``portal.partner_center.client.get_client()`` plugs it into every client, so App+User operations
+(entitlements, invoice summaries, statement PDFs, ...) work from web requests, workers and
+management commands alike.
 
 Azure AD does not tell the client when a refresh token expires: it is valid for
 ``PARTNER_CENTER_REFRESH_TOKEN_DAYS`` (90 by default) after it was last used and is renewed on every
@@ -18,13 +19,9 @@ dashboard warns.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import logging
 from datetime import timedelta
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -34,110 +31,15 @@ from django.utils.translation import ngettext
 from partnercenter.errors import PartnerCenterError, UserSignInRequired
 from portal.models import PartnerCenterConnection
 from portal.partner_center.client import get_client
+from portal.partner_center.token_cache import CONNECTION_NAME, refresh_token_lifetime
 from portal.shared.audit import audit_record
 from portal.shared.errors import PortalError
 
 logger = logging.getLogger(__name__)
 
-CONNECTION_NAME = "default"
-
-
-def _lifetime() -> timedelta:
-    return timedelta(days=settings.PARTNER_CENTER_REFRESH_TOKEN_DAYS)
-
 
 def warn_before() -> timedelta:
     return timedelta(days=settings.PARTNER_CENTER_REFRESH_WARN_DAYS)
-
-
-def _key(secret: str) -> Fernet:
-    digest = hashlib.sha256(b"portal.connection.token-cache:" + secret.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def _fernet() -> MultiFernet:
-    """Newest key first: ``SECRET_KEY``, then each of ``SECRET_KEY_FALLBACKS``."""
-    return MultiFernet([_key(settings.SECRET_KEY), *map(_key, settings.SECRET_KEY_FALLBACKS)])
-
-
-def encrypt(text: str) -> bytes:
-    return _fernet().encrypt(text.encode("utf-8"))
-
-
-def decrypt(blob: bytes) -> str | None:
-    try:
-        return _fernet().decrypt(bytes(blob)).decode("utf-8")
-    except InvalidToken:
-        logger.warning(
-            "The stored Partner Center token cache cannot be decrypted: SECRET_KEY changed "
-            "without the former key in SECRET_KEY_FALLBACKS"
-        )
-        return None
-
-
-def token_cache_rotate() -> int:
-    """Re-encrypt every stored token cache with the newest key; returns how many rows changed.
-
-    Raises ``PortalError`` when a cache cannot be read with any listed key (nothing is written).
-    """
-    fernet = _fernet()
-    changed = 0
-    with transaction.atomic():
-        rows = PartnerCenterConnection.objects.select_for_update().exclude(
-            token_cache_encrypted=b""
-        )
-        for conn in rows:
-            try:
-                blob = fernet.rotate(bytes(conn.token_cache_encrypted))
-            except InvalidToken:
-                raise PortalError(
-                    f"The token cache of connection '{conn.name}' cannot be decrypted with "
-                    "SECRET_KEY or SECRET_KEY_FALLBACKS; add the former key to "
-                    "SECRET_KEY_FALLBACKS and run this again.",
-                    code="token_cache_key",
-                ) from None
-            PartnerCenterConnection.objects.filter(pk=conn.pk).update(token_cache_encrypted=blob)
-            changed += 1
-    return changed
-
-
-def _has_refresh_token(cache_text: str) -> bool:
-    try:
-        return bool(json.loads(cache_text).get("RefreshToken"))
-    except (ValueError, AttributeError):
-        return False
-
-
-class DatabaseTokenCache:
-    """``partnercenter.TokenCacheStore`` backed by the ``PartnerCenterConnection`` row."""
-
-    def __init__(self, name: str = CONNECTION_NAME) -> None:
-        self.name = name
-
-    def load(self) -> str | None:
-        blob = (
-            PartnerCenterConnection.objects.filter(name=self.name)
-            .values_list("token_cache_encrypted", flat=True)
-            .first()
-        )
-        if not blob:
-            return None
-        return decrypt(blob)
-
-    def save(self, data: str) -> None:
-        fields: dict = {"token_cache_encrypted": encrypt(data), "updated_at": timezone.now()}
-        if _has_refresh_token(data):
-            # Every save with a refresh token follows a sign-in or a refresh, which renews it.
-            fields["refresh_expires_at"] = timezone.now() + _lifetime()
-        updated = PartnerCenterConnection.objects.filter(name=self.name).update(**fields)
-        if not updated:
-            fields.pop("updated_at")
-            PartnerCenterConnection.objects.get_or_create(name=self.name, defaults=fields)
-
-
-def database_token_cache() -> DatabaseTokenCache:
-    """The token cache store ``portal.partner_center.client.get_client()`` gives every client."""
-    return DatabaseTokenCache()
 
 
 def connection_get() -> PartnerCenterConnection | None:
@@ -223,7 +125,7 @@ def connection_complete(*, flow: dict, query_params: dict, actor) -> PartnerCent
         conn.home_account_id = user.home_account_id
         conn.connected_by = actor if getattr(actor, "is_authenticated", False) else None
         conn.connected_at = now
-        conn.refresh_expires_at = now + _lifetime()
+        conn.refresh_expires_at = now + refresh_token_lifetime()
         conn.revoked_at = None
         conn.last_error = ""
         conn.save()

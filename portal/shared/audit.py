@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -24,8 +25,6 @@ def audit_record(
     ``details`` must be JSON-serialisable after Django's encoder (Decimal, UUID, datetime are fine);
     it is normalised so that what is stored is exactly what the viewer later shows.
     """
-    import json
-
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=user,

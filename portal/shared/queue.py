@@ -7,6 +7,7 @@ registry when the transaction commits: an unknown name fails loudly (``NotRegist
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import translation
 
@@ -32,3 +33,10 @@ def enqueue(task: str, *args, countdown: float | None = None) -> None:
 def actor_pk(actor) -> int | None:
     """The primary key a task takes for the person who asked (None for a command or beat)."""
     return actor.pk if getattr(actor, "is_authenticated", False) else None
+
+
+def task_actor(actor_id: int | None):
+    """The user a task acts for, from the primary key ``actor_pk`` gave it (None if none or gone)."""
+    if not actor_id:
+        return None
+    return get_user_model().objects.filter(pk=actor_id).first()

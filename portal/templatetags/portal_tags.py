@@ -9,6 +9,7 @@ from django import template
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from portal.models import SyncState
 from portal.shared import formats, pdf_fonts
 from portal.shared.access import url_if_allowed as _url_if_allowed
 from portal.shared.money import Money
@@ -72,8 +73,6 @@ def has_role(user, role: str) -> bool:
 def sync_state_for(kind: str):
     """``{% sync_state_for "orders" as state %}``: the SyncState of a job kind (or an empty one),
     for pages whose view does not pass it (stale-data warning via includes/sync_status.html)."""
-    from portal.models import SyncState
-
     return SyncState.objects.filter(kind=kind).first() or SyncState(kind=kind)
 
 

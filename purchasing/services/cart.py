@@ -8,6 +8,7 @@ what Partner Center said (line ids, order groups, per-line errors, expiry).
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -16,7 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.inventory import inventory_verdict
+from catalog.rules import purchase_blockers
+from catalog.selectors import availability_price
 from catalog.services.customer_catalog import customer_catalog_known, customer_offers
+from partnercenter import errors as pc_errors
 from portal.models import AzureSubscription, Customer
 from portal.partner_center.client import get_client, new_operation_id
 from portal.shared.audit import audit_record
@@ -61,8 +65,6 @@ def line_problems(
     *, customer: Customer, availability, data: LineInput, check_inventory: bool = True
 ) -> dict[str, list[str]]:
     """Everything wrong with buying ``data`` of ``availability`` for ``customer``, by field."""
-    from catalog.rules import purchase_blockers
-
     errors: dict[str, list[str]] = {}
 
     def add(key: str, message: str) -> None:
@@ -142,8 +144,6 @@ def line_problems(
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
     except ValueError:
@@ -167,7 +167,6 @@ def current_price(*, availability, term_duration: str, billing_cycle: str):
     """
     if availability is None:
         return None
-    from catalog.selectors import availability_price
 
     return availability_price(
         availability,
@@ -366,8 +365,6 @@ def cart_push(*, cart_id: int, force_new: bool = False) -> Cart:
     Partner Center problems don't raise: they are stored on the cart (``last_error``) and its
     lines (``error_code``/``error_description``) for the page to show.
     """
-    from partnercenter import errors as pc_errors
-
     cart = Cart.objects.select_related("customer").get(pk=cart_id)
     lines = list(cart.lines.order_by("id"))
     version = cart.version

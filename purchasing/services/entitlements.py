@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from catalog.models import Sku
+from partnercenter import errors as pc_errors
 from portal.models import Customer
 from portal.partner_center.client import get_client
 from portal.shared.audit import audit_record
@@ -56,8 +58,6 @@ class EntitlementSyncResult:
 
 
 def _sku_info(product_id: str, sku_id: str) -> tuple[str, dict]:
-    from catalog.models import Sku
-
     sku = (
         Sku.objects.filter(product__product_id=product_id, sku_id=sku_id)
         .only("title", "dynamic_attributes")
@@ -100,8 +100,6 @@ def entitlements_sync(*, customer: Customer | None = None) -> EntitlementSyncRes
 
     Raises ``PartnerCenterUnavailable`` with what to do when nobody is signed in.
     """
-    from partnercenter import errors as pc_errors
-
     customers = (
         [customer] if customer else list(Customer.objects.filter(is_active=True).order_by("pk"))
     )

@@ -16,15 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from partnercenter import errors as pc_errors
 from portal.models import Customer
 from portal.partner_center.client import get_client
+from portal.partner_center.connection import connection_mark_revoked
 from portal.shared.audit import audit_record
-from portal.shared.errors import PortalError, pc_error
+from portal.shared.errors import PartnerCenterUnavailable, PortalError, pc_error
 from portal.shared.mirror_fit import RecordDoesNotFit, fit, fit_all, skipped
 from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_succeed
 from portal.shared.queue import enqueue_on_commit
 from purchasing.conf import conf
-from purchasing.models import Order, OrderEvent, OrderLine
+from purchasing.models import PROVISIONING_FINAL, Order, OrderEvent, OrderLine
 from purchasing.services.notifications import notification_create
 
 log = logging.getLogger(__name__)
@@ -140,8 +142,6 @@ def order_confirm(*, order_id: int) -> Order:
     Reads the order by id first (works at once, refreshes status and subscriptions), then the
     list of its billing cycle (where it appears only after up to 15 minutes).
     """
-    from partnercenter import errors as pc_errors
-
     order = Order.objects.select_related("customer").get(pk=order_id)
     if order.sync_state != Order.SyncState.AWAITING:
         return order
@@ -424,16 +424,12 @@ def order_refresh_provisioning(*, order_id: int, raise_errors: bool = False) -> 
     fails, the order is returned unchanged; with ``raise_errors`` (on demand from the order page) a
     ``PartnerCenterUnavailable`` says what to do instead.
     """
-    from partnercenter import errors as pc_errors
-
     order = Order.objects.select_related("customer").get(pk=order_id)
     try:
         statuses = get_client().get_order_provisioning_status(
             str(order.customer.tenant_id), order.pc_order_id
         )
     except pc_errors.UserSignInRequired as exc:
-        from portal.partner_center.connection import connection_mark_revoked
-
         connection_mark_revoked(error=exc)
         log.info("provisioning status of %s needs App+User: %s", order.pc_order_id, exc)
         if raise_errors:
@@ -508,8 +504,6 @@ def _status_text(value) -> str:
 
 def orders_due_for_provisioning(*, limit: int = 200) -> list[int]:
     """Portal orders (recent first) whose lines are not all fulfilled yet."""
-    from purchasing.models import PROVISIONING_FINAL
-
     since = timezone.now() - timedelta(days=int(conf("PURCHASING_PROVISIONING_DAYS")))
     return list(
         Order.objects.filter(source=Order.Source.PORTAL, created_at__gte=since)
@@ -523,8 +517,6 @@ def orders_due_for_provisioning(*, limit: int = 200) -> list[int]:
 def orders_refresh_provisioning(*, limit: int = 200) -> int:
     """The sync's provisioning pass: refresh the orders not yet fulfilled; returns how many were
     read (0 without an App+User sign-in: the first refusal ends the pass)."""
-    from portal.shared.errors import PartnerCenterUnavailable
-
     done = 0
     for order_id in orders_due_for_provisioning(limit=limit):
         try:

@@ -22,7 +22,7 @@ def test_fixture_signs_in_and_app_user_calls_work(pc_user_connection):
 def test_token_cache_is_encrypted_at_rest(pc_user_connection):
     import json
 
-    from portal.partner_center.connection import decrypt
+    from portal.partner_center.token_cache import decrypt
 
     row = PartnerCenterConnection.objects.get()
     blob = bytes(row.token_cache_encrypted)

@@ -31,7 +31,8 @@ def _log_everything(caplog):
 def _tokens() -> list[str]:
     """Every token the portal holds: the App+User cache (access and refresh) and an app token."""
     from portal.partner_center.client import get_client
-    from portal.partner_center.connection import connection_get, decrypt
+    from portal.partner_center.connection import connection_get
+    from portal.partner_center.token_cache import decrypt
 
     cache = json.loads(decrypt(bytes(connection_get().token_cache_encrypted)))
     found = [

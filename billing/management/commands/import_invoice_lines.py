@@ -3,6 +3,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from billing.services.invoice_lookup import invoice_get_or_fetch
+from billing.services.lines import line_import_run, line_import_start
 from portal.shared.errors import PortalError
 
 
@@ -23,9 +25,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from billing.services.invoice_lookup import invoice_get_or_fetch
-        from billing.services.lines import line_import_run, line_import_start
-
         try:
             found = invoice_get_or_fetch(invoice_id=options["invoice_id"])
             invoice = found.obj

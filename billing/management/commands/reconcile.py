@@ -3,6 +3,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from billing import selectors
+from billing.services.invoice_lookup import invoice_get_or_fetch, invoice_implied
+from billing.services.lines import line_import_run, line_import_start
+from billing.services.reconciliation import EXPECTED_MEANS, reconciliation_run
 from portal.shared.errors import PortalError
 
 
@@ -19,11 +23,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from billing import selectors
-        from billing.services.invoice_lookup import invoice_get_or_fetch, invoice_implied
-        from billing.services.lines import line_import_run, line_import_start
-        from billing.services.reconciliation import EXPECTED_MEANS, reconciliation_run
-
         try:
             found = invoice_get_or_fetch(invoice_id=options["invoice_id"])
             invoice = found.obj

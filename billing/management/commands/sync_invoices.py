@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from billing.services.balances import balance_refresh
+from billing.services.invoices import invoice_sync_all
 from portal.shared.errors import PortalError
 
 
@@ -13,9 +15,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from billing.services.balances import balance_refresh
-        from billing.services.invoices import invoice_sync_all
-
         try:
             result = invoice_sync_all(queue_statements=not options["no_statements"])
             self.stdout.write(_("Invoices: %(result)s.") % {"result": result})

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from partnercenter.errors import PartnerCenterError
+from partnercenter.errors import InvalidResponse, PartnerCenterError
 from portal.models import AzureSubscription, Customer
 from portal.partner_center.client import get_client
 from portal.shared.audit import audit_record
@@ -81,8 +81,6 @@ def _pc_uuid(value, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value)) if isinstance(value, str) else uuid.UUID(value)
     except (TypeError, ValueError, AttributeError):
-        from partnercenter.errors import InvalidResponse
-
         raise InvalidResponse(
             f"Partner Center returned {what} without a valid id ({str(value)[:40]!r})"
         ) from None

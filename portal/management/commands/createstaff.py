@@ -1,3 +1,6 @@
+import getpass
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.admin_tools.services.staff import staff_create_or_update
@@ -17,9 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-input", action="store_false", dest="interactive")
 
     def handle(self, *args, username, role, email, password, interactive, **options):
-        import getpass
-        import os
-
         password = password or os.environ.get("PORTAL_STAFF_PASSWORD")
         if not password:
             if not interactive or not os.isatty(0):

@@ -6,7 +6,7 @@ this command, then drop the former key from SECRET_KEY_FALLBACKS. Safe to run ag
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.partner_center.connection import token_cache_rotate
+from portal.partner_center.token_cache import token_cache_rotate
 from portal.shared.errors import PortalError
 
 

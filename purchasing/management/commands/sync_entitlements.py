@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from partnercenter.errors import PartnerCenterError
+from portal.shared.errors import PortalError
 from purchasing.management.commands.sync_orders import find_customer
+from purchasing.services.entitlements import entitlements_sync
 
 
 class Command(BaseCommand):
@@ -15,10 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--customer", help="portal customer id or Partner Center tenant id")
 
     def handle(self, *args, **options):
-        from partnercenter.errors import PartnerCenterError
-        from portal.shared.errors import PortalError
-        from purchasing.services.entitlements import entitlements_sync
-
         customer = (
             find_customer(options["customer"], self.stdout.write)
             if options.get("customer")

@@ -8,9 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from partnercenter.errors import PartnerCenterError
 from portal.customers.services.lookups import customer_get_or_fetch
 from portal.models import Customer
 from portal.shared.errors import PortalError
+from purchasing.services.orders import orders_refresh_provisioning, orders_sync
 
 
 def find_customer(value: str, echo=None) -> Customer:
@@ -49,9 +51,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from partnercenter.errors import PartnerCenterError
-        from purchasing.services.orders import orders_sync
-
         customer = (
             find_customer(options["customer"], self.stdout.write)
             if options.get("customer")
@@ -80,8 +79,6 @@ class Command(BaseCommand):
             )
         )
         if not options.get("no_provisioning"):
-            from purchasing.services.orders import orders_refresh_provisioning
-
             count = orders_refresh_provisioning()
             self.stdout.write(
                 ngettext(
