@@ -7,12 +7,13 @@ there is no resale price (``amount`` None): a markup is always on the cost.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -47,6 +48,30 @@ class GroupInUse(PortalError):
     code = "customer_group_in_use"
 
 
+def _lock_scope(rule: MarkupRule) -> None:
+    """Serialise writes of rules with ``rule``'s scope until the transaction ends, so that two
+    clashing rules saved at the same instant cannot both pass the overlap check.
+
+    PostgreSQL: a transaction-level advisory lock keyed by the scope. SQLite has one writer at a
+    time and refuses a write from a transaction whose reads are stale, so it needs none."""
+    if connection.vendor != "postgresql":
+        return
+    scope = "|".join(
+        str(v)
+        for v in (
+            rule.customer_id,
+            rule.group_id,
+            rule.family,
+            (rule.product_id or "").strip().lower(),
+            (rule.sku_id or "").strip().lower(),
+            (rule.term_duration or "").strip().upper(),
+        )
+    )
+    key = int.from_bytes(hashlib.sha256(f"markup-rule:{scope}".encode()).digest()[:8], "big")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key - 2**63])
+
+
 def _snapshot(rule: MarkupRule) -> dict:
     return model_to_dict(rule, fields=RULE_FIELDS)
 
@@ -58,6 +83,7 @@ def markup_rule_create(*, actor, data: dict) -> MarkupRule:
     """Validate (scope, dates, no negative price, no overlap) and save a new rule; audited."""
     rule = MarkupRule(**{k: v for k, v in data.items() if k in RULE_FIELDS}, updated_by=actor)
     with transaction.atomic():
+        _lock_scope(rule)
         rule.full_clean()
         rule.save()
         audit_record(
@@ -82,6 +108,7 @@ def markup_rule_update(*, rule: MarkupRule, actor, data: dict) -> MarkupRule:
             if key in RULE_FIELDS:
                 setattr(rule, key, value)
         rule.updated_by = actor
+        _lock_scope(rule)
         rule.full_clean()
         rule.save()
         after = _snapshot(rule)
