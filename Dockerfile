@@ -16,7 +16,7 @@ RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=build DATABASE_URL=postgres://bu
     && test -s /app/staticfiles/staticfiles.json
 # The translation catalogs (.po -> .mo) with Babel: the image needs no gettext tools.
 RUN SECRET_KEY=compile-only ALLOWED_HOSTS=build DATABASE_URL=postgres://build@build/build \
-    PARTNER_CENTER_CLIENT_SECRET=compile-only python manage.py compile_translations \
+    PARTNER_CENTER_CLIENT_SECRET=compile-only python manage.py compile_translations --force \
     && test -s /app/locale/zh_Hant/LC_MESSAGES/django.mo
 # Named volumes mounted on these paths take their owner from the image: the portal user.
 RUN useradd --create-home portal && mkdir -p /app/var /app/media && chown -R portal /app/var /app/media

@@ -3,7 +3,10 @@ of its English source, and compiles with Babel alone (no gettext tools)."""
 
 import gettext
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from portal.i18n_catalogs import compile_catalogs, read_catalog
@@ -87,3 +90,20 @@ def test_babel_compiles_the_catalog_that_gettext_reads(tmp_path):
 def test_compiled_catalogs_are_not_committed():
     ignored = (ROOT / ".gitignore").read_text()
     assert "*.mo" in ignored.splitlines()
+
+
+def test_the_image_compiles_the_catalog_with_its_own_step(tmp_path):
+    """The Dockerfile's step, run with its own variables and the image's ENV (production settings,
+    no database, no gettext tools), writes the .mo that the portal then reads."""
+    from tests.image import _assignments, _instructions, image_environment
+
+    step = next(rest for word, rest in _instructions() if "compile_translations" in rest)
+    words = shlex.split(step.split("&&")[0])
+    env = {**image_environment(tmp_path), **_assignments(words)}
+    command = [sys.executable if w == "python" else w for w in words if "=" not in w]
+    mo = ROOT / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.mo"
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Compiled {mo}" in result.stdout  # --force: never an older .mo copied into the image
+    with mo.open("rb") as handle:
+        assert gettext.GNUTranslations(handle).gettext("Sign out") == "登出"
