@@ -7,6 +7,8 @@ different currencies are never added together (totals are grouped by currency).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -369,3 +371,101 @@ class StatementPdf(models.Model):
 
     def __str__(self) -> str:
         return f"Statement {self.invoice_id}: {self.state}"
+
+
+class CustomerStatement(models.Model):
+    """What one customer is charged for one month's one-time purchases, at resale price.
+
+    A draft is rebuilt in place by every generation (at most one draft per customer and month);
+    once issued it is frozen: its lines, totals, reseller details and PDF never change again. A
+    correction is a new statement of the same month that references the one it corrects."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", gettext_lazy("Draft")
+        ISSUED = "issued", gettext_lazy("Issued")
+
+    number = models.CharField(gettext_lazy("number"), max_length=40, unique=True)
+    customer = models.ForeignKey(
+        "portal.Customer", on_delete=models.PROTECT, related_name="charge_statements"
+    )
+    month = models.DateField(
+        gettext_lazy("month"), help_text=gettext_lazy("First day of the month it bills.")
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.DRAFT)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    totals = models.JSONField(default=dict, blank=True, help_text="{currency: amount as text}")
+    line_count = models.PositiveIntegerField(default=0)
+    computed_count = models.PositiveIntegerField(
+        default=0, help_text="Lines priced now because no resale price was recorded."
+    )
+    generated_at = models.DateTimeField()
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reseller = models.JSONField(default=dict, blank=True, help_text="Name/address at issue.")
+    pdf = models.FileField(upload_to="billing/customer-statements/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-month", "customer__company_name", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "month"],
+                condition=models.Q(state="draft"),
+                name="billing_one_draft_statement",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_issued(self) -> bool:
+        return self.state == self.State.ISSUED
+
+    def totals_decimal(self) -> dict:
+        return {currency: Decimal(amount) for currency, amount in sorted(self.totals.items())}
+
+
+class CustomerStatementLine(models.Model):
+    """One charge on a statement, with everything the customer sees copied in (an issued
+    statement never reads the invoice lines or orders again). No partner cost is kept here."""
+
+    class Source(models.TextChoices):
+        INVOICE = "invoice", gettext_lazy("Invoice")
+        UNBILLED = "unbilled", gettext_lazy("Unbilled")
+
+    class PriceSource(models.TextChoices):
+        RECORDED = "recorded", gettext_lazy("Recorded at checkout")
+        COMPUTED = "computed", gettext_lazy("Computed at the charge date")
+
+    statement = models.ForeignKey(CustomerStatement, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    source = models.CharField(max_length=8, choices=Source.choices)
+    invoice_number = models.CharField(max_length=64, blank=True)
+    pc_order_id = models.CharField(max_length=None, blank=True)
+    charge_date = models.DateField()
+    product_id = models.CharField(max_length=None, blank=True)
+    sku_id = models.CharField(max_length=None, blank=True)
+    description = models.CharField(max_length=None, blank=True)
+    term = models.CharField(max_length=128, blank=True)
+    quantity = models.DecimalField(**MONEY)
+    unit_price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    price_source = models.CharField(max_length=8, choices=PriceSource.choices)
+    rule = models.CharField(max_length=220, blank=True)
+
+    class Meta:
+        ordering = ["statement", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "position"], name="billing_statement_line_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}#{self.position} {self.description}"

@@ -86,6 +86,18 @@ def unbilled_import_beat() -> None:
         logger.warning("unbilled import failed to start: %s", exc)
 
 
+@shared_task(ignore_result=True)
+def generate_statements(month: str, actor_id: int | None = None) -> None:
+    """Build every customer's draft charge statement of ``month`` (ISO date of its first day);
+    progress and errors in the ``statements:YYYY-MM`` SyncState."""
+    from datetime import date
+
+    from billing.services.charge_statements import statement_generate_month
+    from portal.tasks import _user
+
+    statement_generate_month(month=date.fromisoformat(month), actor=_user(actor_id))
+
+
 @shared_task(bind=True, ignore_result=True, max_retries=None)
 def download_statement(self, statement_id: int) -> None:
     """One attempt per run; transient failures come back with exponential backoff until

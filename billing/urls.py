@@ -27,4 +27,19 @@ urlpatterns = [
     path("margins/", margin_views.margins, name="margins"),
     path("unbilled/", charges_views.unbilled, name="unbilled"),
     path("unbilled/read/", charges_views.unbilled_read, name="unbilled_read"),
+    path("statements/", charges_views.statements, name="statements"),
+    path("statements/generate/", charges_views.statements_generate, name="statements_generate"),
+    path("statements/<int:pk>/", charges_views.statement_detail, name="statement"),
+    path("statements/<int:pk>/issue/", charges_views.statement_issue_view, name="statement_issue"),
+    path(
+        "statements/<int:pk>/correct/",
+        charges_views.statement_correct_view,
+        name="statement_correct",
+    ),
+    path(
+        "statements/<int:pk>/statement.pdf", charges_views.statement_pdf_view, name="statement_pdf"
+    ),
+    path(
+        "statements/<int:pk>/statement.csv", charges_views.statement_csv_view, name="statement_csv"
+    ),
 ]

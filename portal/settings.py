@@ -306,6 +306,13 @@ BILLING_STATEMENT_RETRY_BASE_SECONDS = env_int(
     "BILLING_STATEMENT_RETRY_BASE_SECONDS", 30, minimum=0
 )
 BILLING_STATEMENT_RETRY_MAX_SECONDS = env_int("BILLING_STATEMENT_RETRY_MAX_SECONDS", 900, minimum=0)
+# Customer charge statements: the reseller they come from (address lines separated by "|") and
+# its logo (an image file: SVG, PNG or JPEG), printed on every statement PDF when it is issued.
+STATEMENT_RESELLER_NAME = env_str("STATEMENT_RESELLER_NAME", "Partner Portal Reseller")
+STATEMENT_RESELLER_ADDRESS = env_str("STATEMENT_RESELLER_ADDRESS", "")
+STATEMENT_RESELLER_LOGO = env_str(
+    "STATEMENT_RESELLER_LOGO", str(BASE_DIR / "static" / "img" / "favicon.svg")
+)
 
 # Resale prices: how a markup rule's price is rounded to its currency's ISO 4217 decimals.
 RESALE_ROUNDING = env_choice("RESALE_ROUNDING", "half-up", ("half-up", "half-even"))

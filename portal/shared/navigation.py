@@ -32,6 +32,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Reconciliation"), "billing:reconciliation", frozenset({Role.FINANCE})),
     NavItem(_("Markup rules"), "pricing:rules", frozenset({Role.FINANCE, Role.ADMIN})),
     NavItem(_("Margins"), "billing:margins", frozenset({Role.FINANCE})),
+    NavItem(_("Statements"), "billing:statements", frozenset({Role.FINANCE})),
     NavItem(_("Customers"), "customers:list", frozenset({Role.SALES, Role.ADMIN})),
     NavItem(_("Registrations"), "customers:registrations", frozenset({Role.ADMIN})),
     NavItem(_("Price sheets"), "catalog:price_sheets", frozenset({Role.ADMIN})),

@@ -14,6 +14,7 @@ SOFTWARE = [("DG7GMGF0DWTL", "0001"), ("DG7GMGF0FKZV", "0001")]
 
 def build_world(*, sandbox, sales_user, finance_user, admin_user, settings) -> dict:
     from billing.models import Invoice
+    from billing.services.charge_statements import statement_generate_month, statement_issue
     from billing.services.invoices import invoice_sync_all
     from billing.services.lines import line_import_run, line_import_start
     from billing.services.reconciliation import reconciliation_run
@@ -50,6 +51,10 @@ def build_world(*, sandbox, sales_user, finance_user, admin_user, settings) -> d
     line_import_run(import_id=line_import_start(invoice=invoice, queue=False).pk)
     reconciliation_run(invoice=invoice, actor=finance_user)
     entitlements_sync()
+    # Customer charge statements of the invoice's month: one issued, the rest drafts.
+    statements = statement_generate_month(month=invoice.invoice_date.date().replace(day=1))
+    if statements:
+        statement_issue(statement=statements[0], actor=finance_user)
 
     contoso = Customer.objects.get(tenant_id=tenant)
     line = add_line(contoso, sales_user, title=SUSE)
