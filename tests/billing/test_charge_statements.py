@@ -44,7 +44,7 @@ def charges(sandbox, finance_user):
     whose line recorded resale price 4321.00, and an order bought outside the portal (priced by
     the rule); plus one unbilled order outside the portal."""
     from partnercenter.sandbox.seed import customer_id
-    from portal.partner_center import get_client
+    from portal.partner_center.client import get_client
 
     client = get_client()
     tenant = customer_id("contoso")
@@ -214,3 +214,31 @@ def test_a_bad_month_gets_a_message(finance_client):
     assert answer.status_code == 200 and "YYYY-MM" in answer.content.decode()
     with pytest.raises(PortalError):
         month_parse("November")
+
+
+def test_a_chinese_customer_name_prints_on_the_pdf(db, finance_user, tmp_path):
+    from django.utils import timezone
+
+    from billing.services.charge_statements import _fill
+    from billing.services.charges import Charge, Pricer, statement_lines
+
+    customer = Customer.objects.create(
+        tenant_id="7a1c0000-0000-4000-8000-00000000c0de", company_name="臺灣雲端股份有限公司",
+        country="TW", currency="TWD",
+    )  # fmt: skip
+    month = datetime(2026, 11, 1, tzinfo=UTC).date()
+    charge = Charge(
+        line_id=1, source="invoice", invoice_number="G1", order_id="o1", charge_date=month,
+        product_id="CFQ7TTC0LH18", sku_id="0001", description="Microsoft 365 商務基本版",
+        term="", quantity=Decimal(3), partner_unit=Decimal("180"), credit=False, currency="TWD",
+    )  # fmt: skip
+    statement = CustomerStatement.objects.create(
+        number="S202611-TW", customer=customer, month=month, generated_at=timezone.now()
+    )
+    lines = statement_lines(
+        customer=customer, charges=[charge], pricer=Pricer.for_charges({"x": [charge]})
+    )
+    _fill(statement, lines)
+    issued = statement_issue(statement=statement, actor=finance_user)
+    text = pdf_text(issued.pdf.read(), tmp_path)
+    assert "臺灣雲端股份有限公司" in text and "商務基本版" in text
