@@ -8,10 +8,11 @@ customers whose statement is issued, and a correction is a new draft that refere
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import date
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,13 +44,42 @@ def _refuse_issued(statement: CustomerStatement) -> None:
         )
 
 
+LINE_COLUMNS = [
+    "statement_id", "position", "source", "invoice_number", "pc_order_id", "charge_date",
+    "product_id", "sku_id", "description", "term", "quantity", "unit_price", "amount",
+    "currency", "price_source", "rule",
+]  # fmt: skip
+BATCH = 50  # customers per transaction while generating a month
+
+
+def _insert_lines(statement: CustomerStatement, lines: list[CustomerStatementLine]) -> None:
+    """One multi-row ``INSERT`` (``executemany``) of the lines: a month has 100,000 and more, and
+    building an ORM ``INSERT`` per row would cost more than pricing them."""
+    if not lines:
+        return
+    qn = connection.ops.quote_name
+    table = qn(CustomerStatementLine._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in LINE_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * len(LINE_COLUMNS))})"
+    )
+    rows = [
+        (statement.pk, ln.position, ln.source, ln.invoice_number, ln.pc_order_id, ln.charge_date,
+         ln.product_id, ln.sku_id, ln.description, ln.term, ln.quantity, ln.unit_price, ln.amount,
+         ln.currency, ln.price_source, ln.rule)
+        for ln in lines
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def _fill(statement: CustomerStatement, lines: list[CustomerStatementLine]) -> None:
     """Replace a draft's lines and totals (inside the caller's transaction)."""
     _refuse_issued(statement)
-    statement.lines.all().delete()
+    CustomerStatementLine.objects.filter(statement=statement).delete()
     for line in lines:
         line.statement = statement
-    CustomerStatementLine.objects.bulk_create(lines, batch_size=1000)
+    _insert_lines(statement, lines)
     statement.totals = {c: str(v) for c, v in line_totals(lines).items()}
     statement.line_count = len(lines)
     statement.computed_count = sum(
@@ -63,30 +93,50 @@ def _number(customer: Customer, month: date) -> str:
     return f"S{month:%Y%m}-{customer.pk:06d}"
 
 
-def _refresh_customer(
-    *, customer: Customer, month: date, charges: list[Charge], pricer: Pricer
-) -> CustomerStatement | None:
-    """Rebuild the customer's draft of the month (creating it unless an issued statement
-    stands); None when there is nothing to (re)build."""
-    lines = statement_lines(customer=customer, charges=charges, pricer=pricer)
+def _refresh_batch(
+    *, month: date, batch: list[tuple[Customer, list[Charge]]], pricer: Pricer
+) -> list[CustomerStatement]:
+    """Rebuild the drafts of a batch of customers in one transaction: a customer's draft is
+    rebuilt (created unless an issued statement stands; deleted when its charges are gone)."""
+    priced = [(c, statement_lines(customer=c, charges=ch, pricer=pricer)) for c, ch in batch]
+    out = []
     with transaction.atomic():
-        mine = CustomerStatement.objects.select_for_update().filter(customer=customer, month=month)
-        draft = mine.filter(state=CustomerStatement.State.DRAFT).first()
-        if draft is None:
-            if not lines or mine.filter(state=CustomerStatement.State.ISSUED).exists():
-                return None
-            draft = CustomerStatement(
-                number=_number(customer, month),
-                customer=customer,
-                month=month,
-                generated_at=timezone.now(),
-            )
-            draft.save()
-        elif not lines and draft.corrects_id is None:
-            draft.delete()  # its charges are gone (e.g. an unbilled order was cancelled)
-            return None
-        _fill(draft, lines)
-    return draft
+        # Locked, so an issue running meanwhile waits, and what it issues is not rebuilt.
+        mine = list(
+            CustomerStatement.objects.select_for_update()
+            .filter(month=month, customer__in=[c for c, _lines in batch])
+            .order_by("pk")
+        )
+        drafts = {s.customer_id: s for s in mine if not s.is_issued}
+        issued = {s.customer_id for s in mine if s.is_issued}
+        for customer, lines in priced:
+            draft = drafts.get(customer.pk)
+            if draft is None:
+                if not lines or customer.pk in issued:
+                    continue
+                draft = CustomerStatement(
+                    number=_number(customer, month),
+                    customer=customer,
+                    month=month,
+                    generated_at=timezone.now(),
+                )
+                draft.save()
+            elif not lines and draft.corrects_id is None:
+                draft.delete()  # its charges are gone (e.g. an unbilled order was cancelled)
+                continue
+            _fill(draft, lines)
+            out.append(draft)
+    return out
+
+
+def _portal_customers(tenants) -> dict[str, Customer]:
+    ids = []
+    for tenant in tenants:
+        try:
+            ids.append(uuid.UUID(tenant))
+        except ValueError:
+            continue  # a line without a customer id names no portal customer
+    return {str(c.tenant_id).lower(): c for c in Customer.objects.filter(tenant_id__in=ids)}
 
 
 def statement_generate_request(*, month: date, actor=None) -> bool:
@@ -101,18 +151,15 @@ def statement_generate_month(*, month: date, actor=None) -> list[CustomerStateme
     """Build or rebuild every customer's draft statement of ``month``.
 
     Steps: read the month's charges and the recorded prices (no transaction open meanwhile);
-    per customer with charges, in its own transaction, rebuild its draft (issued statements are
-    left as they are); report progress per customer. Idempotent."""
+    per batch of customers, in one transaction, rebuild their drafts (issued statements are left
+    as they are); report progress per batch. Idempotent."""
     kind = progress_kind(month)
     sync_begin(
         kind=kind, message=_("Reading the charges of %(month)s") % {"month": f"{month:%Y-%m}"}
     )
     try:
         charges = month_charges(month=month)
-        customers = {
-            str(c.tenant_id).lower(): c
-            for c in Customer.objects.filter(tenant_id__in=list(charges))
-        }
+        customers = _portal_customers(charges)
         # Drafts of customers without charges are rebuilt too (they may have to go).
         for draft in CustomerStatement.objects.filter(
             month=month, state=CustomerStatement.State.DRAFT
@@ -122,14 +169,10 @@ def statement_generate_month(*, month: date, actor=None) -> list[CustomerStateme
         out = []
         ordered = sorted(customers.items(), key=lambda kv: (kv[1].company_name, kv[1].pk))
         sync_progress(kind=kind, done=0, total=len(ordered))
-        for done, (tenant, customer) in enumerate(ordered, 1):
-            statement = _refresh_customer(
-                customer=customer, month=month, charges=charges.get(tenant, []), pricer=pricer
-            )
-            if statement is not None:
-                out.append(statement)
-            if done % 10 == 0 or done == len(ordered):
-                sync_progress(kind=kind, done=done, total=len(ordered))
+        for start in range(0, len(ordered), BATCH):
+            batch = [(c, charges.get(t, [])) for t, c in ordered[start : start + BATCH]]
+            out += _refresh_batch(month=month, batch=batch, pricer=pricer)
+            sync_progress(kind=kind, done=start + len(batch), total=len(ordered))
     except Exception as exc:
         sync_fail(kind=kind, error=str(exc))
         raise
