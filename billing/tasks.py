@@ -89,7 +89,7 @@ def unbilled_import_beat() -> None:
 @shared_task(ignore_result=True)
 def generate_statements(month: str, actor_id: int | None = None) -> None:
     """Build every customer's draft charge statement of ``month`` (ISO date of its first day);
-    progress and errors in the ``statements:YYYY-MM`` SyncState."""
+    progress and errors in the ``billing:statements:YYYY-MM`` SyncState."""
     from datetime import date
 
     from billing.services.charge_statements import statement_generate_month

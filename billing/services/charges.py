@@ -89,7 +89,8 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def progress_kind(month: date) -> str:
-    return f"statements:{month:%Y-%m}"
+    """The job kind of a month's generation (``billing:``: finance may follow it)."""
+    return f"billing:statements:{month:%Y-%m}"
 
 
 # -- the charges of a month -------------------------------------------------------------------------

@@ -5,13 +5,13 @@ resale prices, idempotent generation, frozen issued statements and corrections, 
 import csv
 import io
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from billing.models import CustomerStatement, CustomerStatementLine, Invoice
+from billing.models import CustomerStatement, CustomerStatementLine
 from billing.services.charge_documents import CSV_COLUMNS, statement_pdf
 from billing.services.charge_statements import (
     statement_correct,
@@ -19,67 +19,13 @@ from billing.services.charge_statements import (
     statement_issue,
 )
 from billing.services.charges import month_parse
-from billing.services.lines import line_import_run
-from billing.services.unbilled import month_start, unbilled_import_start
-from catalog.pricing.services import markup_rule_create, markup_rule_update
+from billing.services.unbilled import month_start
+from catalog.pricing.services import markup_rule_update
 from portal.models import Customer
 from portal.shared.errors import PortalError
-from purchasing.models import Order, OrderLine
-from tests.billing.conftest import SOFTWARE, _catalog_item, import_lines, sync_invoices
+from tests.billing.conftest import RESELLER
 
 pytestmark = pytest.mark.django_db
-
-RESELLER = "Fabrikam Cloud Resale Ltd."
-
-
-@pytest.fixture(autouse=True)
-def _reseller(settings):
-    settings.STATEMENT_RESELLER_NAME = RESELLER
-    settings.STATEMENT_RESELLER_ADDRESS = "12 Harbour Road|Wan Chai, Hong Kong"
-
-
-@pytest.fixture
-def charges(sandbox, finance_user):
-    """Contoso (USD) with a 10 % markup rule and, this month: an invoice billing a portal order
-    whose line recorded resale price 4321.00, and an order bought outside the portal (priced by
-    the rule); plus one unbilled order outside the portal."""
-    from partnercenter.sandbox.seed import customer_id
-    from portal.partner_center.client import get_client
-
-    client = get_client()
-    tenant = customer_id("contoso")
-    customer, _ = Customer.objects.get_or_create(
-        tenant_id=tenant, defaults={"company_name": "Contoso", "country": "US", "currency": "USD"}
-    )
-    rule = markup_rule_create(
-        actor=finance_user,
-        data={"description": "Standard", "kind": "percent", "value": Decimal(10), "currency": "",
-              "effective_from": datetime.now(UTC).date() - timedelta(days=400)},
-    )  # fmt: skip
-    item = _catalog_item(client, *SOFTWARE[0])
-    portal_order = sandbox.create_external_order(tenant, [{"catalog_item_id": item, "quantity": 2}])
-    outside = sandbox.create_external_order(tenant, [{"catalog_item_id": item, "quantity": 1}])
-    order = Order.objects.create(
-        pc_order_id=portal_order["id"], customer=customer, billing_cycle="one_time",
-        currency="USD", status="completed",
-        created_at=datetime.fromisoformat(portal_order["creationDate"].replace("Z", "+00:00")),
-    )  # fmt: skip
-    OrderLine.objects.create(
-        order=order, line_number=0, offer_id=item, product_id=SOFTWARE[0][0],
-        sku_id=SOFTWARE[0][1], quantity=2, currency="USD", resale_unit_price=Decimal("4321.00"),
-        resale_rule="#0 recorded at checkout",
-    )  # fmt: skip
-    sandbox.advance_clock(60)
-    (invoiced,) = sandbox.generate_invoice(currency="USD")
-    sync_invoices()
-    invoice = Invoice.objects.get(invoice_id=invoiced["id"])
-    import_lines(invoice)
-    unbilled = sandbox.create_external_order(tenant, [{"catalog_item_id": item, "quantity": 3}])
-    sandbox.advance_clock(60)
-    imp = unbilled_import_start(currency="USD", queue=False)
-    line_import_run(import_id=imp.pk)
-    return {"customer": customer, "rule": rule, "invoice": invoice, "portal": portal_order,
-            "outside": outside, "unbilled": unbilled, "month": invoice.invoice_date.date().replace(day=1)}  # fmt: skip
 
 
 def the_statement(month) -> CustomerStatement:

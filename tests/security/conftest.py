@@ -43,6 +43,8 @@ def pc_unreachable(settings, closed_port):
 @pytest.fixture
 def world(db, settings, tmp_path):
     from billing.models import (
+        CustomerStatement,
+        CustomerStatementLine,
         Invoice,
         InvoiceLineItem,
         ReconciliationResult,
@@ -140,6 +142,16 @@ def world(db, settings, tmp_path):
     )
     pdf = StatementPdf.objects.create(invoice=invoice, state="stored", requested_at=now)
     pdf.file.save("G000SEC1.pdf", ContentFile(b"%PDF-1.4 statement of G000SEC1"), save=True)
+    statement = CustomerStatement.objects.create(
+        number="S-SEC-1", customer=a, month=now.date().replace(day=1), generated_at=now,
+        totals={"USD": "23.10"}, line_count=1,
+    )  # fmt: skip
+    CustomerStatementLine.objects.create(
+        statement=statement, position=1, source="invoice", invoice_number="G000SEC1",
+        pc_order_id=order.pc_order_id, charge_date=now.date(), product_id=product.product_id,
+        sku_id=sku.sku_id, description="SKU", quantity=Decimal(2), unit_price=Decimal("11.55"),
+        amount=Decimal("23.10"), currency="USD", price_source="recorded",
+    )  # fmt: skip
     group = CustomerGroup.objects.create(name="Gold")
     group.customers.add(a)
     rule = MarkupRule.objects.create(
@@ -169,6 +181,7 @@ def world(db, settings, tmp_path):
         "inv_line": inv_line,
         "result": result,
         "pdf": pdf,
+        "statement": statement,
     }
 
 
@@ -207,6 +220,8 @@ def object_kwargs(name: str, w: dict) -> dict | None:
         "billing:line": {**inv, "pk": w["inv_line"].pk},
         "billing:recon_note": {**inv, "pk": w["result"].pk},
     }
+    if name == "billing:statement" or name.startswith("billing:statement_"):
+        return {"pk": w["statement"].pk}  # a customer charge statement
     if name in table:
         return table[name]
     if name.startswith("billing:"):
