@@ -98,7 +98,18 @@ def test_pseudo_translation_keeps_placeholders_and_markup():
     )
 
 
+def _jobs_in_every_state() -> None:
+    """Progress bars and stale-data warnings show too: one job running, others failed."""
+    from portal.shared.progress import sync_begin, sync_fail, sync_succeed
+
+    sync_begin(kind="customers", total=40)
+    for kind in ("orders", "entitlements", "invoices", "catalog:US"):
+        sync_succeed(kind=kind)
+        sync_fail(kind=kind, error="HTTP 503")
+
+
 def test_no_unmarked_english_on_any_page(world, pseudo_locale):
+    _jobs_in_every_state()
     rendered: dict[str, str] = {}
     for role in ROLES:
         starts = [
@@ -120,6 +131,8 @@ def test_no_unmarked_english_on_any_page(world, pseudo_locale):
         response = signed_in.get(url)
         assert response.status_code == status
         rendered[f"finance {url}"] = response.content.decode()
+    assert any("<progress" in html for html in rendered.values())  # the states did show
+    assert any("HTTP 503" in html for html in rendered.values())
     # Data is what the database holds once every page ran (pages queue work that stores texts).
     allowed = data_words()
     report: dict[str, list[str]] = {}
