@@ -1,0 +1,80 @@
+"""A month's statements from a sandbox invoice of 100,000 one-time lines for 500 customers:
+every line on its customer's statement, lines summing to the totals in every currency, and a
+second generation changing nothing. Slow (a sandbox of its own, 100,000 lines imported): it runs
+in the SQLite pass of ``make test`` only."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count
+
+from billing.models import CustomerStatement, CustomerStatementLine, Invoice
+from billing.services.charge_statements import statement_generate_month
+from billing.services.invoices import invoice_sync_all
+from billing.services.lines import line_import_run, line_import_start
+from partnercenter.sandbox.common import stable_uuid
+from partnercenter.sandbox.generated import PREFIX
+from partnercenter.sandbox.testing import SandboxServer
+from portal.models import Customer
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+LINES, CUSTOMERS = 100_000, 500
+
+
+@pytest.fixture
+def big_invoice(tmp_path, settings):
+    with SandboxServer(
+        tmp_path, invoice_lines=LINES, invoice_customers=CUSTOMERS, log_requests=False
+    ) as server:
+        settings.PARTNER_CENTER_API_URL = server.base_url
+        settings.PARTNER_CENTER_AUTHORITY = server.authority
+        settings.PARTNER_CENTER_TENANT_ID = server.tenant_id
+        settings.PARTNER_CENTER_CLIENT_ID = server.client_id
+        settings.PARTNER_CENTER_CLIENT_SECRET = server.client_secret
+        invoice_sync_all(queue_statements=False)
+        invoice = Invoice.objects.get(invoice_id=f"{PREFIX}{LINES:08d}")
+        Customer.objects.bulk_create(
+            Customer(tenant_id=stable_uuid("gen-customer", 1, n), company_name=f"Gen {n:03d}",
+                     country="US", currency="USD")
+            for n in range(CUSTOMERS)
+        )  # fmt: skip
+        imp = line_import_run(import_id=line_import_start(invoice=invoice, queue=False).pk)
+        assert imp.rows_done == LINES
+        yield invoice
+
+
+def test_statements_of_an_invoice_with_100000_lines_for_500_customers(big_invoice):
+    month = big_invoice.invoice_date.date().replace(day=1)
+    started = time.monotonic()
+    statements = statement_generate_month(month=month)
+    seconds = time.monotonic() - started
+    assert len(statements) == CUSTOMERS
+    lines = CustomerStatementLine.objects.filter(statement__month=month)
+    assert lines.count() == LINES
+    assert lines.filter(price_source="computed").count() == LINES  # no portal orders
+    by_currency: dict[str, Decimal] = {}
+    for currency, amount in lines.values_list("currency", "amount").iterator(chunk_size=5000):
+        by_currency[currency] = by_currency.get(currency, Decimal(0)) + amount  # exact, not SQL SUM
+    stated: dict[str, Decimal] = {}
+    for statement in CustomerStatement.objects.filter(month=month):
+        for currency, total in statement.totals_decimal().items():
+            stated[currency] = stated.get(currency, Decimal(0)) + total
+    assert stated == by_currency
+    per_statement = lines.values("statement").annotate(n=Count("id"))
+    assert sum(r["n"] for r in per_statement) == LINES and len(per_statement) == CUSTOMERS
+    before = list(
+        lines.order_by("statement__number", "position").values_list(
+            "statement__number", "position", "amount"
+        )[:: LINES // 500]
+    )
+    again = statement_generate_month(month=month)
+    assert sorted(s.number for s in again) == sorted(s.number for s in statements)
+    after = list(
+        lines.order_by("statement__number", "position").values_list(
+            "statement__number", "position", "amount"
+        )[:: LINES // 500]
+    )
+    assert after == before and lines.count() == LINES
+    assert seconds < 60, f"generating took {seconds:.0f} s"
