@@ -62,9 +62,16 @@ def _ctx_get(context: dict, key: str) -> str:
 
 
 def line_problems(
-    *, customer: Customer, availability, data: LineInput, check_inventory: bool = True
+    *,
+    customer: Customer,
+    availability,
+    data: LineInput,
+    check_inventory: bool = True,
+    catalog_known: bool | None = None,
 ) -> dict[str, list[str]]:
-    """Everything wrong with buying ``data`` of ``availability`` for ``customer``, by field."""
+    """Everything wrong with buying ``data`` of ``availability`` for ``customer``, by field.
+    ``catalog_known``: ``customer_catalog_known(customer)`` when the caller has it (a review of
+    many lines asks once)."""
     errors: dict[str, list[str]] = {}
 
     def add(key: str, message: str) -> None:
@@ -73,7 +80,9 @@ def line_problems(
     sku = availability.sku
     for reason in purchase_blockers(availability=availability, customer=customer):
         add("__all__", reason)
-    if customer_catalog_known(customer) and not customer_offers(customer, availability):
+    if catalog_known is None:
+        catalog_known = customer_catalog_known(customer)
+    if catalog_known and not customer_offers(customer, availability):
         add(
             "__all__",
             _(

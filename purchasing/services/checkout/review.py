@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from catalog.services.customer_catalog import customer_catalog_known
 from partnercenter import errors as pc_errors
 from portal.partner_center.client import get_client
 from portal.shared.audit import audit_record
@@ -197,14 +198,18 @@ def _revalidate_prices(cart: Cart, *, user=None) -> None:
     note that must be confirmed like a reissued id or a changed term; the change is audited.
     """
     lines = list(cart.lines.select_related("availability__sku__product").order_by("id"))
+    prices: dict[tuple, object] = {}  # one price-sheet read per item, term and cycle
     for line in lines:
         if line.availability is None:
             continue
-        price = current_price(
-            availability=line.availability,
-            term_duration=line.term_duration,
-            billing_cycle=line.billing_cycle,
-        )
+        key = (line.availability_id, line.term_duration, line.billing_cycle)
+        if key not in prices:
+            prices[key] = current_price(
+                availability=line.availability,
+                term_duration=line.term_duration,
+                billing_cycle=line.billing_cycle,
+            )
+        price = prices[key]
         fields = price_fields(price)
         note = _price_note(line, price)
         others = [n for n in (line.change_note or "").splitlines() if not n.startswith(PRICE_NOTE)]
@@ -351,12 +356,16 @@ def checkout_review(*, cart: Cart, recheck: bool = True, user=None) -> Review:
         _revalidate_prices(cart, user=user)
     lines = list(cart.lines.select_related("availability__sku__product").order_by("id"))
     review = Review(cart=cart, lines=lines, groups={}, cart_error=cart.last_error)
+    catalog_known = customer_catalog_known(cart.customer)  # once, not once per line
     for line in lines:
         review.groups.setdefault(line.order_group or "?", []).append(line)
         problems: list[str] = []
         if line.availability is not None:
             errors = line_problems(
-                customer=cart.customer, availability=line.availability, data=_line_input(line)
+                customer=cart.customer,
+                availability=line.availability,
+                data=_line_input(line),
+                catalog_known=catalog_known,
             )
             problems = [m for msgs in errors.values() for m in msgs]
         if line.error_description:
