@@ -201,17 +201,19 @@ def new_invoice(
 
 
 def ensure_generated_invoice(n: int, when: float) -> None:
-    """Create the generated invoice of ``n`` lines (``generated.py``) unless the store has it.
+    """Create the generated invoices of ``n`` lines (``generated.py``; ``invoice_count`` of them:
+    ``G9`` + n, ``G8`` + n, ...) unless the store has them.
 
-    Its total is summed on first use (``invoice_total``), not here: start-up stays quick."""
+    Their totals are summed on first use (``invoice_total``), not here: start-up stays quick."""
     sb = sandbox()
-    invoice_id = f"{generated.PREFIX}{n:08d}"
-    if n <= 0 or sb.store.get("invoice", invoice_id):
-        return
     when = float(int(when))  # whole seconds, so the lines do not depend on a fraction
-    invoice = new_invoice(invoice_id, "USD", when, [], total=Decimal(0))
-    invoice["generated"] = n
-    sb.store.put("invoice", invoice_id, invoice, created=when)
+    for k in range(max(1, min(9, sb.settings.invoice_count))):
+        invoice_id = f"G{9 - k}{n:08d}"
+        if n <= 0 or sb.store.get("invoice", invoice_id):
+            continue
+        invoice = new_invoice(invoice_id, "USD", when, [], total=Decimal(0))
+        invoice["generated"] = n
+        sb.store.put("invoice", invoice_id, invoice, created=when)
 
 
 def invoice_total(inv: dict) -> Decimal:

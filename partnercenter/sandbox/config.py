@@ -20,7 +20,9 @@ class Settings:
     seed: int = 1
     catalog_size: int = 0  # total SKUs; 0 = the hand-written catalog only
     invoice_lines: int = 0  # line items of the generated large invoice; 0 = none
+    invoice_count: int = 1  # generated invoices of invoice_lines lines each (G9..., G8..., ...)
     invoice_customers: int = 5000  # customers buying on the generated invoice
+    customers: int = 0  # generated customers besides the seeded ones (US, no subscriptions)
     invoice_products: int = 400  # products sold on the generated invoice
     order_list_delay: float = 60.0  # new orders show in order lists only after this
     registration_delay: float = 30.0  # Registering -> Registered
@@ -38,8 +40,8 @@ class Settings:
     log_requests: bool = True
 
     # Settings that only make sense at start-up (they shape generated data).
-    STARTUP_ONLY = ("catalog_size", "invoice_lines", "invoice_customers", "invoice_products",
-                    "seed", "tenant_id")  # fmt: skip
+    STARTUP_ONLY = ("catalog_size", "invoice_lines", "invoice_count", "invoice_customers",
+                    "invoice_products", "customers", "seed", "tenant_id")  # fmt: skip
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

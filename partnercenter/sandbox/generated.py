@@ -28,7 +28,6 @@ from partnercenter.sandbox.line_items import TERM_TEXT, base_line, month_start
 from partnercenter.sandbox.markets import MARKETS
 from partnercenter.sandbox.state import sandbox
 
-PREFIX = "G9"
 DAY = 86400
 YEARS = {"P1Y": 1, "P3Y": 3}
 BLOCK = 16  # lines per block; a block is cut into orders of 1..6 lines

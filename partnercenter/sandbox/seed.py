@@ -83,6 +83,8 @@ def seed(sb: Sandbox) -> None:
                 "email": f"{first.lower()}@{stem}.example", "culture": culture, "firstName": first,
                 "lastName": last, "billingProfileId": stable_uuid("billing-profile", key),
             }, created=now - 400 * DAY + len(store.list("customer")))  # fmt: skip
+        for n in range(sb.settings.customers):  # --customers N: a larger partner's book
+            _generated_customer(sb, n, now)
         for key, ckey, kind, registered, status in SUBSCRIPTIONS:
             _subscription(sb, key, ckey, kind, status, now)
             if registered:
@@ -90,6 +92,18 @@ def seed(sb: Sandbox) -> None:
                           "registeredAt": now - 200 * DAY}, parent=customer_id(ckey))  # fmt: skip
         _history(sb, now)
         store.set_meta("seeded", True)
+
+
+def _generated_customer(sb: Sandbox, n: int, now: float) -> None:
+    cid = stable_uuid("generated-customer", sb.settings.seed, n)
+    stem = f"customer{n:05d}"
+    sb.store.put("customer", cid, {
+        "id": cid, "commerceId": stable_uuid("generated-commerce", n),
+        "companyName": f"Customer {n:05d} Inc", "domain": f"{stem}.onmicrosoft.com", "country": "US",
+        "region": "WA", "city": "Seattle", "addressLine1": f"{n} Pine Street", "postalCode": "98101",
+        "phone": "4255550100", "email": f"admin@{stem}.example", "culture": "en-US",
+        "firstName": "Sam", "lastName": f"Buyer{n}", "billingProfileId": stable_uuid("generated-profile", n),
+    }, created=now - 100 * DAY + n)  # fmt: skip
 
 
 def _subscription(sb: Sandbox, key: str, ckey: str, kind: str, status: str, now: float) -> None:

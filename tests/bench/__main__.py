@@ -21,7 +21,7 @@ def discover() -> dict[str, Bench]:
 
     A module with a ``run(env)`` function and no registered bench is a bench named after it."""
     for info in pkgutil.iter_modules(tests.bench.__path__):
-        if info.name.startswith("_") or info.name.startswith("test_") or info.name == "harness":
+        if info.name.startswith(("_", "test_")) or info.name in ("harness", "scale_settings"):
             continue
         before = set(REGISTRY)
         module = importlib.import_module(f"tests.bench.{info.name}")

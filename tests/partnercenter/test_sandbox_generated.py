@@ -83,3 +83,13 @@ def test_the_invoice_total_is_the_sum_of_its_lines():
 def test_stable_uuid_is_uuid5():
     for parts in [("gen-sub", "G9", 1), ("a",), ("customer", "contoso"), (3, None, "x|y")]:
         assert stable_uuid(*parts) == str(uuid.uuid5(NAMESPACE, "|".join(map(str, parts))))
+
+
+def test_several_invoices_and_more_customers_are_flags():
+    options = {"log_requests": False, "invoice_lines": 10, "invoice_count": 3, "customers": 4}
+    with create_app(":memory:", options).app_context():
+        store = sandbox().store
+        ids = sorted(i["id"] for i in store.list("invoice") if i["generated"])
+        customers = [c for c in store.list("customer") if c["companyName"].startswith("Customer ")]
+    assert ids == ["G700000010", "G800000010", "G900000010"]
+    assert len(customers) == 4 and len({c["id"] for c in customers}) == 4
