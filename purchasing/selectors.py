@@ -6,7 +6,21 @@ import re
 import uuid
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +32,7 @@ from purchasing.models import (
     Entitlement,
     Notification,
     Order,
+    OrderLine,
     Reservation,
 )
 
@@ -64,9 +79,30 @@ def _day_bound(day, *, end: bool = False):
     return timezone.make_aware(moment, timezone.get_current_timezone())
 
 
+def order_resale_total() -> Case:
+    """The resale total recorded at checkout of an order's lines, or NULL when any line has none
+    (subqueries, so the list's other joins cannot multiply it)."""
+    money = DecimalField(max_digits=30, decimal_places=6)
+    total = (
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(total=Sum(F("resale_unit_price") * F("quantity"), output_field=money))
+        .values("total")[:1]
+    )
+    unrecorded = OrderLine.objects.filter(order=OuterRef("pk"), resale_unit_price=None)
+    return Case(
+        When(Exists(unrecorded), then=Value(None)),
+        default=Subquery(total, output_field=money),
+        output_field=money,
+    )
+
+
 def orders_filtered(params) -> tuple[QuerySet[Order], dict]:
     """Orders for the list page; returns the queryset and the cleaned filters (with errors)."""
-    qs = Order.objects.select_related("customer", "placed_by").annotate(line_count=Count("lines"))
+    qs = Order.objects.select_related("customer", "placed_by").annotate(
+        line_count=Count("lines"), resale_total=order_resale_total()
+    )
     p = Params(params)
     filters: dict = {"errors": p.errors}
     if (customer := p.object_id("customer", label=_("Customer"))) is not None:

@@ -15,6 +15,7 @@ from catalog.models import Availability
 from portal.models import Customer, SyncState
 from portal.shared.errors import PortalError
 from portal.shared.exports import export_csv, wants_csv
+from portal.shared.money import Money
 from portal.shared.params import Params
 from portal.shared.progress import sync_state
 from portal.shared.redirects import safe_url
@@ -430,11 +431,12 @@ def orders(request):
         return csv_response(
             "orders.csv",
             ["order id", "alternate id", "customer", "created", "billing cycle", "currency",
-             "status", "sync", "source", "lines", "expected cost", "placed by"],
+             "status", "sync", "source", "lines", "expected cost", "resale", "placed by"],
             (
                 [o.pc_order_id, o.alternate_id, o.customer.company_name, o.created_at.isoformat(),
                  o.billing_cycle, o.currency, o.status, o.sync_state, o.source, o.line_count,
                  "" if o.total_price is None else str(o.total_price),
+                 _amount(o.resale_total, o.currency),
                  o.placed_by.get_username() if o.placed_by else ""]
                 for o in qs.iterator(chunk_size=500)
             ),
@@ -453,6 +455,13 @@ def orders(request):
         context["fetch_customer"] = Customer.objects.filter(pk=filters.get("customer")).first()
     template = "purchasing/orders.html#table" if request.htmx else "purchasing/orders.html"
     return render(request, template, context)
+
+
+def _amount(value, currency: str) -> str:
+    """An amount for a CSV cell, in its currency's decimals (SQLite and PostgreSQL alike)."""
+    if value is None:
+        return ""
+    return str(Money(value, currency).quantized()) if currency else str(value)
 
 
 def _order_context(request, order: Order, **extra) -> dict:

@@ -3,6 +3,7 @@ change never rewrites the order."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from catalog.pricing.services import markup_rule_create, markup_rule_update
+from portal.templatetags.portal_tags import money as money_filter
 from purchasing.models import Checkout, Order
 from purchasing.services.checkout import checkout_submit
 from tests.purchasing.conftest import add_line
@@ -113,3 +115,25 @@ def test_sku_page_shows_resale_beside_partner_cost(priced, sales_client, finance
     rule = markup(finance_user, group=None, family="software", value=Decimal(10))
     page = sales_client.get(url).content.decode()
     assert f"#{rule.pk} Contoso software" in page and 'data-testid="resale-price"' in page
+
+
+def test_orders_list_shows_the_recorded_resale_total(db, sales_client, finance_client):
+    from tests.catalog.conftest import make_customer
+
+    customer = make_customer("Contoso")
+    now = timezone.now()
+    full = Order.objects.create(pc_order_id="o-full", customer=customer, currency="USD",
+                                billing_cycle="one_time", created_at=now)  # fmt: skip
+    partial = Order.objects.create(pc_order_id="o-part", customer=customer, currency="USD",
+                                   billing_cycle="one_time", created_at=now)  # fmt: skip
+    for n, (order, resale) in enumerate([(full, "12.50"), (full, "3.25"), (partial, "7.77"),
+                                         (partial, None)]):  # fmt: skip
+        order.lines.create(line_number=n, offer_id=f"P:{n}", quantity=2, currency="USD",
+                           resale_unit_price=None if resale is None else Decimal(resale))  # fmt: skip
+    page = sales_client.get("/orders/?q=o-").content.decode()
+    cells = re.findall(r'data-testid="order-resale">(.*?)</td>', page)
+    assert sorted(cells) == sorted(
+        [money_filter(Decimal("31.50"), "USD"), '<span class="muted">—</span>']
+    )
+    csv = b"".join(finance_client.get("/orders/?format=csv").streaming_content).decode()
+    assert ",USD,,awaiting,portal,2,,31.50," in csv
