@@ -65,6 +65,18 @@ def pytest_runtest_setup(item):
         pytest.skip("needs PostgreSQL: runs in the PostgreSQL pass (make pytest-postgres)")
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a test client request in another language leaves
+    that language active in the thread (LocaleMiddleware does not switch back), which would turn
+    the next test's sentences into Chinese."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 # --- artefacts and ports ----------------------------------------------------------------------
 
 
