@@ -108,7 +108,7 @@ def invoices(request):
 
 def _fetch_page_for(invoice_id: str) -> FetchPage:
     if not selectors.looks_like_invoice_id(invoice_id):
-        raise Http404(f"{invoice_id!r} is not an invoice id.")
+        raise Http404(_("%(value)s is not an invoice id.") % {"value": repr(invoice_id)})
     return FetchPage(
         what="invoice",
         object_id=invoice_id,

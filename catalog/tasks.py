@@ -8,6 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Availability, CustomerOffer
 from catalog.services.customer_catalog import customer_catalog_sync
@@ -83,7 +84,7 @@ def _claim_price_sheets() -> bool:
             | Q(heartbeat_at__isnull=True)
             | Q(heartbeat_at__lt=now - STALE_AFTER)
         )
-        .update(running=True, heartbeat_at=now, message="Starting")
+        .update(running=True, heartbeat_at=now, message=_("Starting"))
     )
 
 
