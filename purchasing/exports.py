@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from portal.shared.exports import Column, cell_time
+from portal.shared.money import Money
+from portal.shared.tables import csv_response
 
 
 def _total(approval) -> str:
@@ -37,3 +39,45 @@ CHECKOUT_COLUMNS = (
     Column("When", lambda c: cell_time(c.created_at)),
     Column("MS-RequestId", lambda c: c.ms_request_id),
 )
+
+
+def _amount(value, currency: str) -> str:
+    """An amount for a CSV cell, in its currency's decimals (SQLite and PostgreSQL alike)."""
+    if value is None:
+        return ""
+    return str(Money(value, currency).quantized()) if currency else str(value)
+
+
+def orders_csv(orders):
+    """The orders list as CSV (``orders`` filtered and sorted like the page)."""
+    return csv_response(
+        "orders.csv",
+        ["order id", "alternate id", "customer", "created", "billing cycle", "currency",
+         "status", "sync", "source", "lines", "expected cost", "resale", "placed by"],
+        (
+            [o.pc_order_id, o.alternate_id, o.customer.company_name, o.created_at.isoformat(),
+             o.billing_cycle, o.currency, o.status, o.sync_state, o.source, o.line_count,
+             "" if o.total_price is None else str(o.total_price),
+             _amount(o.resale_total, o.currency),
+             o.placed_by.get_username() if o.placed_by else ""]
+            for o in orders.iterator(chunk_size=500)
+        ),
+    )  # fmt: skip
+
+
+def entitlements_csv(entitlements):
+    """The entitlements list as CSV (``entitlements`` filtered and sorted like the page)."""
+    return csv_response(
+        "entitlements.csv",
+        ["customer", "type", "product", "sku", "title", "quantity", "order", "expiry",
+         "reservation order", "scope", "region", "term"],
+        (
+            [e.customer.company_name, e.entitlement_type, e.product_id, e.sku_id, e.title,
+             e.quantity, e.pc_order_id, e.expiry_date.date().isoformat() if e.expiry_date else "",
+             "; ".join(r.reservation_order_id for r in e.reservations.all()),
+             "; ".join(r.scope_type for r in e.reservations.all()),
+             "; ".join(r.region for r in e.reservations.all()),
+             "; ".join(r.term for r in e.reservations.all())]
+            for e in entitlements
+        ),
+    )  # fmt: skip

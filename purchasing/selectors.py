@@ -24,8 +24,10 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.models import Customer
 from portal.shared.params import Params
 from purchasing.models import (
+    Approval,
     Cart,
     CartLine,
     Checkout,
@@ -212,3 +214,41 @@ def looks_like_guid(text: str) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def customer_choices(*, active_only: bool = False) -> QuerySet[Customer]:
+    """Customers for a filter's or a form's choice list (name and country only)."""
+    qs = Customer.objects.filter(is_active=True) if active_only else Customer.objects.all()
+    return qs.only("company_name", "country")
+
+
+def recent_checkouts(limit: int = 20) -> QuerySet[Checkout]:
+    return Checkout.objects.select_related("customer", "requested_by").order_by("-created_at")[
+        :limit
+    ]
+
+
+def latest_checkout(customer) -> Checkout | None:
+    return Checkout.objects.filter(customer=customer).order_by("-created_at").first()
+
+
+def checkout_of_cart(cart) -> Checkout | None:
+    return Checkout.objects.filter(cart=cart).first()
+
+
+def checkout_orders(checkout) -> list[Order]:
+    """The checkout's orders with their lines, in order-group order."""
+    return list(
+        Order.objects.filter(checkout=checkout).prefetch_related("lines").order_by("order_group")
+    )
+
+
+def checkout_approval(checkout) -> Approval | None:
+    return Approval.objects.filter(checkout=checkout).select_related("decided_by").first()
+
+
+def approval_list() -> QuerySet[Approval]:
+    """Approvals for the finance page: open ones first, newest first."""
+    return Approval.objects.select_related(
+        "checkout__customer", "requested_by", "decided_by"
+    ).order_by("state", "-requested_at")

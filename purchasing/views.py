@@ -15,12 +15,11 @@ from catalog.models import Availability
 from portal.models import Customer, SyncState
 from portal.shared.errors import PortalError
 from portal.shared.exports import export_csv, wants_csv
-from portal.shared.money import Money
 from portal.shared.params import Params
 from portal.shared.progress import sync_state
 from portal.shared.redirects import safe_url
 from portal.shared.roles import Role, role_required
-from portal.shared.tables import csv_response, paginate, parse_sort
+from portal.shared.tables import paginate, parse_sort
 from purchasing import exports, selectors
 from purchasing.forms import CartLineForm, QuantityForm
 from purchasing.models import Approval, Cart, CartLine, Checkout, Notification, Order
@@ -52,9 +51,7 @@ def carts(request):
     for error in params.errors:
         messages.error(request, error)
     rows = selectors.open_carts()
-    recent = Checkout.objects.select_related("customer", "requested_by").order_by("-created_at")[
-        :20
-    ]
+    recent = selectors.recent_checkouts()
     if wants_csv(request):  # one export per table on the page
         if request.GET.get("table") == "checkouts":
             return export_csv("checkouts", exports.CHECKOUT_COLUMNS, recent)
@@ -65,7 +62,7 @@ def carts(request):
         {
             "carts": rows,
             "checkouts": recent,
-            "customers": Customer.objects.filter(is_active=True).only("company_name", "country"),
+            "customers": selectors.customer_choices(active_only=True),
         },
     )
 
@@ -225,12 +222,12 @@ def cart_review(request, customer_pk: int):
     customer = _customer(customer_pk)
     cart = selectors.open_cart_for(customer)
     if cart is None:
-        latest = Checkout.objects.filter(customer=customer).order_by("-created_at").first()
+        latest = selectors.latest_checkout(customer)
         if latest:
             return redirect("purchasing:checkout", pk=latest.pk)
         messages.info(request, _("The cart is empty; add items from the catalog."))
         return redirect("purchasing:cart", customer_pk=customer.pk)
-    existing = Checkout.objects.filter(cart=cart).first()
+    existing = selectors.checkout_of_cart(cart)
     # A draft checkout is queued for a worker: its page follows it.
     if existing and existing.state not in (Checkout.State.FAILED, Checkout.State.REJECTED):
         return redirect("purchasing:checkout", pk=existing.pk)
@@ -294,10 +291,8 @@ def checkout_detail(request, pk: int):
     checkout = get_object_or_404(
         Checkout.objects.select_related("customer", "cart__created_by", "requested_by"), pk=pk
     )
-    orders = list(
-        Order.objects.filter(checkout=checkout).prefetch_related("lines").order_by("order_group")
-    )
-    approval = Approval.objects.filter(checkout=checkout).select_related("decided_by").first()
+    orders = selectors.checkout_orders(checkout)
+    approval = selectors.checkout_approval(checkout)
     context = {
         "checkout": checkout,
         "orders": orders,
@@ -331,9 +326,7 @@ def checkout_retry_groups(request, pk: int):
 
 @role_required(Role.FINANCE, Role.ADMIN)
 def approvals(request):
-    rows = Approval.objects.select_related(
-        "checkout__customer", "requested_by", "decided_by"
-    ).order_by("state", "-requested_at")
+    rows = selectors.approval_list()
     if wants_csv(request):
         return export_csv("approvals", exports.APPROVAL_COLUMNS, rows.iterator(chunk_size=1000))
     page_obj = paginate(request.GET, rows)
@@ -428,25 +421,13 @@ def orders(request):
     sort = parse_sort(request.GET, selectors.ORDER_SORTS, "-created")
     qs = qs.order_by(sort.field, "-id")
     if request.GET.get("format") == "csv":
-        return csv_response(
-            "orders.csv",
-            ["order id", "alternate id", "customer", "created", "billing cycle", "currency",
-             "status", "sync", "source", "lines", "expected cost", "resale", "placed by"],
-            (
-                [o.pc_order_id, o.alternate_id, o.customer.company_name, o.created_at.isoformat(),
-                 o.billing_cycle, o.currency, o.status, o.sync_state, o.source, o.line_count,
-                 "" if o.total_price is None else str(o.total_price),
-                 _amount(o.resale_total, o.currency),
-                 o.placed_by.get_username() if o.placed_by else ""]
-                for o in qs.iterator(chunk_size=500)
-            ),
-        )  # fmt: skip
+        return exports.orders_csv(qs)
     page_obj = paginate(request.GET, qs)
     context = {
         "page_obj": page_obj,
         "filters": filters,
         "sort": sort,
-        "customers": Customer.objects.only("company_name", "country"),
+        "customers": selectors.customer_choices(),
         "sync_states": Order.SyncState.choices,
         "any_awaiting": any(o.sync_state == Order.SyncState.AWAITING for o in page_obj),
     }
@@ -455,13 +436,6 @@ def orders(request):
         context["fetch_customer"] = Customer.objects.filter(pk=filters.get("customer")).first()
     template = "purchasing/orders.html#table" if request.htmx else "purchasing/orders.html"
     return render(request, template, context)
-
-
-def _amount(value, currency: str) -> str:
-    """An amount for a CSV cell, in its currency's decimals (SQLite and PostgreSQL alike)."""
-    if value is None:
-        return ""
-    return str(Money(value, currency).quantized()) if currency else str(value)
 
 
 def _order_context(request, order: Order, **extra) -> dict:
@@ -519,20 +493,7 @@ def entitlements(request):
     sort = parse_sort(request.GET, selectors.ENTITLEMENT_SORTS, "expiry")
     qs = qs.order_by(sort.field, "id")
     if request.GET.get("format") == "csv":
-        return csv_response(
-            "entitlements.csv",
-            ["customer", "type", "product", "sku", "title", "quantity", "order", "expiry",
-             "reservation order", "scope", "region", "term"],
-            (
-                [e.customer.company_name, e.entitlement_type, e.product_id, e.sku_id, e.title,
-                 e.quantity, e.pc_order_id, e.expiry_date.date().isoformat() if e.expiry_date else "",
-                 "; ".join(r.reservation_order_id for r in e.reservations.all()),
-                 "; ".join(r.scope_type for r in e.reservations.all()),
-                 "; ".join(r.region for r in e.reservations.all()),
-                 "; ".join(r.term for r in e.reservations.all())]
-                for e in qs
-            ),
-        )  # fmt: skip
+        return exports.entitlements_csv(qs)
     page_obj = paginate(request.GET, qs)
     return render(
         request,
@@ -541,7 +502,7 @@ def entitlements(request):
             "page_obj": page_obj,
             "filters": filters,
             "sort": sort,
-            "customers": Customer.objects.only("company_name", "country"),
+            "customers": selectors.customer_choices(),
             "state": sync_state(ENTITLEMENTS_KIND) or SyncState(kind=ENTITLEMENTS_KIND),
         },
     )
