@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from celery import shared_task
 from django.utils.translation import ngettext
 
 from billing.models import StatementPdf
 from billing.services.balances import balance_refresh
+from billing.services.charge_statements import statement_generate_month
 from billing.services.invoice_lookup import invoice_get_or_fetch
 from billing.services.invoices import invoice_sync_all
 from billing.services.lines import line_import_run
@@ -90,12 +92,7 @@ def unbilled_import_beat() -> None:
 def generate_statements(month: str, actor_id: int | None = None) -> None:
     """Build every customer's draft charge statement of ``month`` (ISO date of its first day);
     progress and errors in the ``billing:statements:YYYY-MM`` SyncState."""
-    from datetime import date
-
-    from billing.services.charge_statements import statement_generate_month
-    from portal.tasks import _user
-
-    statement_generate_month(month=date.fromisoformat(month), actor=_user(actor_id))
+    statement_generate_month(month=date.fromisoformat(month), actor=task_actor(actor_id))
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=None)

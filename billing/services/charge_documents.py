@@ -69,7 +69,7 @@ def _logo_uri(path: str) -> str:
 def statement_pdf(*, statement: CustomerStatement) -> bytes:
     """The customer-facing PDF: reseller, customer, the lines at resale price and the totals
     per currency. A draft is marked as such; an issued statement uses its frozen reseller."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 (imported on use: WeasyPrint is slow to load)
 
     reseller = statement.reseller or reseller_details()
     html = render_to_string(
