@@ -1,8 +1,11 @@
 """Customer charge statements: per customer and month, the one-time charges at resale price.
 
-Which charges: the one-time billing lines of the invoices dated in the month, plus the month's
-unbilled lines (``billing.services.unbilled``) of orders no such invoice bills yet. Each line
-belongs to the portal customer of its tenant id (lines of other tenants are not the portal's).
+Which charges: the one-time billing lines whose charge date (charge start, else order date, UTC)
+falls in the month, from the imported invoices, plus the unbilled lines
+(``billing.services.unbilled``) of orders no imported invoice bills yet. A charge thus belongs to
+one month whichever document bills it, and is never billed twice when its invoice closes. Each
+line belongs to the portal customer of its tenant id (lines of other tenants are not the
+portal's).
 
 Which price: the resale unit price recorded on the portal's order line at checkout (matched by
 order id, then product and SKU), so later rule changes never rewrite what was sold; a line
@@ -31,12 +34,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from billing.models import (
     UNBILLED,
     CustomerStatementLine,
-    Invoice,
     InvoiceLineItem,
 )
 from billing.services.charge_pricing import FastPricing, reference_price
@@ -156,34 +159,42 @@ def _charge(line: dict, source: str, invoice_number: str) -> Charge | None:
 
 
 def month_charges(*, month: date) -> dict[str, list[Charge]]:
-    """Tenant id (lower case) -> the month's charges: invoice lines first, then the unbilled
-    lines of orders no invoice of the month bills."""
+    """Tenant id (lower case) -> the charges dated in ``month``: the invoice lines, then the
+    unbilled lines of orders no imported invoice bills yet."""
     start, after = month_bounds(month)
-    invoices = dict(
-        Invoice.objects.exclude(invoice_type=UNBILLED)
-        .filter(is_active=True, invoice_date__gte=start, invoice_date__lt=after)
-        .values_list("pk", "invoice_id")
+    in_month = Q(charge_start__gte=start, charge_start__lt=after) | Q(
+        charge_start__isnull=True, order_date__gte=start, order_date__lt=after
     )
-    unbilled = list(
-        Invoice.objects.filter(invoice_type=UNBILLED, period_start=start).values_list(
-            "pk", flat=True
-        )
+    one_time = InvoiceLineItem.objects.filter(
+        in_month, provider="onetime", line_item_type="billinglineitems"
     )
-    one_time = InvoiceLineItem.objects.filter(provider="onetime", line_item_type="billinglineitems")
+    billed = one_time.exclude(invoice__invoice_type=UNBILLED).filter(invoice__is_active=True)
+    numbers = dict(billed.values_list("invoice_id", "invoice__invoice_id").distinct())
     charges: dict[str, list[Charge]] = defaultdict(list)
-    billed_orders: set[str] = set()
-    for line in _stream(one_time.filter(invoice_id__in=list(invoices))):
-        charge = _charge(line, CustomerStatementLine.Source.INVOICE, invoices[line["invoice_id"]])
+    for line in _stream(billed):
+        charge = _charge(line, CustomerStatementLine.Source.INVOICE, numbers[line["invoice_id"]])
         if charge is not None:
-            billed_orders.add(charge.order_id.lower())
             charges[(line["customer_tenant_id"] or "").lower()].append(charge)
-    for line in _stream(one_time.filter(invoice_id__in=unbilled)):
-        if (line["order_id"] or "").lower() in billed_orders:
-            continue
+    unbilled = list(_stream(one_time.filter(invoice__invoice_type=UNBILLED)))
+    invoiced = _invoiced_orders({line["order_id"] for line in unbilled if line["order_id"]})
+    for line in unbilled:
+        if (line["order_id"] or "").lower() in invoiced:
+            continue  # billed on an invoice since: that line is the charge
         charge = _charge(line, CustomerStatementLine.Source.UNBILLED, "")
         if charge is not None:
             charges[(line["customer_tenant_id"] or "").lower()].append(charge)
     return charges
+
+
+def _invoiced_orders(order_ids: set[str]) -> set[str]:
+    """Which of ``order_ids`` (lower case) an imported invoice bills."""
+    out: set[str] = set()
+    ids = sorted(order_ids)
+    billed = InvoiceLineItem.objects.exclude(invoice__invoice_type=UNBILLED)
+    for start in range(0, len(ids), 500):
+        found = billed.filter(order_id__in=ids[start : start + 500]).values_list("order_id")
+        out.update(order_id.lower() for (order_id,) in found)
+    return out
 
 
 # -- prices ----------------------------------------------------------------------------------------

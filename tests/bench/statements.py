@@ -47,11 +47,10 @@ def _prepare(lines: int, customers: int) -> None:
     from billing.services.invoices import invoice_sync_all
     from billing.services.lines import line_import_run, line_import_start
     from partnercenter.sandbox.common import stable_uuid
-    from partnercenter.sandbox.generated import PREFIX
     from portal.models import Customer
 
     invoice_sync_all(queue_statements=False)
-    invoice = Invoice.objects.get(invoice_id=f"{PREFIX}{lines:08d}")
+    invoice = Invoice.objects.get(invoice_id=f"G9{lines:08d}")  # the generated invoice
     line_import_run(import_id=line_import_start(invoice=invoice, queue=False).pk)
     Customer.objects.bulk_create(
         [
@@ -102,12 +101,15 @@ def _setup():
     django.setup()
 
 
-def _month():
-    from billing.models import Invoice
-    from partnercenter.sandbox.generated import PREFIX
+def _months() -> list:
+    """The months the generated invoice's charges fall in (its orders span 30 days)."""
+    from django.db.models import Max, Min
 
-    invoice = Invoice.objects.filter(invoice_id__startswith=PREFIX).get()
-    return invoice.invoice_date.date().replace(day=1)
+    from billing.models import InvoiceLineItem
+
+    lines = InvoiceLineItem.objects.filter(invoice__invoice_id__startswith="G9")
+    days = lines.aggregate(first=Min("charge_start"), last=Max("charge_start"))
+    return sorted({days["first"].date().replace(day=1), days["last"].date().replace(day=1)})
 
 
 def child_generate() -> dict:
@@ -115,13 +117,13 @@ def child_generate() -> dict:
     from billing.models import CustomerStatement, CustomerStatementLine
     from billing.services.charge_statements import statement_generate_month
 
-    month = _month()
-    CustomerStatement.objects.filter(month=month).delete()  # each run generates from scratch
+    months = _months()
+    CustomerStatement.objects.filter(month__in=months).delete()  # each run starts from scratch
     started = time.perf_counter()
-    made = statement_generate_month(month=month)
+    made = [s for month in months for s in statement_generate_month(month=month)]
     seconds = time.perf_counter() - started
-    lines = CustomerStatementLine.objects.filter(statement__month=month).count()
-    return {"statements": len(made), "lines": lines, "seconds": seconds}
+    lines = CustomerStatementLine.objects.filter(statement__month__in=months).count()
+    return {"statements": len({s.customer_id for s in made}), "lines": lines, "seconds": seconds}
 
 
 def child_baseline() -> dict:
@@ -130,8 +132,7 @@ def child_baseline() -> dict:
 
     from billing.models import CustomerStatementLine
 
-    month = _month()
-    qs = CustomerStatementLine.objects.filter(statement__month=month)
+    qs = CustomerStatementLine.objects.filter(statement__month__in=_months())
     rows = [
         CustomerStatementLine(**{k: v for k, v in row.items() if k != "id"}) for row in qs.values()
     ]
