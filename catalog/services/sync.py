@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 
 from catalog.models import Availability, Product, Sku
 from catalog.services._common import content_hash
+from partnercenter.errors import InvalidResponse, PartnerCenterError
 from partnercenter.models import Sku as PCSku
 from portal.partner_center.client import get_client
 from portal.shared import progress
@@ -189,8 +190,6 @@ def _availabilities_due(kind: str) -> bool:
 
 def _sync_failed(kind: str, country: str, exc: Exception) -> Exception:
     """Record the failure; a Partner Center error becomes a ``CatalogSyncError`` to show."""
-    from partnercenter.errors import PartnerCenterError
-
     message = _("Catalog sync of %(country)s failed: %(error)s") % {
         "country": country,
         "error": exc,
@@ -345,8 +344,6 @@ def _report(kind, on_progress, done: int, total: int, *, result: SyncResult, sta
 
 def _check_availability(doc: dict) -> None:
     """A raw availability needs its id (the mirror keys on catalogItemId or product:sku:id)."""
-    from partnercenter.errors import InvalidResponse
-
     value = doc.get("id")
     if not isinstance(value, str) or not value.strip():
         raise InvalidResponse(
