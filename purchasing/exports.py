@@ -81,3 +81,69 @@ def entitlements_csv(entitlements):
             for e in entitlements
         ),
     )  # fmt: skip
+
+
+def _money(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _context(line) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in (line.provisioning_context or {}).items())
+
+
+# A cart's lines (the cart and review pages show the same columns).
+CART_LINE_COLUMNS = (
+    Column("Item", lambda ln: ln.title),
+    Column("Catalog item id", lambda ln: ln.catalog_item_id),
+    Column("Billing", lambda ln: ln.billing_cycle),
+    Column("Term", lambda ln: ln.term_duration),
+    Column("Provisioning", _context),
+    Column("Quantity", lambda ln: ln.quantity),
+    Column("Unit price", lambda ln: _money(ln.unit_price)),
+    Column("Line total", lambda ln: _money(ln.line_total)),
+    Column("Resale price", lambda ln: _money(ln.resale.amount)),
+    Column("Resale total", lambda ln: _money(ln.resale_total)),
+    Column("Currency", lambda ln: ln.currency),
+    Column(
+        "Resale currency", lambda ln: ln.resale.currency if ln.resale.amount is not None else ""
+    ),
+    Column("Order group", lambda ln: ln.order_group),
+)
+
+# An order's lines (order page).
+ORDER_LINE_COLUMNS = (
+    Column("#", lambda ln: ln.line_number),
+    Column("Item", lambda ln: ln.friendly_name),
+    Column("Offer / catalog item id", lambda ln: ln.offer_id),
+    Column("Term", lambda ln: ln.term_duration),
+    Column("Subscription", lambda ln: ln.subscription_id or ""),
+    Column("Subscription status", lambda ln: ln.subscription_status),
+    Column("Provisioning", lambda ln: ln.provisioning_status),
+    Column("Quantity", lambda ln: ln.quantity),
+    Column("Unit price", lambda ln: _money(ln.unit_price)),
+    Column("Line total", lambda ln: _money(ln.line_total)),
+    Column("Resale price", lambda ln: _money(ln.resale_unit_price)),
+    Column("Resale total", lambda ln: _money(ln.resale_total)),
+    Column("Currency", lambda ln: ln.currency or ln.order.currency),
+    Column("Resale rule", lambda ln: ln.resale_rule),
+)
+
+# The orders a checkout created (checkout page).
+CHECKOUT_ORDER_COLUMNS = (
+    Column("Order", lambda o: o.pc_order_id),
+    Column("Group", lambda o: o.order_group),
+    Column("Billing", lambda o: o.billing_cycle),
+    Column(
+        "Lines", lambda o: "; ".join(f"{ln.quantity} x {ln.friendly_name}" for ln in o.lines.all())
+    ),
+    Column("Partner Center status", lambda o: o.status),
+    Column("Sync", lambda o: o.sync_state),
+)
+
+# The signed-in user's notifications (unread, or all with ?show=all).
+NOTIFICATION_COLUMNS = (
+    Column("When", lambda n: cell_time(n.created_at)),
+    Column("Message", lambda n: n.message),
+    Column("Read", lambda n: cell_time(n.read_at)),
+    Column("Link", lambda n: n.url),
+)

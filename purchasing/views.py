@@ -158,9 +158,17 @@ def _cart_context(customer, cart) -> dict:
 def cart_detail(request, customer_pk: int):
     customer = _customer(customer_pk)
     cart = selectors.open_cart_for(customer)
+    if wants_csv(request):
+        return _cart_lines_csv(customer, cart)
     context = _cart_context(customer, cart)
     template = "purchasing/cart.html#cart" if request.htmx else "purchasing/cart.html"
     return render(request, template, context)
+
+
+def _cart_lines_csv(customer, cart):
+    lines = list(cart.lines.select_related("availability__sku").order_by("id")) if cart else []
+    cart_lines_resale(lines, customer=customer)
+    return export_csv(f"cart-{customer.pk}-lines", exports.CART_LINE_COLUMNS, lines)
 
 
 def _line(customer_pk: int, line_pk: int) -> CartLine:
@@ -221,6 +229,8 @@ def cart_line_remove(request, customer_pk: int, line_pk: int):
 def cart_review(request, customer_pk: int):
     customer = _customer(customer_pk)
     cart = selectors.open_cart_for(customer)
+    if wants_csv(request):
+        return _cart_lines_csv(customer, cart)
     if cart is None:
         latest = selectors.latest_checkout(customer)
         if latest:
@@ -292,6 +302,8 @@ def checkout_detail(request, pk: int):
         Checkout.objects.select_related("customer", "cart__created_by", "requested_by"), pk=pk
     )
     orders = selectors.checkout_orders(checkout)
+    if wants_csv(request):
+        return export_csv(f"checkout-{checkout.pk}-orders", exports.CHECKOUT_ORDER_COLUMNS, orders)
     approval = selectors.checkout_approval(checkout)
     context = {
         "checkout": checkout,
@@ -361,9 +373,10 @@ def approval_decide(request, pk: int):
 
 def _notifications_page(request):
     show_all = request.GET.get("show") == "all"
-    page_obj = paginate(
-        request.GET, selectors.notifications_for(request.user, unread_only=not show_all)
-    )
+    rows = selectors.notifications_for(request.user, unread_only=not show_all)
+    if wants_csv(request):
+        return export_csv("notifications", exports.NOTIFICATION_COLUMNS, rows)
+    page_obj = paginate(request.GET, rows)
     context = {
         "page_obj": page_obj,
         "show_all": show_all,
@@ -463,6 +476,10 @@ def order_detail(request, pk: int):
         order = selectors.order_detail(pk)
     except Order.DoesNotExist as exc:
         raise Http404(_("No such order.")) from exc
+    if wants_csv(request):
+        return export_csv(
+            f"order-{order.pc_order_id}-lines", exports.ORDER_LINE_COLUMNS, order.lines.all()
+        )
     template = "purchasing/order_detail.html"
     if request.htmx:
         part = request.GET.get("part")
