@@ -16,6 +16,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -81,6 +82,33 @@ class PartnerCenterSession(requests.Session):
         verify = requests.sessions.merge_setting(verify, self.verify)
         cert = requests.sessions.merge_setting(cert, self.cert)
         return {"proxies": proxies, "stream": stream, "verify": verify, "cert": cert}
+
+
+@dataclass
+class _Call:
+    """One logical call's state across its attempts (the ids stay the same on every retry)."""
+
+    method: str
+    url: str
+    request_id: str
+    correlation_id: str
+    user: bool
+    scopes: list[str] | None
+    send: dict[str, Any]
+    accept: str
+    attempt: int = 0
+    maybe_sent: bool = False  # some attempt may have reached the server without a clear answer
+    token_renewed: bool = False  # a cached token refused with 401 is replaced once per call
+    wait: float | None = None  # Retry-After of the last 429
+    last_error: errors.PartnerCenterError | None = None
+
+    @property
+    def ids(self) -> dict[str, str]:
+        return {"request_id": self.request_id, "correlation_id": self.correlation_id}
+
+
+# ``Transport._attempt``'s answer for "repeat at once" (a refused cached token was dropped).
+_AGAIN_NOW = object()
 
 
 class Transport:
@@ -153,120 +181,146 @@ class Transport:
         stream: bool = False,
         accept: str = "application/json",
     ) -> requests.Response:
-        method = method.upper()
-        url = self.url(path)
-        request_id = request_id or new_id()
-        correlation_id = correlation_id or new_id()
-        ids = {"request_id": request_id, "correlation_id": correlation_id}
-        is_write = method in WRITE_METHODS
-        maybe_sent = False  # some attempt may have reached the server without a clear answer
-        token_renewed = False  # a cached token refused with 401 is replaced once per call
-        last_error: errors.PartnerCenterError | None = None
-        attempt = 0
+        """One logical call: attempts (same ids) until an answer, a refusal, or retries run out.
+
+        Returns the first response below 400; raises the typed error of a refusal at once, the
+        last error when retries run out, or ``OutcomeUnknown`` for a write that may have been
+        carried out."""
+        call = _Call(
+            method=method.upper(),
+            url=self.url(path),
+            request_id=request_id or new_id(),
+            correlation_id=correlation_id or new_id(),
+            user=user,
+            scopes=scopes,
+            send={"params": params, "json": json, "headers": headers, "stream": stream},
+            accept=accept,
+        )
         while True:
-            attempt += 1
+            call.attempt += 1
             if self.deadline is not None and time.monotonic() >= self.deadline:
-                if last_error is None:
+                if call.last_error is None:
                     raise errors.Timeout(
-                        f"Partner Center was not asked ({method} {_path(url)}): the time this "
-                        "page may wait for Partner Center is spent",
-                        **ids,
+                        f"Partner Center was not asked ({call.method} {_path(call.url)}): the "
+                        "time this page may wait for Partner Center is spent",
+                        **call.ids,
                     )
                 break
-            try:
-                token = self._token("user" if user else "app", scopes)
-            except errors.PartnerCenterError as exc:
-                exc.request_id, exc.correlation_id = request_id, correlation_id
-                raise
-            send_headers = {
-                "Authorization": f"Bearer {token}",
-                "Accept": accept,
-                "MS-RequestId": request_id,
-                "MS-CorrelationId": correlation_id,
-                "User-Agent": USER_AGENT,
-                "X-Locale": "en-US",
-            }
-            if headers:
-                send_headers.update(headers)
-            kwargs: dict[str, Any] = {}
-            if json is not None:
-                kwargs["json"] = json
-            elif is_write:
-                kwargs["data"] = b""
-            started = time.monotonic()
-            wait: float | None = None
-            try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    headers=send_headers,
-                    timeout=self._attempt_timeout(),
-                    stream=stream,
-                    **kwargs,
-                )
-            except requests.RequestException as exc:
-                sent = not _never_sent(exc)
-                maybe_sent = maybe_sent or sent
-                self._log(method, url, None, started, attempt, ids, error=type(exc).__name__)
-                kind = (
-                    errors.Timeout if isinstance(exc, requests.Timeout) else errors.ConnectionFailed
-                )
-                what = "timed out" if kind is errors.Timeout else "could not connect"
-                last_error = kind(f"Partner Center {what} ({method} {_path(url)}): {exc}", **ids)
-                last_error.__cause__ = exc
-            else:
-                self._log(method, url, response.status_code, started, attempt, ids)
-                if response.status_code < 400:
-                    return response
-                last_error = error_from_response(response, method, url, **ids)
-                if (
-                    response.status_code == 401
-                    and not token_renewed
-                    and self._invalidate is not None
-                ):
-                    # The cached token was refused (e.g. expired by the server's clock before ours):
-                    # drop it and repeat the call at once with a fresh one (same request id).
-                    token_renewed = True
-                    response.close()
-                    self._invalidate("user" if user else "app", token)
-                    continue
-                if user and response.status_code == 401:
-                    # The user's token was refused (e.g. consent revoked): they must sign in again.
-                    raise errors.UserSignInRequired(
-                        last_error.message,
-                        status=401,
-                        code=last_error.code,
-                        description=last_error.description,
-                        data=last_error.data,
-                        **ids,
-                    )
-                if response.status_code == 429:
-                    wait = last_error.retry_after  # type: ignore[attr-defined]
-                    if wait is not None and wait > self.max_retry_after:
-                        raise last_error
-                elif response.status_code >= 500:
-                    maybe_sent = True
-                else:
-                    raise last_error
-                response.close()
-            if attempt > self.max_retries:
+            outcome = self._attempt(call)
+            if isinstance(outcome, requests.Response):
+                return outcome
+            if outcome is _AGAIN_NOW:
+                continue
+            if call.attempt > self.max_retries:
                 break
-            delay = wait if wait is not None else self.backoff(attempt)
+            delay = call.wait if call.wait is not None else self.backoff(call.attempt)
             if self.deadline is not None and time.monotonic() + delay >= self.deadline:
                 break
             self.sleep(delay)
-        if is_write and maybe_sent:
-            raise errors.OutcomeUnknown(
-                f"Partner Center may or may not have carried out {method} {_path(url)}; "
-                f"repeat it with the same request id or check the resource ({last_error.message})",
-                status=last_error.status,
-                code=last_error.code,
-                description=last_error.description,
-                data=last_error.data,
-                **ids,
-            ) from last_error
-        raise last_error
+        raise self._final_error(call)
+
+    def _attempt(self, call: _Call) -> requests.Response | object | None:
+        """One attempt: the response, ``_AGAIN_NOW`` (repeat at once, with a fresh token), or
+        None (retry after a wait; ``call.last_error`` says why). Raises refusals."""
+        call.wait = None
+        try:
+            token = self._token("user" if call.user else "app", call.scopes)
+        except errors.PartnerCenterError as exc:
+            exc.request_id, exc.correlation_id = call.request_id, call.correlation_id
+            raise
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                call.method,
+                call.url,
+                params=call.send["params"],
+                headers=self._headers(call, token),
+                timeout=self._attempt_timeout(),
+                stream=call.send["stream"],
+                **self._body(call),
+            )
+        except requests.RequestException as exc:
+            call.maybe_sent = call.maybe_sent or not _never_sent(exc)
+            self._log(call.method, call.url, None, started, call.attempt, call.ids,
+                      error=type(exc).__name__)  # fmt: skip
+            kind = errors.Timeout if isinstance(exc, requests.Timeout) else errors.ConnectionFailed
+            what = "timed out" if kind is errors.Timeout else "could not connect"
+            call.last_error = kind(
+                f"Partner Center {what} ({call.method} {_path(call.url)}): {exc}", **call.ids
+            )
+            call.last_error.__cause__ = exc
+            return None
+        self._log(call.method, call.url, response.status_code, started, call.attempt, call.ids)
+        if response.status_code < 400:
+            return response
+        return self._refused(call, response, token)
+
+    def _refused(self, call: _Call, response: requests.Response, token: str) -> object | None:
+        """An error response: ``_AGAIN_NOW`` after dropping a refused cached token (once per
+        call), None for a retryable answer (429, 5xx), else raise its typed error."""
+        status = response.status_code
+        call.last_error = error_from_response(response, call.method, call.url, **call.ids)
+        if status == 401 and not call.token_renewed and self._invalidate is not None:
+            # The cached token was refused (e.g. expired by the server's clock before ours):
+            # drop it and repeat the call at once with a fresh one (same request id).
+            call.token_renewed = True
+            response.close()
+            self._invalidate("user" if call.user else "app", token)
+            return _AGAIN_NOW
+        if call.user and status == 401:
+            # The user's token was refused (e.g. consent revoked): they must sign in again.
+            refused = call.last_error
+            raise errors.UserSignInRequired(
+                refused.message, status=401, code=refused.code,
+                description=refused.description, data=refused.data, **call.ids,
+            )  # fmt: skip
+        if status == 429:
+            call.wait = call.last_error.retry_after  # type: ignore[attr-defined]
+            if call.wait is not None and call.wait > self.max_retry_after:
+                raise call.last_error
+        elif status >= 500:
+            call.maybe_sent = True
+        else:
+            raise call.last_error
+        response.close()
+        return None
+
+    def _headers(self, call: _Call, token: str) -> dict[str, str]:
+        send_headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": call.accept,
+            "MS-RequestId": call.request_id,
+            "MS-CorrelationId": call.correlation_id,
+            "User-Agent": USER_AGENT,
+            "X-Locale": "en-US",
+        }
+        if call.send["headers"]:
+            send_headers.update(call.send["headers"])
+        return send_headers
+
+    @staticmethod
+    def _body(call: _Call) -> dict[str, Any]:
+        if call.send["json"] is not None:
+            return {"json": call.send["json"]}
+        return {"data": b""} if call.method in WRITE_METHODS else {}
+
+    @staticmethod
+    def _final_error(call: _Call) -> errors.PartnerCenterError:
+        """When retries run out: ``OutcomeUnknown`` for a write that may have reached Partner
+        Center, else the last attempt's error."""
+        last = call.last_error
+        assert last is not None
+        if call.method in WRITE_METHODS and call.maybe_sent:
+            unknown = errors.OutcomeUnknown(
+                f"Partner Center may or may not have carried out {call.method} "
+                f"{_path(call.url)}; repeat it with the same request id or check the resource "
+                f"({last.message})",
+                status=last.status, code=last.code, description=last.description,
+                data=last.data, **call.ids,
+            )  # fmt: skip
+            unknown.__cause__ = last
+            return unknown
+        return last
 
     def _log(
         self,
