@@ -156,29 +156,17 @@ def _compare(invoice, line: dict, slot: _OrderLineSlot, tolerance: Decimal, how:
     else:
         if expected is not None and billed is not None:
             diff = billed - expected
-        if billed_qty is None or billed_qty != expected_qty:
-            klass = ReconClass.QUANTITY_MISMATCH
-            shown = _("none") if billed_qty is None else f"{billed_qty.normalize():f}"
-            reasons.insert(
-                0,
-                _("billed quantity %(billed)s vs ordered %(ordered)s")
-                % {"billed": shown, "ordered": oline.quantity},
-            )
-        elif expected is None:
-            klass = ReconClass.NOT_COMPARABLE
-            reasons.insert(
-                0, _("no expected price recorded on the portal's order line; quantities agree")
-            )
-        elif billed is None:
-            klass = ReconClass.NOT_COMPARABLE
-            reasons.insert(0, _("the invoice line has no billed amount; quantities agree"))
-        elif diff is not None and abs(diff) > tolerance:
-            klass = ReconClass.AMOUNT_MISMATCH
-            reasons.insert(
-                0,
-                _("billed differs from expected by %(diff)s %(currency)s")
-                % {"diff": f"{diff.normalize():f}", "currency": currency},
-            )
+        klass, why = _classify(
+            billed_qty=billed_qty,
+            expected_qty=expected_qty,
+            expected=expected,
+            billed=billed,
+            diff=diff,
+            tolerance=tolerance,
+            currency=currency,
+        )
+        if why:
+            reasons.insert(0, why)
     return ReconciliationResult(
         invoice=invoice,
         klass=klass,
@@ -198,6 +186,31 @@ def _compare(invoice, line: dict, slot: _OrderLineSlot, tolerance: Decimal, how:
         difference=diff,
         reason="; ".join(reasons)[:255],
     )
+
+
+def _classify(
+    *, billed_qty, expected_qty, expected, billed, diff, tolerance: Decimal, currency: str
+) -> tuple[str, str]:
+    """The class of a line and the order line it matched (same currency), and why if not
+    matched."""
+    if billed_qty is None or billed_qty != expected_qty:
+        shown = _("none") if billed_qty is None else f"{billed_qty.normalize():f}"
+        return ReconClass.QUANTITY_MISMATCH, _(
+            "billed quantity %(billed)s vs ordered %(ordered)s"
+        ) % {"billed": shown, "ordered": f"{expected_qty.normalize():f}"}
+    if expected is None:
+        return ReconClass.NOT_COMPARABLE, _(
+            "no expected price recorded on the portal's order line; quantities agree"
+        )
+    if billed is None:
+        return ReconClass.NOT_COMPARABLE, _(
+            "the invoice line has no billed amount; quantities agree"
+        )
+    if diff is not None and abs(diff) > tolerance:
+        return ReconClass.AMOUNT_MISMATCH, _(
+            "billed differs from expected by %(diff)s %(currency)s"
+        ) % {"diff": f"{diff.normalize():f}", "currency": currency}
+    return ReconClass.MATCHED, ""
 
 
 def _pick(slots: list[_OrderLineSlot], line: dict) -> _OrderLineSlot | None:
@@ -246,6 +259,41 @@ def reconciliation_run(
             % {"id": invoice.invoice_id},
             code="no_lines",
         )
+    orders = _orders_of(invoice, lines)
+    match = _Match(invoice=invoice, orders=orders, tolerance=tolerance)
+    now = timezone.now()
+    with transaction.atomic():
+        ReconciliationResult.objects.filter(invoice=invoice).delete()
+        _match_by_order_id(match, lines.filter(order_id__in=_case_variants(orders)))
+        _match_by_product(match, lines.exclude(order_id__in=_case_variants(orders)))
+        for slot in match.slots:  # portal order lines of the period that nothing billed
+            if not slot.matched:
+                match.emit(_unbilled(invoice, slot))
+        match.flush()
+        run, _created = ReconciliationRun.objects.update_or_create(
+            invoice=invoice,
+            defaults={
+                "ran_at": now,
+                "ran_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "tolerance": tolerance,
+                "lines_checked": match.lines,
+                "orders_checked": len(orders),
+                "summary": match.totals.as_list(),
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="billing.reconciled",
+            obj=run,
+            summary=f"Reconciled {invoice.invoice_id}: {match.lines} lines, {len(orders)} orders",
+            summary_rows=run.summary,
+        )
+    return run
+
+
+def _orders_of(invoice: Invoice, lines) -> list:
+    """The portal's one-time orders the invoice names or that fall in its billing period (same
+    currency, not cancelled; for the unbilled invoice, not already on another invoice)."""
     named = Order.objects.filter(pc_order_id__in=lines.values("order_id"))
     period = Order.objects.filter(billing_cycle="one_time")
     if invoice.currency:
@@ -259,94 +307,84 @@ def reconciliation_run(
         # The unbilled lines of the period: an order an invoice bills already is not owed here.
         invoiced = InvoiceLineItem.objects.exclude(invoice__invoice_type=UNBILLED)
         period = period.exclude(pc_order_id__in=invoiced.values("order_id"))
-    orders = list((named | period).distinct().select_related("customer").prefetch_related("lines"))
-    by_id: dict[str, list[_OrderLineSlot]] = {}
-    slots: list[_OrderLineSlot] = []
-    for order in orders:
-        order_slots = [_OrderLineSlot(order, line) for line in order.lines.all()]
-        by_id[order.pc_order_id.lower()] = order_slots
-        slots.extend(order_slots)
-    entitled = {
-        p.lower()
-        for p in Entitlement.objects.filter(
-            pc_order_id__in=[o.pc_order_id for o in orders]
-        ).values_list("pc_order_id", flat=True)
-    }
-    totals = _Totals()
-    counts = {"lines": 0}
-    buffer: list[ReconciliationResult] = []
+    return list((named | period).distinct().select_related("customer").prefetch_related("lines"))
 
-    def emit(result: ReconciliationResult) -> None:
-        totals.add(result)
-        buffer.append(result)
-        if len(buffer) >= CHUNK:
-            ReconciliationResult.objects.bulk_create(buffer)
-            buffer.clear()
 
-    now = timezone.now()
-    with transaction.atomic():
-        ReconciliationResult.objects.filter(invoice=invoice).delete()
-        # Pass 1: lines whose order id the portal knows.
-        for line in _stream(lines.filter(order_id__in=_case_variants(orders))):
-            counts["lines"] += 1
-            order_slots = by_id.get((line["order_id"] or "").lower())
-            slot = _pick(order_slots or [], line)
-            if slot is None:
-                emit(
-                    _unordered(invoice, line, _("the order has no unbilled line for this product"))
-                )
-                continue
-            slot.matched = True
-            emit(_compare(invoice, line, slot, tolerance, _("matched by order id"), entitled))
-        # Pass 2: lines with an order id the portal does not know.
-        free = defaultdict(list)
-        for slot in slots:
-            if not slot.matched:
-                free[slot.key].append(slot)
-        for line in _stream(lines.exclude(order_id__in=_case_variants(orders))):
-            counts["lines"] += 1
-            key = (
-                (line["customer_tenant_id"] or "").lower(),
-                (line["product_id"] or "").lower(),
-                (line["sku_id"] or "").lower(),
-                line["quantity"],
-            )
-            candidates = [s for s in free.get(key, []) if not s.matched]
-            if candidates:
-                slot = candidates[0]
-                slot.matched = True
-                how = _(
-                    "matched by customer/product/SKU/quantity (billed order id "
-                    "%(billed)s, portal order %(portal)s)"
-                ) % {"billed": line["order_id"], "portal": slot.order.pc_order_id}
-                emit(_compare(invoice, line, slot, tolerance, how, entitled))
-            else:
-                emit(_unordered(invoice, line, _("no portal order for this order id or product")))
-        # Pass 3: portal order lines of the period that nothing billed.
-        for slot in slots:
-            if not slot.matched:
-                emit(_unbilled(invoice, slot))
-        if buffer:
-            ReconciliationResult.objects.bulk_create(buffer)
-        run, _created = ReconciliationRun.objects.update_or_create(
-            invoice=invoice,
-            defaults={
-                "ran_at": now,
-                "ran_by": actor if getattr(actor, "is_authenticated", False) else None,
-                "tolerance": tolerance,
-                "lines_checked": counts["lines"],
-                "orders_checked": len(orders),
-                "summary": totals.as_list(),
-            },
+class _Match:
+    """One run's state: the order lines still to match, the orders with an entitlement, and the
+    results written in chunks as they are classified (with running totals)."""
+
+    def __init__(self, *, invoice: Invoice, orders: list, tolerance: Decimal) -> None:
+        self.invoice, self.tolerance = invoice, tolerance
+        self.by_id: dict[str, list[_OrderLineSlot]] = {}
+        self.slots: list[_OrderLineSlot] = []
+        for order in orders:
+            order_slots = [_OrderLineSlot(order, line) for line in order.lines.all()]
+            self.by_id[order.pc_order_id.lower()] = order_slots
+            self.slots.extend(order_slots)
+        self.entitled = {
+            p.lower()
+            for p in Entitlement.objects.filter(
+                pc_order_id__in=[o.pc_order_id for o in orders]
+            ).values_list("pc_order_id", flat=True)
+        }
+        self.totals = _Totals()
+        self.lines = 0
+        self._buffer: list[ReconciliationResult] = []
+
+    def compare(self, line: dict, slot: _OrderLineSlot, how: str) -> None:
+        slot.matched = True
+        self.emit(_compare(self.invoice, line, slot, self.tolerance, how, self.entitled))
+
+    def emit(self, result: ReconciliationResult) -> None:
+        self.totals.add(result)
+        self._buffer.append(result)
+        if len(self._buffer) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            ReconciliationResult.objects.bulk_create(self._buffer)
+            self._buffer.clear()
+
+
+def _match_by_order_id(match: _Match, lines) -> None:
+    """Lines whose order id the portal knows: the best unmatched line of that order."""
+    for line in _stream(lines):
+        match.lines += 1
+        slot = _pick(match.by_id.get((line["order_id"] or "").lower()) or [], line)
+        if slot is None:
+            why = _("the order has no unbilled line for this product")
+            match.emit(_unordered(match.invoice, line, why))
+        else:
+            match.compare(line, slot, _("matched by order id"))
+
+
+def _match_by_product(match: _Match, lines) -> None:
+    """Lines with an order id the portal does not know: an unmatched order line of the same
+    customer, product, SKU and quantity, else ``billed_not_ordered``."""
+    free = defaultdict(list)
+    for slot in match.slots:
+        if not slot.matched:
+            free[slot.key].append(slot)
+    for line in _stream(lines):
+        match.lines += 1
+        key = (
+            (line["customer_tenant_id"] or "").lower(),
+            (line["product_id"] or "").lower(),
+            (line["sku_id"] or "").lower(),
+            line["quantity"],
         )
-        audit_record(
-            actor=actor,
-            action="billing.reconciled",
-            obj=run,
-            summary=f"Reconciled {invoice.invoice_id}: {counts['lines']} lines, {len(orders)} orders",
-            summary_rows=run.summary,
-        )
-    return run
+        candidates = [s for s in free.get(key, []) if not s.matched]
+        if not candidates:
+            why = _("no portal order for this order id or product")
+            match.emit(_unordered(match.invoice, line, why))
+            continue
+        how = _(
+            "matched by customer/product/SKU/quantity (billed order id "
+            "%(billed)s, portal order %(portal)s)"
+        ) % {"billed": line["order_id"], "portal": candidates[0].order.pc_order_id}
+        match.compare(line, candidates[0], how)
 
 
 def _case_variants(orders) -> list[str]:
