@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.margins import ISSUES, default_period, margin_charts, margin_report
 from portal.models import Customer
 from portal.shared.exports import Column, cell_date, export_csv, wants_csv
+from portal.shared.htmx import render_page
 from portal.shared.money import Money
 from portal.shared.params import Params
 from portal.shared.roles import Role, role_required
@@ -102,8 +102,7 @@ def margins(request):
         "issue_labels": ISSUES,
         "issues_shown": report.issues[:100],
     }
-    template = "billing/margins.html#table" if request.htmx else "billing/margins.html"
-    return render(request, template, context)
+    return render_page(request, "billing/margins.html", context, part="table")
 
 
 def date_before(day):

@@ -27,6 +27,7 @@ from billing.services.reports import reconciliation_pdf
 from billing.services.statements import statement_request
 from portal.shared.errors import PortalError
 from portal.shared.exports import export_csv, wants_csv
+from portal.shared.htmx import render_page
 from portal.shared.mirror import fetch_state
 from portal.shared.mirror_views import FetchPage, fetch_page, fetch_status
 from portal.shared.params import Params
@@ -45,12 +46,6 @@ def _invoice_or_404(invoice_id: str):
             _("No invoice %(id)s in the portal; sync invoices first.") % {"id": invoice_id}
         )
     return invoice
-
-
-def _partial(request, template: str, part: str, context: dict):
-    if request.htmx and not request.htmx.boosted:
-        return render(request, f"{template}#{part}", context)
-    return render(request, template, context)
 
 
 @role_required(*FINANCE)
@@ -103,7 +98,7 @@ def invoices(request):
         "f": request.GET,
         "fetch_offer": selectors.unmirrored_invoice_id(request.GET.get("q", "")),
     }
-    return _partial(request, "billing/invoices.html", "table", context)
+    return render_page(request, "billing/invoices.html", context, part="table")
 
 
 def _fetch_page_for(invoice_id: str) -> FetchPage:
@@ -173,7 +168,7 @@ def invoice_detail(request, invoice_id: str):
         "implied": invoice_implied(invoice),
         "f": request.GET,
     }
-    return _partial(request, "billing/invoice_detail.html", "lines", context)
+    return render_page(request, "billing/invoice_detail.html", context, part="lines")
 
 
 @role_required(*FINANCE)
@@ -346,7 +341,7 @@ def invoice_reconciliation(request, invoice_id: str):
         "has_lines": invoice.lines.exists(),
         "f": request.GET,
     }
-    return _partial(request, "billing/reconciliation.html", "results", context)
+    return render_page(request, "billing/reconciliation.html", context, part="results")
 
 
 @role_required(*FINANCE)

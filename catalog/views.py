@@ -28,6 +28,7 @@ from catalog.services.sync import catalog_sync_kind
 from catalog.tasks import catalog_sync_task, price_sheets_sync_task
 from portal.models import Customer, SyncState
 from portal.shared.errors import PortalError
+from portal.shared.htmx import render_page, wants_partial
 from portal.shared.progress import sync_state
 from portal.shared.roles import Role, role_required
 from portal.shared.tables import csv_response, parse_sort
@@ -114,9 +115,7 @@ def index(request):
         "sort": sort,
         "sync": sync_state(catalog_sync_kind(filters.country)) if filters.country else None,
     }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "catalog/index.html#results", context)
-    return render(request, "catalog/index.html", context)
+    return render_page(request, "catalog/index.html", context, part="results")
 
 
 @role_required(Role.SALES)
@@ -138,9 +137,7 @@ def product_detail(request, product_id: str):
         "rows": rows,
         "sort": sort,
     }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "catalog/product.html#skus", context)
-    return render(request, "catalog/product.html", context)
+    return render_page(request, "catalog/product.html", context, part="skus")
 
 
 def _sku_context(request, sku, filters, customer, form=None, check=None) -> dict:
@@ -209,9 +206,9 @@ def inventory_check(request, product_id: str, sku_id: str):
     filters = CatalogFilterForm({"customer": customer.pk} if customer else {}).parse()[0]
     context = _sku_context(request, sku, filters, customer, form=form, check=check)
     context["check_error"] = error
-    if request.htmx:
-        return render(request, "catalog/sku.html#inventory", context)
-    return render(request, "catalog/sku.html", context, status=200 if form.is_valid() else 400)
+    # HTMX swaps only a 200 answer: the partial shows the form's errors itself.
+    status = 200 if form.is_valid() or wants_partial(request) else 400
+    return render_page(request, "catalog/sku.html", context, part="inventory", status=status)
 
 
 @role_required(Role.SALES, Role.ADMIN)

@@ -15,6 +15,7 @@ from catalog.models import Availability
 from portal.models import Customer, SyncState
 from portal.shared.errors import PortalError
 from portal.shared.exports import export_csv, wants_csv
+from portal.shared.htmx import render_page
 from portal.shared.params import Params
 from portal.shared.progress import sync_state
 from portal.shared.redirects import safe_url
@@ -161,8 +162,7 @@ def cart_detail(request, customer_pk: int):
     if wants_csv(request):
         return _cart_lines_csv(customer, cart)
     context = _cart_context(customer, cart)
-    template = "purchasing/cart.html#cart" if request.htmx else "purchasing/cart.html"
-    return render(request, template, context)
+    return render_page(request, "purchasing/cart.html", context, part="cart")
 
 
 def _cart_lines_csv(customer, cart):
@@ -314,8 +314,7 @@ def checkout_detail(request, pk: int):
         in (Checkout.State.DRAFT, Checkout.State.SUBMITTING, Checkout.State.OUTCOME_UNKNOWN)
         or any(o.sync_state == Order.SyncState.AWAITING for o in orders),
     }
-    template = "purchasing/checkout.html#status" if request.htmx else "purchasing/checkout.html"
-    return render(request, template, context)
+    return render_page(request, "purchasing/checkout.html", context, part="status")
 
 
 @role_required(Role.SALES)
@@ -384,10 +383,7 @@ def _notifications_page(request):
         if show_all
         else page_obj.paginator.count,
     }
-    template = (
-        "purchasing/notifications.html#list" if request.htmx else "purchasing/notifications.html"
-    )
-    return render(request, template, context)
+    return render_page(request, "purchasing/notifications.html", context, part="list")
 
 
 @role_required(Role.SALES, Role.FINANCE, Role.ADMIN)
@@ -447,8 +443,7 @@ def orders(request):
     if offer := selectors.unmirrored_order_id(request.GET.get("q", "")):
         context["fetch_offer"] = offer
         context["fetch_customer"] = Customer.objects.filter(pk=filters.get("customer")).first()
-    template = "purchasing/orders.html#table" if request.htmx else "purchasing/orders.html"
-    return render(request, template, context)
+    return render_page(request, "purchasing/orders.html", context, part="table")
 
 
 def _order_context(request, order: Order, **extra) -> dict:
@@ -480,12 +475,13 @@ def order_detail(request, pk: int):
         return export_csv(
             f"order-{order.pc_order_id}-lines", exports.ORDER_LINE_COLUMNS, order.lines.all()
         )
-    template = "purchasing/order_detail.html"
-    if request.htmx:
-        part = request.GET.get("part")
-        part = part if part in ("entitlements", "lines") else "sync"
-        template = f"{template}#{part}"
-    return render(request, template, _order_context(request, order))
+    part = request.GET.get("part")
+    return render_page(
+        request,
+        "purchasing/order_detail.html",
+        _order_context(request, order),
+        part=part if part in ("entitlements", "lines") else "sync",
+    )
 
 
 @role_required(Role.SALES)

@@ -14,6 +14,7 @@ from catalog.pricing.models import CustomerGroup, MarkupRule, ProductFamily
 from portal.models import Customer
 from portal.shared.errors import PortalError
 from portal.shared.exports import Column, cell_date, export_csv, wants_csv
+from portal.shared.htmx import render_page
 from portal.shared.roles import Role, role_required
 from portal.shared.tables import paginate, parse_sort
 
@@ -57,8 +58,7 @@ def rule_list(request):
         "kinds": MarkupRule.Kind.choices,
         "states": selectors.STATES.items(),
     }
-    template = "pricing/rules.html#table" if request.htmx else "pricing/rules.html"
-    return render(request, template, context)
+    return render_page(request, "pricing/rules.html", context, part="table")
 
 
 @role_required(*READERS)

@@ -32,6 +32,7 @@ from portal.customers.services.sync import (
 from portal.models import Customer, SubscriptionRegistration, SyncState
 from portal.shared.errors import PortalError
 from portal.shared.exports import Column, cell_time, export_csv, wants_csv
+from portal.shared.htmx import render_page
 from portal.shared.mirror import fetch_state
 from portal.shared.mirror_views import FetchPage, fetch_page, fetch_status
 from portal.shared.params import Params
@@ -88,9 +89,9 @@ def customer_list(request):
         "state": _state(CUSTOMERS_KIND),
         "fetch_offer": unmirrored_customer_id(q),
     }
-    if request.htmx and request.htmx.target == "customer-table":
-        return render(request, "portal/customers/list.html#table", context)
-    return render(request, "portal/customers/list.html", context)
+    return render_page(
+        request, "portal/customers/list.html", context, part="table", target="customer-table"
+    )
 
 
 @role_required(Role.ADMIN, Role.SALES)
@@ -112,9 +113,13 @@ def customer_detail(request, pk: int):
         "state": _state(subscriptions_kind(customer)),
         "implied": customer_implied(customer),
     }
-    if request.htmx and request.htmx.target == "subscriptions":
-        return render(request, "portal/customers/detail.html#subscriptions", context)
-    return render(request, "portal/customers/detail.html", context)
+    return render_page(
+        request,
+        "portal/customers/detail.html",
+        context,
+        part="subscriptions",
+        target="subscriptions",
+    )
 
 
 def _guid(text: str) -> str | None:
@@ -270,6 +275,10 @@ def registrations(request):
         "states": SubscriptionRegistration.State.choices,
         "any_active": any(r.state in SubscriptionRegistration.ACTIVE_STATES for r in page),
     }
-    if request.htmx and request.htmx.target == "registration-table":
-        return render(request, "portal/customers/registrations.html#table", context)
-    return render(request, "portal/customers/registrations.html", context)
+    return render_page(
+        request,
+        "portal/customers/registrations.html",
+        context,
+        part="table",
+        target="registration-table",
+    )

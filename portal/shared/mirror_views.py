@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django_htmx.http import HttpResponseClientRedirect
 
 from portal.models import SyncState
+from portal.shared.htmx import render_page
 from portal.shared.mirror import object_name
 
 
@@ -32,9 +33,7 @@ def fetch_page(request, page: FetchPage, state: SyncState | None) -> HttpRespons
         "what": object_name(page.what),
         "state": state or SyncState(kind=f"fetch:{page.what}"),
     }
-    if request.htmx:
-        return render(request, "portal/mirror/fetch.html#status", context)
-    return render(request, "portal/mirror/fetch.html", context)
+    return render_page(request, "portal/mirror/fetch.html", context, part="status")
 
 
 def fetch_status(request, page: FetchPage, state: SyncState | None, done_url: str | None):
