@@ -97,7 +97,12 @@ def walk(page, username: str, *, start: str = "/", run_axe: bool = True) -> Walk
             report.findings.append(Finding(current["url"], f"{resp.status} for {resp.url}"))
 
     def on_failed(req):
-        if req.url.startswith(origin):
+        # A poll still in flight when the walk navigates on is cancelled by the browser
+        # (net::ERR_ABORTED); no user sees that. Every other failure is a finding.
+        aborted_by_navigation = (
+            req.failure == "net::ERR_ABORTED" and not req.is_navigation_request()
+        )
+        if req.url.startswith(origin) and not aborted_by_navigation:
             report.findings.append(
                 Finding(current["url"], f"request failed {req.url}: {req.failure}")
             )
