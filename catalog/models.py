@@ -55,6 +55,9 @@ class Sku(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="skus")
     sku_id = models.CharField("Partner Center SKU id", max_length=None)
     title = models.CharField(max_length=None)
+    product_title = models.CharField(
+        max_length=None, blank=True, help_text="The product's title, to sort SKU tables by"
+    )
     description = models.TextField(blank=True)
     min_quantity = models.PositiveIntegerField(default=1)
     max_quantity = models.PositiveBigIntegerField(null=True, blank=True)
@@ -76,9 +79,12 @@ class Sku(models.Model):
 
     class Meta:
         ordering = ["product__title", "title"]
-        # The SKU tables count and sort available SKUs over this narrow index, not the whole rows.
+        # The SKU tables count available SKUs over this narrow index, and walk it in their default
+        # order (product title, title) to the page they show instead of sorting every row.
         indexes = [
-            models.Index(fields=["is_available", "product", "title"], name="catalog_sku_list_idx")
+            models.Index(
+                fields=["product_title", "title", "is_available"], name="catalog_sku_sort_idx"
+            )
         ]
         constraints = [
             models.UniqueConstraint(fields=["product", "sku_id"], name="catalog_sku_unique")

@@ -4,8 +4,10 @@ whose SKU id or product id it is (any case).
 The substring test is answered by an index made for it: on SQLite an FTS5 table with the trigram
 tokenizer over ``Sku.search_text`` (``catalog_sku_fts``, kept in step with ``catalog_sku`` by
 triggers), on PostgreSQL a pg_trgm GIN index on the column, which serves ``LIKE '%word%'``. Both are
-created by migration ``0005_sku_search_index``. The matches are those of the plain ``LIKE`` query
-(``plain_word_q``) for every word; the tests compare the two.
+created by migration ``0005_sku_search_index``; on SQLite a migration that rebuilds ``catalog_sku``
+(adding a column does) drops the triggers and must create them again, as ``0006`` does. The
+matches are those of the plain ``LIKE`` query (``plain_word_q``) for every word; the tests compare
+the two.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,7 +48,7 @@ PREREQUISITES = [
     ("azuresubscriptionregistration", _("Azure subscription registration")),
     ("none", _("No prerequisites")),
 ]
-SKU_SORTS = {"title": "title", "product": "product__title", "sku": "sku_id"}
+SKU_SORTS = {"title": "title", "product": "product_title", "sku": "sku_id"}
 
 
 @dataclass
@@ -85,7 +86,8 @@ def catalog_countries() -> list[str]:
 
 # What the SKU tables show (and the purchase rules read): not the stored Partner Center documents.
 LIST_FIELDS = [
-    "product_id", "sku_id", "title", "billing_cycles", "prerequisites", "is_available",
+    "product_id", "sku_id", "title", "product_title", "billing_cycles", "prerequisites",
+    "is_available",
     "product__product_id", "product__title", "product__product_type", "product__product_subtype",
     "product__target_views", "product__is_available", "product__publisher",
 ]  # fmt: skip
@@ -96,9 +98,19 @@ def sku_list(filters: CatalogFilters) -> QuerySet[Sku]:
     return sku_search(filters).only(*LIST_FIELDS)
 
 
+def sku_ordered(qs: QuerySet[Sku], field: str, filters: CatalogFilters) -> QuerySet[Sku]:
+    """``qs`` by ``field``, then title and pk. Without search words the sort index gives that order;
+    a search sorts its matches, found through the search index, rather than walk the sort index
+    past every SKU (the planner would, since the index has the order)."""
+    if not search_words(filters.q):
+        return qs.order_by(field, "title", "pk")
+    key = Coalesce(F(field.lstrip("-")), Value(""))  # the same order, from no index
+    return qs.order_by(key.desc() if field.startswith("-") else key.asc(), "title", "pk")
+
+
 def sku_page(params, qs: QuerySet[Sku]) -> Page:
-    """A page of the ordered ``qs`` in three queries: the count, the page's ids (sorted and skipped
-    over narrow index entries, not over whole rows with their documents), then those rows."""
+    """A page of the ordered ``qs`` in three queries: the count, the page's ids (walked in index
+    order, not sorted from whole rows), then those rows."""
     page = paginate(params, qs.values_list("pk", flat=True))
     ids = list(page.object_list)
     rows = qs.model.objects.select_related("product").only(*LIST_FIELDS).in_bulk(ids)

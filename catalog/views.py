@@ -103,7 +103,7 @@ def _base_context(request, filters, customer) -> dict:
 def index(request):
     filters, customer = CatalogFilterForm(request.GET).parse()
     sort = parse_sort(request.GET, selectors.SKU_SORTS, "product")
-    qs = selectors.sku_list(filters).order_by(sort.field, "title", "pk")
+    qs = selectors.sku_ordered(selectors.sku_list(filters), sort.field, filters)
     if request.GET.get("format") == "csv":
         return _skus_csv("catalog.csv", qs, filters, customer)
     page_obj = selectors.sku_page(request.GET, qs)

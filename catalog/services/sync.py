@@ -371,7 +371,8 @@ PRODUCT_UPDATE_FIELDS = [
     "publisher", "is_microsoft_product", "is_available", "raw", "content_hash", "last_seen_at",
 ]  # fmt: skip
 SKU_UPDATE_FIELDS = [
-    "title", "description", "min_quantity", "max_quantity", "is_trial", "billing_cycles",
+    "title", "product_title", "description", "min_quantity", "max_quantity", "is_trial",
+    "billing_cycles",
     "prerequisites", "inventory_variables", "provisioning_variables", "dynamic_attributes",
     "consumption_type", "billing_cycles_text", "prerequisites_text", "search_text", "raw",
     "content_hash", "last_seen_at",
@@ -474,6 +475,7 @@ def _sku_row(product_pk: int, sid: str, doc: dict, product_title: str, digest: s
         product_id=product_pk,
         sku_id=sid,
         title=title,
+        product_title=product_title,
         description=description,
         min_quantity=int(doc.get("minimumQuantity") or 1),
         max_quantity=doc.get("maximumQuantity"),

@@ -52,6 +52,7 @@ def generate_catalog(n_skus: int, country: str = "US", prefix: str = "GEN") -> N
     products = list(Product.objects.filter(product_id__startswith=prefix).order_by("product_id"))
     skus = [
         Sku(product=products[i // per_product], sku_id=f"{i:04d}",
+            product_title=products[i // per_product].title,
             title=f"Reserved VM Instance, Standard_D{i}s, US East, 1 Year",
             description="Reserved Virtual Machines", billing_cycles=["one_time"],
             prerequisites=["InventoryCheck", "AzureSubscriptionRegistration"],
