@@ -8,26 +8,34 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.models import Availability, Product, Sku
 from catalog.services._common import content_hash
+from catalog.services._sync_shared import (
+    CatalogSyncError,
+    SyncResult,
+    _Listing,
+    _Mirrored,
+    _public,
+    _split_views,
+    _text_list,
+    _upsert,
+    _views_text,
+)
+from catalog.services.sync_availability import _mark_vanished, _upsert_availabilities
 from partnercenter.errors import InvalidResponse, PartnerCenterError
 from partnercenter.models import Sku as PCSku
 from portal.partner_center.client import get_client
 from portal.shared import progress
-from portal.shared.errors import PartnerCenterUnavailable, PortalError
-from portal.shared.mirror_fit import fit_all
+from portal.shared.errors import PortalError
 
 log = logging.getLogger(__name__)
 
@@ -48,68 +56,6 @@ DEFAULT_TARGET_VIEWS = [
 AZURE_PLAN_SCOPE = "AzurePlan"
 RESERVATION_VIEW_PREFIX = "AzureReservations"
 BATCH_SKUS = 2000  # SKUs fetched before a bulk upsert
-
-
-def _public(doc: dict) -> dict:
-    return {k: v for k, v in doc.items() if k not in ("links", "attributes")}
-
-
-def _views_text(views: Iterable[str]) -> str:
-    views = sorted({v for v in views if v})
-    return f"|{'|'.join(views)}|" if views else ""
-
-
-def _split_views(text: str) -> list[str]:
-    return [v for v in (text or "").split("|") if v]
-
-
-def _text_list(values: Iterable[Any]) -> str:
-    values = [str(v) for v in values if v]
-    return f"|{'|'.join(values)}|" if values else ""
-
-
-class CatalogSyncError(PartnerCenterUnavailable):
-    code = "catalog_sync"
-
-
-@dataclass
-class SyncResult:
-    country: str
-    target_views: list[str]
-    segment: str | None
-    products: int = 0
-    skus: int = 0
-    availabilities: int = 0
-    written: int = 0  # catalog rows inserted or updated (0 on an unchanged catalog)
-    vanished: int = 0  # availabilities marked unavailable
-    seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        text = _(
-            "%(products)s, %(skus)s, %(availabilities)s; %(written)s, %(vanished)s "
-            "in %(seconds).1f s"
-        ) % {
-            "products": ngettext("%(n)d product", "%(n)d products", self.products)
-            % {"n": self.products},
-            "skus": ngettext("%(n)d SKU", "%(n)d SKUs", self.skus) % {"n": self.skus},
-            "availabilities": ngettext(
-                "%(n)d availability", "%(n)d availabilities", self.availabilities
-            )
-            % {"n": self.availabilities},
-            "written": ngettext("%(n)d row written", "%(n)d rows written", self.written)
-            % {"n": self.written},
-            "vanished": ngettext(
-                "%(n)d marked unavailable", "%(n)d marked unavailable", self.vanished
-            )
-            % {"n": self.vanished},
-            "seconds": self.seconds,
-        }
-        if self.errors:
-            text += ngettext(
-                "; %(n)d skipped: %(first)s", "; %(n)d skipped: %(first)s", len(self.errors)
-            ) % {"n": len(self.errors), "first": self.errors[0]}
-        return text
 
 
 def catalog_sync_kind(country: str, target_view: str | None = None, segment: str | None = None):
@@ -196,27 +142,6 @@ def _sync_failed(kind: str, country: str, exc: Exception) -> Exception:
     }
     progress.sync_fail(kind=kind, error=message)
     return CatalogSyncError(message) if isinstance(exc, PartnerCenterError) else exc
-
-
-@dataclass
-class _Listing:
-    """What the product lists of the synced views said."""
-
-    products: dict[str, dict] = field(default_factory=dict)  # pid -> {"doc", "view"}
-    views: dict[str, list[str]] = field(default_factory=dict)  # pid -> views it was listed in
-    plan_products: set[str] = field(default_factory=set)  # with an Azure plan catalog too
-
-    def title(self, pid: str) -> str:
-        return self.products[pid]["doc"].get("title") or pid
-
-
-@dataclass
-class _Mirrored:
-    """The mirror's SKUs and their available availabilities in the market, loaded once, so that a
-    re-sync reads again only the availabilities of new or changed SKUs."""
-
-    sku_hash: dict[tuple[str, str], str] = field(default_factory=dict)
-    offered: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
 
 def _list_products(client, country: str, segment: str | None, views: list[str]) -> _Listing:
@@ -377,24 +302,6 @@ SKU_UPDATE_FIELDS = [
     "consumption_type", "billing_cycles_text", "prerequisites_text", "search_text", "raw",
     "content_hash", "last_seen_at",
 ]  # fmt: skip
-AVAILABILITY_UPDATE_FIELDS = [
-    "sku", "availability_id", "segment", "reservation_scope", "currency", "currency_symbol",
-    "terms", "term_durations", "is_purchasable", "is_renewable", "is_available", "raw",
-    "content_hash", "last_seen_at",
-]  # fmt: skip
-
-
-def _upsert(model, rows: list, result: SyncResult, what: str, unique_fields, update_fields):
-    """Bulk insert-or-update the rows that fit their columns (the others are reported)."""
-    rows, problems = fit_all(rows, what=what)
-    result.errors += problems
-    if rows:
-        model.objects.bulk_create(
-            rows, batch_size=500, update_conflicts=True, unique_fields=unique_fields,
-            update_fields=update_fields,
-        )  # fmt: skip
-        result.written += len(rows)
-    return rows
 
 
 def _upsert_products(pids, listing: _Listing, result, now) -> dict[str, int]:
@@ -495,107 +402,3 @@ def _sku_row(product_pk: int, sid: str, doc: dict, product_title: str, digest: s
         first_seen_at=now,
         last_seen_at=now,
     )
-
-
-def _existing_availabilities(country: str, cids: list[str]) -> dict[str, dict]:
-    existing = {}
-    for i in range(0, len(cids), 900):
-        rows = Availability.objects.filter(country=country, catalog_item_id__in=cids[i : i + 900])
-        for row in rows.values("pk", "catalog_item_id", "content_hash", "is_available"):
-            existing[row["catalog_item_id"]] = row
-    return existing
-
-
-def _upsert_availabilities(batch, sku_pk, result, seen: set[int], now) -> None:
-    """Write new or changed availabilities read in this batch; adds their pks to ``seen``."""
-    avail_docs = {
-        a.get("catalogItemId") or f"{pid}:{s.get('id')}:{a.get('id')}": (pid, s.get("id"), a)
-        for pid, skus in batch
-        for s, avails in skus
-        for a in avails or []
-    }
-    existing = _existing_availabilities(result.country, list(avail_docs))
-    rows = []
-    for cid, (pid, sid, a) in avail_docs.items():
-        doc = {k: v for k, v in _public(a).items() if k not in ("product", "sku")}
-        digest = content_hash(doc)
-        old = existing.get(cid)
-        if old:
-            seen.add(old["pk"])
-            if old["content_hash"] == digest and old["is_available"]:
-                continue
-        if (pid, sid) in sku_pk:  # else its SKU was skipped (reported above)
-            rows.append(_availability_row(sku_pk[(pid, sid)], cid, doc, result.country, now))
-            rows[-1].content_hash = digest
-    rows = _upsert(
-        Availability, rows, result, "a catalog availability", ["country", "catalog_item_id"],
-        AVAILABILITY_UPDATE_FIELDS,
-    )  # fmt: skip
-    new_cids = [r.catalog_item_id for r in rows if r.catalog_item_id not in existing]
-    for i in range(0, len(new_cids), 900):
-        seen.update(
-            Availability.objects.filter(
-                country=result.country, catalog_item_id__in=new_cids[i : i + 900]
-            ).values_list("pk", flat=True)
-        )
-    result.availabilities += len(avail_docs)
-
-
-def _availability_row(sku_pk: int, cid: str, doc: dict, country: str, now) -> Availability:
-    currency = doc.get("defaultCurrency") or {}
-    terms = doc.get("terms") or []
-    return Availability(
-        sku_id=sku_pk,
-        availability_id=str(doc.get("id") or ""),
-        catalog_item_id=cid,
-        country=(doc.get("country") or country).upper(),
-        segment=str(doc.get("segment") or "").lower(),
-        reservation_scope=str(doc.get("reservationScope") or ""),
-        currency=currency.get("code") or "",
-        currency_symbol=currency.get("symbol") or "",
-        terms=terms,
-        term_durations=_text_list(t.get("duration") for t in terms),
-        is_purchasable=bool(doc.get("isPurchasable", True)),
-        is_renewable=bool(doc.get("isRenewable", False)),
-        is_available=True,
-        raw=doc,
-        first_seen_at=now,
-        last_seen_at=now,
-    )
-
-
-def _scope_products_q(views: list[str]) -> Q:
-    q = Q()
-    for view in views:
-        q |= Q(target_views__icontains=f"|{view}|")
-    return q
-
-
-def _mark_vanished(result: SyncResult, views: list[str], seen: set[int]) -> None:
-    """Availabilities (then SKUs, products) of the synced scope no longer listed: unavailable."""
-    scope_products = Product.objects.filter(_scope_products_q(views))
-    candidates = Availability.objects.filter(
-        country=result.country, is_available=True, sku__product__in=scope_products
-    )
-    if result.segment:
-        candidates = candidates.filter(segment=result.segment)
-    gone = [pk for pk in candidates.values_list("pk", flat=True).iterator() if pk not in seen]
-    result.vanished += _set_available(Availability, gone, False)
-    result.written += result.vanished
-    # A SKU / product is available while some market still offers it (nothing to write when
-    # unchanged: the rows to flip are looked up first).
-    live_avail = Availability.objects.filter(sku=OuterRef("pk"), is_available=True)
-    skus = Sku.objects.filter(product__in=scope_products)
-    live_sku = Sku.objects.filter(product=OuterRef("pk"), is_available=True)
-    for model, rows, live in ((Sku, skus, live_avail), (Product, scope_products, live_sku)):
-        dead = rows.filter(is_available=True).exclude(Exists(live)).values_list("pk", flat=True)
-        result.written += _set_available(model, list(dead), False)
-        back = rows.filter(is_available=False).filter(Exists(live)).values_list("pk", flat=True)
-        result.written += _set_available(model, list(back), True)
-
-
-def _set_available(model, pks: list[int], value: bool) -> int:
-    changed = 0
-    for i in range(0, len(pks), 500):
-        changed += model.objects.filter(pk__in=pks[i : i + 500]).update(is_available=value)
-    return changed
