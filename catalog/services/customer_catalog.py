@@ -29,6 +29,7 @@ from partnercenter.errors import PartnerCenterError
 from portal.partner_center.client import get_client
 from portal.shared import progress
 from portal.shared.audit import audit_record
+from portal.shared.errors import pc_error_message
 from portal.shared.queue import enqueue_on_commit
 
 CHUNK = 500
@@ -79,10 +80,9 @@ def customer_catalog_sync(*, customer, target_views: list[str] | None = None) ->
     try:
         seen = catalog_sync_run(routes, result, views, workers, kind, None, mark_vanished=False)
     except PartnerCenterError as exc:
-        message = _("Partner Center did not return the catalog of %(name)s: %(error)s") % {
-            "name": customer.company_name,
-            "error": exc,
-        }
+        message = pc_error_message(
+            exc, _("reading the catalog of %(name)s") % {"name": customer.company_name}
+        )
         progress.sync_fail(kind=kind, error=message)
         raise CatalogSyncError(message) from exc
     now = timezone.now()

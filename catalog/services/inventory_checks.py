@@ -15,7 +15,7 @@ from catalog.services._common import content_hash
 from partnercenter.errors import PartnerCenterError
 from portal.partner_center.client import get_client, new_operation_id
 from portal.shared.audit import audit_record
-from portal.shared.errors import PortalError
+from portal.shared.errors import PortalError, pc_error_message
 
 
 def inventory_context_for(*, customer, sku, context: dict | None) -> dict[str, str]:
@@ -103,7 +103,7 @@ def inventory_check_run(*, customer, sku, context: dict | None, actor=None) -> I
         )
     except PartnerCenterError as exc:
         check.state = InventoryCheck.State.FAILED
-        check.error = _("The inventory check could not be made: %(error)s") % {"error": exc}
+        check.error = pc_error_message(exc, _("checking the inventory"))
     else:
         mine = [
             i

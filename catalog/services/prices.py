@@ -14,11 +14,11 @@ from django.utils.translation import ngettext
 from catalog.models import PriceSheetEntry
 from catalog.selectors import price_sheet_markets
 from catalog.services._common import content_hash
-from partnercenter.errors import PartnerCenterError, UserSignInRequired
+from partnercenter.errors import PartnerCenterError
 from portal.partner_center.client import get_client
 from portal.shared import progress
 from portal.shared.audit import audit_record
-from portal.shared.errors import PartnerCenterUnavailable, PortalError
+from portal.shared.errors import PortalError, pc_error
 from portal.shared.mirror_fit import fit_all
 
 PRICE_SHEET_VIEWS = ["azure_reservations", "software", "updatedlicensebased"]
@@ -85,21 +85,14 @@ def price_sheet_sync(
                 progress.sync_progress(kind=kind, done=result.rows)
         if batch:
             _price_upsert(batch, market, view, result, seen)
-    except UserSignInRequired as exc:
-        message = _(
-            "Price sheets need a signed-in Partner Center user: an administrator must connect "
-            "Partner Center (Admin tools > Connection). %(error)s"
-        ) % {"error": exc}
-        progress.sync_fail(kind=kind, error=message)
-        raise PartnerCenterUnavailable(message, code="sign_in_required") from exc
     except PartnerCenterError as exc:
-        message = _("Price sheet %(market)s %(view)s could not be downloaded: %(error)s") % {
+        doing = _("downloading the %(view)s price sheet of %(market)s") % {
             "market": market,
             "view": view,
-            "error": exc,
         }
-        progress.sync_fail(kind=kind, error=message)
-        raise PartnerCenterUnavailable(message) from exc
+        error = pc_error(exc, doing=doing)
+        progress.sync_fail(kind=kind, error=error.message)
+        raise error from exc
     if month is None:
         current = PriceSheetEntry.objects.filter(market=market, view=view, is_current=True)
         gone = [k for k in current.values_list("row_key", flat=True).iterator() if k not in seen]

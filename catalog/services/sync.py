@@ -35,7 +35,7 @@ from partnercenter.errors import InvalidResponse, PartnerCenterError
 from partnercenter.models import Sku as PCSku
 from portal.partner_center.client import get_client
 from portal.shared import progress
-from portal.shared.errors import PortalError
+from portal.shared.errors import PortalError, pc_error_message
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,11 @@ def _sync_failed(kind: str, country: str, exc: Exception) -> Exception:
     """Record the failure; a Partner Center error becomes a ``CatalogSyncError`` to show."""
     message = _("Catalog sync of %(country)s failed: %(error)s") % {
         "country": country,
-        "error": exc,
+        "error": pc_error_message(
+            exc, _("reading the catalog of %(country)s") % {"country": country}
+        )
+        if isinstance(exc, PartnerCenterError)
+        else exc,
     }
     progress.sync_fail(kind=kind, error=message)
     return CatalogSyncError(message) if isinstance(exc, PartnerCenterError) else exc

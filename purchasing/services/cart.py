@@ -24,7 +24,7 @@ from partnercenter import errors as pc_errors
 from portal.models import AzureSubscription, Customer
 from portal.partner_center.client import get_client, new_operation_id
 from portal.shared.audit import audit_record
-from portal.shared.errors import PortalError
+from portal.shared.errors import PortalError, pc_error_message
 from purchasing.models import Cart, CartLine
 from purchasing.subscriptions import subscription_fit_problem
 
@@ -401,7 +401,8 @@ def cart_push(*, cart_id: int, force_new: bool = False) -> Cart:
             pc_cart = client.create_cart(customer_id, body, correlation_id=correlation_id)
     except pc_errors.PartnerCenterError as exc:
         log.warning("cart %s push failed: %s", cart.pk, exc)
-        Cart.objects.filter(pk=cart.pk).update(last_error=str(exc))
+        message = pc_error_message(exc, _("sending the cart to Partner Center"))
+        Cart.objects.filter(pk=cart.pk).update(last_error=message)
         _apply_request_errors(lines, exc)
         cart.refresh_from_db()
         return cart

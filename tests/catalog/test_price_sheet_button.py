@@ -90,9 +90,9 @@ def test_run_without_sign_in_records_the_error(sandbox, admin_client_portal):
     price_sheets_sync_task()
     state = SyncState.objects.get(kind=PRICE_SHEETS_KIND)
     assert not state.running and state.last_error_at <= timezone.now()
-    assert "signed-in Partner Center user" in state.last_error
+    assert "signed-in partner user" in state.last_error
     page = admin_client_portal.get("/catalog/price-sheets/").content.decode()
-    assert "signed-in Partner Center user" in page
+    assert "signed-in partner user" in page
 
 
 def test_only_admins_press_the_button(sales_client, finance_client):
