@@ -1,6 +1,6 @@
 from django.urls import path
 
-from purchasing import order_fetch_views, views
+from purchasing import order_fetch_views, order_views, views
 
 app_name = "purchasing"
 urlpatterns = [
@@ -31,9 +31,11 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
-    path("orders/", views.orders, name="orders"),
-    path("orders/<int:pk>/", views.order_detail, name="order"),
-    path("orders/<int:pk>/provisioning/", views.order_provisioning, name="order_provisioning"),
+    path("orders/", order_views.orders, name="orders"),
+    path("orders/<int:pk>/", order_views.order_detail, name="order"),
+    path(
+        "orders/<int:pk>/provisioning/", order_views.order_provisioning, name="order_provisioning"
+    ),
     path("orders/pc/<str:pc_order_id>/", order_fetch_views.order_by_pc_id, name="order_by_pc_id"),
     path("orders/pc/<str:pc_order_id>/fetch/", order_fetch_views.order_fetch, name="order_fetch"),
     path(
@@ -41,6 +43,6 @@ urlpatterns = [
         order_fetch_views.order_fetch_status,
         name="order_fetch_status",
     ),
-    path("entitlements/", views.entitlements, name="entitlements"),
-    path("entitlements/refresh/", views.entitlements_refresh, name="entitlements_refresh"),
+    path("entitlements/", order_views.entitlements, name="entitlements"),
+    path("entitlements/refresh/", order_views.entitlements_refresh, name="entitlements_refresh"),
 ]
