@@ -19,7 +19,7 @@ from portal.shared.tables import paginate, parse_sort
 from purchasing import exports, selectors
 from purchasing.models import Order
 from purchasing.services.entitlements import ENTITLEMENTS_KIND, entitlements_refresh_start
-from purchasing.services.orders import order_provisioning_request, provisioning_kind
+from purchasing.services.provisioning import order_provisioning_request, provisioning_kind
 from purchasing.services.resale import live_rule_ids, order_resale_totals
 
 

@@ -21,12 +21,8 @@ from purchasing.services.checkout import (
 from purchasing.services.entitlements import entitlements_sync
 from purchasing.services.followup import order_followup_check, order_followup_start
 from purchasing.services.order_lookup import order_get_or_fetch
-from purchasing.services.orders import (
-    order_confirm,
-    order_provisioning_run,
-    orders_refresh_provisioning,
-    orders_sync,
-)
+from purchasing.services.orders import order_confirm, orders_sync
+from purchasing.services.provisioning import order_provisioning_run, orders_refresh_provisioning
 
 log = logging.getLogger(__name__)
 

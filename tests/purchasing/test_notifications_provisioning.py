@@ -144,7 +144,7 @@ def test_provisioning_status_refreshed_by_the_order_sync(
     assert f'href="/orders/{order.pk}/"' in sales_client.get("/").content.decode()  # panel
 
     # Fulfilled orders are not read again by later syncs.
-    from purchasing.services.orders import orders_due_for_provisioning
+    from purchasing.services.provisioning import orders_due_for_provisioning
 
     assert orders_due_for_provisioning() == []
 

@@ -12,7 +12,8 @@ from partnercenter.errors import PartnerCenterError
 from portal.customers.services.lookups import customer_get_or_fetch
 from portal.models import Customer
 from portal.shared.errors import PortalError
-from purchasing.services.orders import orders_refresh_provisioning, orders_sync
+from purchasing.services.orders import orders_sync
+from purchasing.services.provisioning import orders_refresh_provisioning
 
 
 def find_customer(value: str, echo=None) -> Customer:
