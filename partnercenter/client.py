@@ -5,56 +5,36 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import requests
 
 from . import errors
+from ._path import _seg
 from .auth import MsalAuth, SignedInUser, TokenCacheStore
+from .client_billing import BillingMixin
+from .client_catalog import CatalogMixin
 from .clouds import CLOUDS, PRICING_RESOURCE
 from .http import PartnerCenterSession, Transport
 from .models import (
-    Availability,
     Cart,
     CartCheckoutResult,
     CartLineItem,
     Customer,
     Entitlement,
-    InventoryItem,
-    Invoice,
-    InvoiceSummary,
-    LineItemPage,
     Order,
     OrderLineItemProvisioningStatus,
-    PriceSheetRow,
-    Product,
     RegistrationState,
     RegistrationStatus,
     ReservedInstanceDetails,
-    Sku,
     Subscription,
     SubscriptionProvisioningStatus,
 )
-from .models.billing import parse_line_item
-from .models.pricesheet import iter_price_sheet
-from .paging import CONTINUATION_HEADER, iter_items, iter_pages, read_json
+from .paging import iter_items, iter_pages, read_json
 
 LineItemInput = CartLineItem | Mapping[str, Any]
 
 
-def _as_is(item: Any) -> Any:
-    """For ``raw=True`` lists: the item must still be a JSON object."""
-    if not isinstance(item, dict):
-        raise errors.InvalidResponse(f"Expected a JSON object, got {type(item).__name__}")
-    return item
-
-
-def _seg(value: str) -> str:
-    """One path segment, escaped."""
-    return quote(str(value), safe="")
-
-
-class Client:
+class Client(CatalogMixin, BillingMixin):
     """Partner Center client. See docs/partnercenter-interface.md for the agreed contract.
 
     Tokens: app-only (client credentials) by default; operations the contract marks App+User only use
@@ -269,231 +249,6 @@ class Client:
             self.sleep(interval)
             waited += interval
 
-    # -- catalog (partner-center.md §3) ------------------------------------------------------------
-
-    @staticmethod
-    def _catalog_params(
-        country: str, target_segment: str | None, reservation_scope: str | None, **extra: Any
-    ) -> dict[str, Any]:
-        params = {"country": country, **extra}
-        if target_segment:
-            params["targetSegment"] = target_segment
-        if reservation_scope:
-            params["reservationScope"] = reservation_scope
-        return params
-
-    def list_products(
-        self,
-        country: str,
-        target_view: str,
-        *,
-        target_segment: str | None = None,
-        reservation_scope: str | None = None,
-        correlation_id: str | None = None,
-    ) -> Iterator[Product]:
-        params = self._catalog_params(
-            country, target_segment, reservation_scope, targetView=target_view
-        )
-        return self._list(
-            "/products", Product.from_json, params=params, correlation_id=correlation_id
-        )
-
-    def get_product(
-        self, product_id: str, country: str, *, correlation_id: str | None = None
-    ) -> Product:
-        return self._get(
-            f"/products/{_seg(product_id)}",
-            Product.from_json,
-            params={"country": country},
-            correlation_id=correlation_id,
-        )
-
-    def list_skus(
-        self,
-        product_id: str,
-        country: str,
-        *,
-        target_segment: str | None = None,
-        reservation_scope: str | None = None,
-        correlation_id: str | None = None,
-        raw: bool = False,
-    ) -> Iterator[Sku]:
-        """``raw=True`` yields the JSON objects as received (a sync that stores ``raw`` anyway)."""
-        params = self._catalog_params(country, target_segment, reservation_scope)
-        return self._list(
-            f"/products/{_seg(product_id)}/skus",
-            _as_is if raw else Sku.from_json,
-            params=params,
-            correlation_id=correlation_id,
-        )
-
-    def get_sku(
-        self, product_id: str, sku_id: str, country: str, *, correlation_id: str | None = None
-    ) -> Sku:
-        return self._get(
-            f"/products/{_seg(product_id)}/skus/{_seg(sku_id)}",
-            Sku.from_json,
-            params={"country": country},
-            correlation_id=correlation_id,
-        )
-
-    def list_availabilities(
-        self,
-        product_id: str,
-        sku_id: str,
-        country: str,
-        *,
-        target_segment: str | None = None,
-        reservation_scope: str | None = None,
-        correlation_id: str | None = None,
-        raw: bool = False,
-    ) -> Iterator[Availability]:
-        """``raw=True`` yields the JSON objects as received (one call per SKU in a catalog sync:
-        skipping the nested product/SKU models saves a good part of the client's time)."""
-        params = self._catalog_params(country, target_segment, reservation_scope)
-        path = f"/products/{_seg(product_id)}/skus/{_seg(sku_id)}/availabilities"
-        return self._list(
-            path,
-            _as_is if raw else Availability.from_json,
-            params=params,
-            correlation_id=correlation_id,
-        )
-
-    def get_availability(
-        self,
-        product_id: str,
-        sku_id: str,
-        availability_id: str,
-        country: str,
-        *,
-        correlation_id: str | None = None,
-    ) -> Availability:
-        path = f"/products/{_seg(product_id)}/skus/{_seg(sku_id)}/availabilities/{_seg(availability_id)}"
-        return self._get(
-            path, Availability.from_json, params={"country": country}, correlation_id=correlation_id
-        )
-
-    # -- customer-scoped catalog: market and segment come from the customer ----------------------
-
-    def list_customer_products(
-        self,
-        customer_id: str,
-        target_view: str,
-        *,
-        reservation_scope: str | None = None,
-        correlation_id: str | None = None,
-    ) -> Iterator[Product]:
-        """What Partner Center sells to this customer in a target view."""
-        params: dict[str, Any] = {"targetView": target_view}
-        if reservation_scope:
-            params["reservationScope"] = reservation_scope
-        return self._list(
-            f"/customers/{_seg(customer_id)}/products",
-            Product.from_json,
-            params=params,
-            correlation_id=correlation_id,
-        )
-
-    def get_customer_product(
-        self, customer_id: str, product_id: str, *, correlation_id: str | None = None
-    ) -> Product:
-        path = f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}"
-        return self._get(path, Product.from_json, correlation_id=correlation_id)
-
-    def list_customer_skus(
-        self,
-        customer_id: str,
-        product_id: str,
-        *,
-        reservation_scope: str | None = None,
-        correlation_id: str | None = None,
-        raw: bool = False,
-    ) -> Iterator[Sku]:
-        params = {"reservationScope": reservation_scope} if reservation_scope else None
-        return self._list(
-            f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}/skus",
-            _as_is if raw else Sku.from_json,
-            params=params,
-            correlation_id=correlation_id,
-        )
-
-    def get_customer_sku(
-        self, customer_id: str, product_id: str, sku_id: str, *, correlation_id: str | None = None
-    ) -> Sku:
-        path = f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}/skus/{_seg(sku_id)}"
-        return self._get(path, Sku.from_json, correlation_id=correlation_id)
-
-    def list_customer_availabilities(
-        self,
-        customer_id: str,
-        product_id: str,
-        sku_id: str,
-        *,
-        reservation_scope: str | None = None,
-        correlation_id: str | None = None,
-        raw: bool = False,
-    ) -> Iterator[Availability]:
-        params = {"reservationScope": reservation_scope} if reservation_scope else None
-        path = (
-            f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}/skus/{_seg(sku_id)}"
-            "/availabilities"
-        )
-        return self._list(
-            path,
-            _as_is if raw else Availability.from_json,
-            params=params,
-            correlation_id=correlation_id,
-        )
-
-    def get_customer_availability(
-        self,
-        customer_id: str,
-        product_id: str,
-        sku_id: str,
-        availability_id: str,
-        *,
-        correlation_id: str | None = None,
-    ) -> Availability:
-        path = (
-            f"/customers/{_seg(customer_id)}/products/{_seg(product_id)}/skus/{_seg(sku_id)}"
-            f"/availabilities/{_seg(availability_id)}"
-        )
-        return self._get(path, Availability.from_json, correlation_id=correlation_id)
-
-    def check_inventory(
-        self,
-        country: str,
-        target_items: Sequence[Mapping[str, str]],
-        inventory_context: Mapping[str, str],
-        *,
-        request_id: str | None = None,
-        correlation_id: str | None = None,
-    ) -> list[InventoryItem]:
-        """POST checkinventory: one InventoryItem per evaluated SKU (a bare JSON array,
-        partner-center.md §3.10)."""
-        body = {
-            "targetItems": [
-                {k: v for k, v in item.items() if v is not None} for item in target_items
-            ],
-            "inventoryContext": dict(inventory_context),
-        }
-        response = self._http.request(
-            "POST",
-            "/extensions/product/checkinventory",
-            params={"country": country},
-            json=body,
-            request_id=request_id,
-            correlation_id=correlation_id,
-        )
-        data = read_json(response, "checkinventory")
-        if isinstance(data, dict) and "items" in data:
-            data = data["items"]
-        if not isinstance(data, list):
-            raise errors.InvalidResponse(
-                "checkinventory did not return a list", status=response.status_code
-            )
-        return [InventoryItem.from_json(item) for item in data]
-
     # -- carts (partner-center.md §4) --------------------------------------------------------------
 
     @staticmethod
@@ -635,163 +390,6 @@ class Client:
             uri, ReservedInstanceDetails.from_json, user=True, correlation_id=correlation_id
         )
 
-    # -- billing (partner-center.md §7) ------------------------------------------------------------
-
-    def get_account_balance(self, *, correlation_id: str | None = None) -> InvoiceSummary:
-        return self._get(
-            "/invoices/summary", InvoiceSummary.from_json, correlation_id=correlation_id
-        )
-
-    def list_invoice_summaries(
-        self, *, correlation_id: str | None = None
-    ) -> Iterator[InvoiceSummary]:
-        """App+User only: one summary per currency."""
-        return self._list(
-            "/invoices/summaries",
-            InvoiceSummary.from_json,
-            user=True,
-            correlation_id=correlation_id,
-        )
-
-    def list_invoices(
-        self, *, page_size: int = 200, correlation_id: str | None = None
-    ) -> Iterator[Invoice]:
-        return self._list(
-            "/invoices",
-            Invoice.from_json,
-            params={"size": page_size, "offset": 0},
-            correlation_id=correlation_id,
-        )
-
-    def get_invoice(self, invoice_id: str, *, correlation_id: str | None = None) -> Invoice:
-        """App+User only."""
-        return self._get(
-            f"/invoices/{_seg(invoice_id)}",
-            Invoice.from_json,
-            user=True,
-            correlation_id=correlation_id,
-        )
-
-    def iter_invoice_line_item_pages(
-        self,
-        invoice_id: str,
-        *,
-        provider: str = "onetime",
-        line_item_type: str = "billinglineitems",
-        page_size: int = 2000,
-        continuation_token: str | None = None,
-        correlation_id: str | None = None,
-        raw: bool = False,
-    ) -> Iterator[LineItemPage]:
-        """Pages of line items; each page's ``continuation_token`` resumes after it (None at the end).
-
-        ``raw=True`` is a speed path: it skips the models, ``page.items`` are the JSON objects as
-        received, unchecked (for bulk imports that read a few columns of millions of lines;
-        ``OneTimeInvoiceLineItem.json_keys()`` names the keys, ``check_required`` checks the ids,
-        ``partnercenter.models._base.parse_decimal``/``parse_datetime`` convert exactly as the
-        models do; a raw reader must give the same values as the models)."""
-        path = f"/invoices/{_seg(invoice_id)}/lineitems"
-        params: dict[str, Any] = {
-            "provider": provider,
-            "invoicelineitemtype": line_item_type,
-            "size": page_size,
-        }
-        if not continuation_token and provider.lower() not in ("onetime", "one_time"):
-            params["offset"] = 0
-        return self._line_item_pages(path, params, continuation_token, correlation_id, raw)
-
-    def iter_unbilled_line_item_pages(
-        self,
-        *,
-        currency: str,
-        period: str = "current",
-        page_size: int = 2000,
-        continuation_token: str | None = None,
-        correlation_id: str | None = None,
-        raw: bool = False,
-    ) -> Iterator[LineItemPage]:
-        """Pages of the unbilled one-time billing lines of ``period`` (``current``|``previous``) in
-        ``currency`` (the reconciliation form, invoice id ``unbilled``); seek-paged and resumable
-        exactly like ``iter_invoice_line_item_pages``."""
-        params: dict[str, Any] = {
-            "provider": "onetime",
-            "invoicelineitemtype": "billinglineitems",
-            "currencycode": currency.lower(),
-            "period": period,
-            "size": page_size,
-        }
-        path = "/invoices/unbilled/lineitems"
-        return self._line_item_pages(path, params, continuation_token, correlation_id, raw)
-
-    def _line_item_pages(
-        self,
-        path: str,
-        params: dict[str, Any],
-        continuation_token: str | None,
-        correlation_id: str | None,
-        raw: bool,
-    ) -> Iterator[LineItemPage]:
-        headers = None
-        if continuation_token:
-            params["seekOperation"] = "Next"
-            headers = {CONTINUATION_HEADER: continuation_token}
-        pages = iter_pages(
-            self._http,
-            path,
-            params=params,
-            headers=headers,
-            correlation_id=correlation_id,
-            what=path,
-        )
-        for page in pages:
-            if raw:
-                yield LineItemPage(page.items, page.continuation_token)
-            else:
-                yield LineItemPage(
-                    [parse_line_item(item) for item in page.items], page.continuation_token
-                )
-
-    def list_invoice_line_items(self, invoice_id: str, **kwargs: Any) -> Iterator[Any]:
-        """All line items of an invoice, flattened (see ``iter_invoice_line_item_pages``)."""
-        for page in self.iter_invoice_line_item_pages(invoice_id, **kwargs):
-            yield from page.items
-
-    def download_invoice_statement(
-        self, invoice_id: str, *, chunk_size: int = 65536, correlation_id: str | None = None
-    ) -> Iterator[bytes]:
-        """The invoice PDF, streamed. App+User only."""
-        response = self._http.request(
-            "GET",
-            f"/invoices/{_seg(invoice_id)}/documents/statement",
-            user=True,
-            stream=True,
-            accept="application/pdf",
-            correlation_id=correlation_id,
-        )
-        return _stream(response, chunk_size)
-
-    def get_price_sheet(
-        self, market: str, view: str, *, month: str | None = None, correlation_id: str | None = None
-    ) -> Iterator[PriceSheetRow]:
-        """Price sheet rows parsed while downloading (App+User; docs/partnercenter-interface.md)."""
-        url = (
-            f"{self.pricing_base_url}/v1.0/sales/pricesheets(Market='{_seg(market)}',"
-            f"PricesheetView='{_seg(view)}')/$value"
-        )
-        params = {"timeline": "history", "month": month} if month else {"timeline": "current"}
-        response = self._http.request(
-            "GET",
-            url,
-            params=params,
-            user=True,
-            scopes=self.pricing_scopes,
-            stream=True,
-            accept="text/csv, application/octet-stream",
-            headers={"Accept-Encoding": "identity"},
-            correlation_id=correlation_id,
-        )
-        return iter_price_sheet(_stream(response, 65536))
-
     # -- App+User sign-in ------------------------------------------------------------------------
 
     def begin_user_sign_in(self, redirect_uri: str, **kwargs: Any) -> dict[str, Any]:
@@ -808,16 +406,3 @@ class Client:
 
     def sign_out_user(self) -> None:
         self.auth.sign_out_user()
-
-
-def _stream(response: requests.Response, chunk_size: int) -> Iterator[bytes]:
-    request_id = response.request.headers.get("MS-RequestId") if response.request else None
-    correlation_id = response.request.headers.get("MS-CorrelationId") if response.request else None
-    try:
-        yield from response.iter_content(chunk_size=chunk_size)
-    except requests.RequestException as exc:
-        raise errors.ConnectionFailed(
-            f"The download broke off: {exc}", request_id=request_id, correlation_id=correlation_id
-        ) from exc
-    finally:
-        response.close()
