@@ -111,17 +111,7 @@ def cart_add(request):
                 % {"quantity": line.quantity, "title": line.title},
             )
             return _redirect(request, reverse("purchasing:cart", args=[customer.pk]))
-    field_errors = {
-        "quantity": errors.get("quantity", []),
-        "billing_cycle": errors.get("billing_cycle", []),
-        "term_duration": errors.get("term_duration", []),
-        "subscription_id": errors.get("ctx_subscriptionid", []),
-        "scope": errors.get("ctx_scope", []),
-    }
-    general = errors.get("__all__", []) + [
-        m for k, msgs in errors.items() if k.startswith("ctx_") and k not in (
-            "ctx_subscriptionid", "ctx_scope") for m in msgs
-    ]  # fmt: skip
+    field_errors, general = _line_errors(errors)
     return render(
         request,
         "purchasing/cart_add.html",
@@ -135,6 +125,22 @@ def cart_add(request):
         },
         status=200 if not errors and not form.errors else 422 if request.htmx else 200,
     )
+
+
+def _line_errors(errors: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]:
+    """A line's problems by form field, and those shown above the form."""
+    field_errors = {
+        "quantity": errors.get("quantity", []),
+        "billing_cycle": errors.get("billing_cycle", []),
+        "term_duration": errors.get("term_duration", []),
+        "subscription_id": errors.get("ctx_subscriptionid", []),
+        "scope": errors.get("ctx_scope", []),
+    }
+    general = errors.get("__all__", []) + [
+        m for k, msgs in errors.items() if k.startswith("ctx_") and k not in (
+            "ctx_subscriptionid", "ctx_scope") for m in msgs
+    ]  # fmt: skip
+    return field_errors, general
 
 
 def _cart_context(customer, cart) -> dict:

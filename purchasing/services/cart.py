@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -109,8 +110,22 @@ def line_problems(
     if terms and data.term_duration.upper() not in {t.upper() for t in terms}:
         add("term_duration", _("Pick a term: %(terms)s.") % {"terms": ", ".join(terms)})
     context = data.provisioning_context or {}
-    required = [str(v) for v in (sku.provisioning_variables or [])]
-    for var in required:
+    _context_problems(sku, context, add)
+    subscription_id = _ctx_get(context, "subscriptionId")
+    if subscription_id or sku.needs_registration:
+        _subscription_problems(customer, availability, subscription_id, add)
+    if check_inventory and sku.needs_inventory_check and "ctx_subscriptionid" not in errors:
+        # The line's provisioning context names the subscription; the check is keyed on its own
+        # inventory context (customer, azureSubscriptionId, the SKU's region).
+        verdict = inventory_verdict(customer=customer, sku=sku, subscription_id=subscription_id)
+        if not verdict.passed:
+            add("__all__", verdict.reason)
+    return errors
+
+
+def _context_problems(sku, context: dict, add: Callable[[str, str], None]) -> None:
+    """The SKU's provisioning variables: each given, scope and duration among the known ones."""
+    for var in [str(v) for v in (sku.provisioning_variables or [])]:
         key = var.lower()
         value = _ctx_get(context, var)
         if not value:
@@ -124,32 +139,29 @@ def line_problems(
             add("ctx_scope", _("Scope must be Single or Shared."))
         if key == "duration" and value.lower() not in DURATIONS:
             add("ctx_duration", _("Duration must be 1Year or 3Year."))
-    subscription_id = _ctx_get(context, "subscriptionId")
-    if subscription_id or sku.needs_registration:
-        subscription = (
-            AzureSubscription.objects.filter(customer=customer, subscription_id=subscription_id)
-            .only("registration_state", "friendly_name", "is_active", "offer_id", "status")
-            .first()
-            if _is_uuid(subscription_id)
-            else None
+
+
+def _subscription_problems(
+    customer: Customer, availability, subscription_id: str, add: Callable[[str, str], None]
+) -> None:
+    """The named Azure subscription is the customer's and fits the availability."""
+    subscription = (
+        AzureSubscription.objects.filter(customer=customer, subscription_id=subscription_id)
+        .only("registration_state", "friendly_name", "is_active", "offer_id", "status")
+        .first()
+        if _is_uuid(subscription_id)
+        else None
+    )
+    if subscription_id and subscription is None:
+        add(
+            "ctx_subscriptionid",
+            _("%(name)s has no Azure subscription %(subscription)s; pick one of theirs.")
+            % {"name": customer.company_name, "subscription": subscription_id},
         )
-        if subscription_id and subscription is None:
-            add(
-                "ctx_subscriptionid",
-                _("%(name)s has no Azure subscription %(subscription)s; pick one of theirs.")
-                % {"name": customer.company_name, "subscription": subscription_id},
-            )
-        elif subscription is not None and availability.takes_subscription:
-            problem = subscription_fit_problem(subscription=subscription, availability=availability)
-            if problem:
-                add("ctx_subscriptionid", problem)
-    if check_inventory and sku.needs_inventory_check and "ctx_subscriptionid" not in errors:
-        # The line's provisioning context names the subscription; the check is keyed on its own
-        # inventory context (customer, azureSubscriptionId, the SKU's region).
-        verdict = inventory_verdict(customer=customer, sku=sku, subscription_id=subscription_id)
-        if not verdict.passed:
-            add("__all__", verdict.reason)
-    return errors
+    elif subscription is not None and availability.takes_subscription:
+        problem = subscription_fit_problem(subscription=subscription, availability=availability)
+        if problem:
+            add("ctx_subscriptionid", problem)
 
 
 def _is_uuid(value: str) -> bool:
@@ -385,20 +397,8 @@ def cart_push(*, cart_id: int, force_new: bool = False) -> Cart:
     customer_id = str(cart.customer.tenant_id)
     body = _pc_lines(lines)
     correlation_id = new_operation_id()
-    recreated = False
     try:
-        try:
-            if cart.pc_cart_id and not force_new:
-                pc_cart = client.update_cart(
-                    customer_id, cart.pc_cart_id, body, correlation_id=correlation_id
-                )
-            else:
-                recreated = bool(cart.pc_cart_id)
-                pc_cart = client.create_cart(customer_id, body, correlation_id=correlation_id)
-        except pc_errors.NotFound:
-            # The Partner Center cart expired (800008): recreate it from the local lines.
-            recreated = True
-            pc_cart = client.create_cart(customer_id, body, correlation_id=correlation_id)
+        pc_cart, recreated = _send(client, cart, customer_id, body, correlation_id, force_new)
     except pc_errors.PartnerCenterError as exc:
         log.warning("cart %s push failed: %s", cart.pk, exc)
         message = pc_error_message(exc, _("sending the cart to Partner Center"))
@@ -406,6 +406,33 @@ def cart_push(*, cart_id: int, force_new: bool = False) -> Cart:
         _apply_request_errors(lines, exc)
         cart.refresh_from_db()
         return cart
+    _record_push(cart, lines, pc_cart, version, recreated, correlation_id)
+    cart.refresh_from_db()
+    return cart
+
+
+def _send(client, cart: Cart, customer_id: str, body, correlation_id: str, force_new: bool):
+    """Create or update the Partner Center cart: ``(pc_cart, recreated)``."""
+    recreated = False
+    try:
+        if cart.pc_cart_id and not force_new:
+            pc_cart = client.update_cart(
+                customer_id, cart.pc_cart_id, body, correlation_id=correlation_id
+            )
+        else:
+            recreated = bool(cart.pc_cart_id)
+            pc_cart = client.create_cart(customer_id, body, correlation_id=correlation_id)
+    except pc_errors.NotFound:
+        # The Partner Center cart expired (800008): recreate it from the local lines.
+        recreated = True
+        pc_cart = client.create_cart(customer_id, body, correlation_id=correlation_id)
+    return pc_cart, recreated
+
+
+def _record_push(
+    cart: Cart, lines: list[CartLine], pc_cart, version: int, recreated: bool, correlation_id: str
+) -> None:
+    """Store Partner Center's answer on the lines and the cart (audited when recreated)."""
     now = timezone.now()
     with transaction.atomic():
         by_index = {item.id: item for item in pc_cart.line_items}
@@ -440,8 +467,6 @@ def cart_push(*, cart_id: int, force_new: bool = False) -> Cart:
                 pc_cart_id=pc_cart.id,
                 correlation_id=correlation_id,
             )
-    cart.refresh_from_db()
-    return cart
 
 
 def _apply_request_errors(lines: list[CartLine], exc) -> None:

@@ -220,6 +220,11 @@ def _apply_item(customer, item, orders, details, seen_keys, now, result) -> None
             entitlement.synced_at = now
             entitlement.save()
             result.updated += 1
+    _apply_reservations(entitlement, item, order, line_id, attrs, details, now, result)
+
+
+def _apply_reservations(entitlement, item, order, line_id: str, attrs: dict, details, now, result):
+    """Create or update the reservations behind the entitlement's artifacts."""
     for artifact in item.entitled_artifacts:
         detail = details.get(artifact.resource_id)
         if detail is None:

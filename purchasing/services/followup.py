@@ -194,6 +194,11 @@ def _check_subscriptions(order: Order) -> tuple[str, str]:
             subscription_status=status.state[:32], subscription_checked_at=now
         )
         line.subscription_status = status.state
+    return _subscriptions_verdict(lines)
+
+
+def _subscriptions_verdict(lines: list[OrderLine]) -> tuple[str, str]:
+    """The follow-up's state and sentence from the lines' subscription statuses."""
     failed = [ln for ln in lines if ln.subscription_status == "failed"]
     if failed:
         return FollowUp.FAILED, (

@@ -304,7 +304,7 @@ def _apply_list(customer: Customer, pc_orders: list, billing_cycle: str | None, 
             o.pc_order_id: o
             for o in Order.objects.filter(customer=customer, pc_order_id__in=list(by_id))
         }
-        new_orders, lines, events, to_update = [], [], [], []
+        new_orders, events, to_update = [], [], []
         for pc_id, pc_order in by_id.items():
             order = existing.get(pc_id)
             fields = _order_fields(pc_order)
@@ -321,60 +321,11 @@ def _apply_list(customer: Customer, pc_orders: list, billing_cycle: str | None, 
                     **fields,
                 )
                 new_orders.append((order, pc_order))
-                continue
-            changes = {"status": fields["status"], "pc_status": fields["pc_status"]}
-            if order.sync_state != Order.SyncState.CONFIRMED:
-                changes.update(sync_state=Order.SyncState.CONFIRMED, confirmed_at=now)
-                result.confirmed += 1
-            if any(getattr(order, k) != v for k, v in changes.items()):
-                for name in ("status", "sync_state"):
-                    if name in changes and getattr(order, name) != changes[name]:
-                        events.append(
-                            OrderEvent(
-                                order=order,
-                                field=name,
-                                old_value=getattr(order, name),
-                                new_value=changes[name],
-                                note="order sync",
-                            )
-                        )
-                for k, v in changes.items():
-                    setattr(order, k, v)
-                order.last_synced_at = now
+            elif _confirm_listed(order, fields, now, result, events):
                 to_update.append(order)
-                result.updated += 1
         new_orders = _fitting(new_orders, result)
         if new_orders:
-            Order.objects.bulk_create([o for o, _ in new_orders], batch_size=500)
-            created = {
-                o.pc_order_id: o
-                for o in Order.objects.filter(
-                    pc_order_id__in=[o.pc_order_id for o, _ in new_orders]
-                ).only("pk", "pc_order_id")
-            }
-            for order, pc_order in new_orders:
-                saved = created[order.pc_order_id]
-                for n, item in enumerate(pc_order.line_items):
-                    lines.append(
-                        OrderLine(
-                            order_id=saved.pk,
-                            line_number=item.line_item_number
-                            if item.line_item_number is not None
-                            else n,
-                            **_line_fields(item),
-                        )
-                    )
-                events.append(
-                    OrderEvent(
-                        order_id=saved.pk,
-                        field="sync_state",
-                        new_value=Order.SyncState.CONFIRMED,
-                        note="imported from Partner Center",
-                    )
-                )
-            lines, _unfit = fit_all(lines, what="an order line")
-            OrderLine.objects.bulk_create(lines, batch_size=1000)
-            result.imported += len(new_orders)
+            _import_new(new_orders, events, result)
         to_update, problems = fit_all(to_update, what="an order update")
         result.skipped += problems
         events, _unfit = fit_all(events, what="an order event")
@@ -385,19 +336,83 @@ def _apply_list(customer: Customer, pc_orders: list, billing_cycle: str | None, 
                 batch_size=500,
             )
         OrderEvent.objects.bulk_create(events, batch_size=1000)
-        # Portal orders still absent from the list after the window need a person to look.
-        overdue = Order.objects.filter(
-            customer=customer,
-            sync_state=Order.SyncState.AWAITING,
-            confirm_deadline__lt=now,
-        ).exclude(pc_order_id__in=list(by_id))
-        if billing_cycle:
-            overdue = overdue.filter(billing_cycle=billing_cycle)
-        for order in overdue.select_related("customer"):
-            _set(order, {"sync_state": Order.SyncState.ATTENTION}, note="absent past the window")
-            order.save(update_fields=["sync_state", "updated_at"])
-            _flag(order)
-            result.flagged += 1
+        _flag_overdue(customer, list(by_id), billing_cycle, now, result)
+
+
+def _confirm_listed(order: Order, fields: dict, now, result, events: list) -> bool:
+    """A mirrored order seen in the list: confirmed, its status applied (events appended);
+    True when it changed and needs writing."""
+    changes = {"status": fields["status"], "pc_status": fields["pc_status"]}
+    if order.sync_state != Order.SyncState.CONFIRMED:
+        changes.update(sync_state=Order.SyncState.CONFIRMED, confirmed_at=now)
+        result.confirmed += 1
+    if not any(getattr(order, k) != v for k, v in changes.items()):
+        return False
+    for name in ("status", "sync_state"):
+        if name in changes and getattr(order, name) != changes[name]:
+            events.append(
+                OrderEvent(
+                    order=order,
+                    field=name,
+                    old_value=getattr(order, name),
+                    new_value=changes[name],
+                    note="order sync",
+                )
+            )
+    for k, v in changes.items():
+        setattr(order, k, v)
+    order.last_synced_at = now
+    result.updated += 1
+    return True
+
+
+def _import_new(new_orders: list, events: list, result) -> None:
+    """Write orders placed outside the portal with their lines (import events appended)."""
+    lines = []
+    Order.objects.bulk_create([o for o, _ in new_orders], batch_size=500)
+    created = {
+        o.pc_order_id: o
+        for o in Order.objects.filter(pc_order_id__in=[o.pc_order_id for o, _ in new_orders]).only(
+            "pk", "pc_order_id"
+        )
+    }
+    for order, pc_order in new_orders:
+        saved = created[order.pc_order_id]
+        for n, item in enumerate(pc_order.line_items):
+            lines.append(
+                OrderLine(
+                    order_id=saved.pk,
+                    line_number=item.line_item_number if item.line_item_number is not None else n,
+                    **_line_fields(item),
+                )
+            )
+        events.append(
+            OrderEvent(
+                order_id=saved.pk,
+                field="sync_state",
+                new_value=Order.SyncState.CONFIRMED,
+                note="imported from Partner Center",
+            )
+        )
+    lines, _unfit = fit_all(lines, what="an order line")
+    OrderLine.objects.bulk_create(lines, batch_size=1000)
+    result.imported += len(new_orders)
+
+
+def _flag_overdue(customer: Customer, listed: list, billing_cycle: str | None, now, result):
+    """Portal orders still absent from the list after the window need a person to look."""
+    overdue = Order.objects.filter(
+        customer=customer,
+        sync_state=Order.SyncState.AWAITING,
+        confirm_deadline__lt=now,
+    ).exclude(pc_order_id__in=listed)
+    if billing_cycle:
+        overdue = overdue.filter(billing_cycle=billing_cycle)
+    for order in overdue.select_related("customer"):
+        _set(order, {"sync_state": Order.SyncState.ATTENTION}, note="absent past the window")
+        order.save(update_fields=["sync_state", "updated_at"])
+        _flag(order)
+        result.flagged += 1
 
 
 def order_status_apply(*, order_id: int, pc_order) -> Order:
