@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from billing.models import UNBILLED, Invoice
 from billing.services._common import dec, norm_line_type, norm_provider
@@ -18,28 +17,14 @@ from portal.partner_center.client import get_client
 from portal.shared.errors import pc_error
 from portal.shared.mirror_fit import RecordDoesNotFit, skipped
 from portal.shared.progress import sync_begin, sync_enqueue, sync_fail, sync_progress, sync_succeed
+from portal.shared.sync_counts import SyncCounts
 
 PROGRESS_KIND = "invoices"
 
 
-@dataclass
-class InvoiceSyncResult:
-    created: list[str] = field(default_factory=list)
-    updated: int = 0
-    gone: int = 0
-    skipped: list[str] = field(default_factory=list)  # records that do not fit, reported
-
-    def __str__(self) -> str:
-        text = _("%(new)d new, %(updated)d updated, %(gone)d no longer listed") % {
-            "new": len(self.created),
-            "updated": self.updated,
-            "gone": self.gone,
-        }
-        if self.skipped:
-            text += ngettext(
-                "; %(n)d skipped: %(first)s", "; %(n)d skipped: %(first)s", len(self.skipped)
-            ) % {"n": len(self.skipped), "first": self.skipped[0]}
-        return text
+@dataclass(kw_only=True)
+class InvoiceSyncResult(SyncCounts):
+    new_ids: list[str] = field(default_factory=list)  # their statements are queued
 
 
 def _details(invoice) -> list[dict]:
@@ -121,7 +106,8 @@ def invoice_sync_all(*, client=None, queue_statements: bool = True) -> InvoiceSy
                 result.skipped.append(skipped(f"invoice {invoice.id}", exc))
                 continue
             if created:
-                result.created.append(row.invoice_id)
+                result.created += 1
+                result.new_ids.append(row.invoice_id)
             else:
                 result.updated += 1
             if n % 50 == 0:
@@ -133,8 +119,8 @@ def invoice_sync_all(*, client=None, queue_statements: bool = True) -> InvoiceSy
             .exclude(invoice_id__in=seen)
             .update(is_active=False)
         )
-        if queue_statements and result.created:
-            for invoice in Invoice.objects.filter(invoice_id__in=result.created):
+        if queue_statements and result.new_ids:
+            for invoice in Invoice.objects.filter(invoice_id__in=result.new_ids):
                 statement_request(invoice=invoice, actor=None)
     sync_succeed(kind=PROGRESS_KIND, message=str(result))
     return result

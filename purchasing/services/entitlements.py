@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -20,23 +20,20 @@ from portal.shared.errors import pc_error
 from portal.shared.mirror_fit import RecordDoesNotFit, skipped
 from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
 from portal.shared.queue import enqueue_on_commit
+from portal.shared.sync_counts import SyncCounts
 from purchasing.models import Entitlement, Order, OrderLine, Reservation
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class EntitlementSyncResult:
+@dataclass(kw_only=True)
+class EntitlementSyncResult(SyncCounts):
     customers: int = 0
     seen: int = 0
-    created: int = 0
-    updated: int = 0
-    deactivated: int = 0
     reservations: int = 0
-    skipped: list[str] = field(default_factory=list)  # records that do not fit, reported
 
-    def __str__(self) -> str:
-        text = _(
+    def lead(self) -> str:
+        return _(
             "%(customers)s, %(seen)s, %(created)d new, %(updated)d updated, %(gone)d gone, "
             "%(reservations)s"
         ) % {
@@ -46,15 +43,10 @@ class EntitlementSyncResult:
             % {"n": self.seen},
             "created": self.created,
             "updated": self.updated,
-            "gone": self.deactivated,
+            "gone": self.gone,
             "reservations": ngettext("%(n)d reservation", "%(n)d reservations", self.reservations)
             % {"n": self.reservations},
         }
-        if self.skipped:
-            text += ngettext(
-                "; %(n)d skipped: %(first)s", "; %(n)d skipped: %(first)s", len(self.skipped)
-            ) % {"n": len(self.skipped), "first": self.skipped[0]}
-        return text
 
 
 def _sku_info(product_id: str, sku_id: str) -> tuple[str, dict]:
@@ -169,7 +161,7 @@ def _apply(customer: Customer, items: list, details: dict, result: EntitlementSy
             if (e.pc_order_id, e.order_line_id, e.entitlement_type) not in seen_keys
         ]
         if gone:
-            result.deactivated += Entitlement.objects.filter(pk__in=gone).update(is_active=False)
+            result.gone += Entitlement.objects.filter(pk__in=gone).update(is_active=False)
 
 
 def _apply_item(customer, item, orders, details, seen_keys, now, result) -> None:

@@ -8,7 +8,7 @@ Re-syncs are idempotent: rows are upserted by ``pc_order_id``; a change of statu
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -22,6 +22,7 @@ from portal.partner_center.client import get_client
 from portal.shared.audit import audit_record
 from portal.shared.mirror_fit import RecordDoesNotFit, fit, fit_all, skipped
 from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_succeed
+from portal.shared.sync_counts import SyncCounts
 from purchasing.conf import conf
 from purchasing.models import Order, OrderEvent, OrderLine
 from purchasing.services._order_changes import _set
@@ -195,34 +196,28 @@ def _flag(order: Order) -> None:
         )
 
 
-@dataclass
-class SyncResult:
+@dataclass(kw_only=True)
+class SyncResult(SyncCounts):
+    """Orders: ``created`` are imported ones; ``confirmed`` portal orders Partner Center listed."""
+
     customers: int = 0
     seen: int = 0
-    imported: int = 0
     confirmed: int = 0
-    updated: int = 0
     flagged: int = 0
-    skipped: list[str] = field(default_factory=list)  # orders that do not fit, reported
 
-    def __str__(self) -> str:
-        text = _(
+    def lead(self) -> str:
+        return _(
             "%(customers)s, %(seen)s, %(imported)d imported, %(confirmed)d confirmed, "
             "%(updated)d updated, %(flagged)d flagged"
         ) % {
             "customers": ngettext("%(n)d customer", "%(n)d customers", self.customers)
             % {"n": self.customers},
             "seen": ngettext("%(n)d order seen", "%(n)d orders seen", self.seen) % {"n": self.seen},
-            "imported": self.imported,
+            "imported": self.created,
             "confirmed": self.confirmed,
             "updated": self.updated,
             "flagged": self.flagged,
         }
-        if self.skipped:
-            text += ngettext(
-                "; %(n)d skipped: %(first)s", "; %(n)d skipped: %(first)s", len(self.skipped)
-            ) % {"n": len(self.skipped), "first": self.skipped[0]}
-        return text
 
 
 def orders_sync(
@@ -396,7 +391,7 @@ def _import_new(new_orders: list, events: list, result) -> None:
         )
     lines, _unfit = fit_all(lines, what="an order line")
     OrderLine.objects.bulk_create(lines, batch_size=1000)
-    result.imported += len(new_orders)
+    result.created += len(new_orders)
 
 
 def _flag_overdue(customer: Customer, listed: list, billing_cycle: str | None, now, result):

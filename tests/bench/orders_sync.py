@@ -106,7 +106,7 @@ def run(env):
             started = time.perf_counter()
             second = orders_sync()
             seconds = time.perf_counter() - started
-            writes = second.imported + second.updated + OrderEvent.objects.count() - before
+            writes = second.created + second.updated + OrderEvent.objects.count() - before
             return {"seconds": seconds, "writes": writes}
 
         runs = interleave(env.runs, sync=sync, resync=resync, baseline=lambda: _baseline(snapshot))

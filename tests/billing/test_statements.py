@@ -85,7 +85,7 @@ def test_new_invoices_queue_their_statement(sandbox, pc_user_connection, celery_
     from billing.services.invoices import invoice_sync_all
 
     result = invoice_sync_all()
-    assert result.created
-    for invoice_id in result.created:
+    assert result.new_ids
+    for invoice_id in result.new_ids:
         statement = StatementPdf.objects.get(invoice__invoice_id=invoice_id)
         _wait(statement.pk, {"stored"})

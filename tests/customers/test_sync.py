@@ -37,7 +37,7 @@ def test_sync_customers_mirrors_updates_and_deactivates(sandbox, capsys):
     # Idempotent: a second run changes nothing.
     before = list(Customer.objects.order_by("pk").values_list("pk", "company_name", "is_active"))
     result = customer_sync_all()
-    assert (result.created, result.updated, result.deactivated) == (0, 0, 0)
+    assert (result.created, result.updated, result.gone) == (0, 0, 0)
     after = list(Customer.objects.order_by("pk").values_list("pk", "company_name", "is_active"))
     assert before == after
 
@@ -68,7 +68,7 @@ def test_sync_subscriptions_eligibility_and_registration_state(sandbox, capsys):
     )  # fmt: skip
     count = AzureSubscription.objects.count()
     again = subscription_sync_all(customer_tenant_id=contoso)
-    assert again["result"].created == 0 and again["result"].deactivated == 1
+    assert again["result"].created == 0 and again["result"].gone == 1
     ghost.refresh_from_db()
     assert ghost.is_active is False and ghost.is_reservation_eligible is False
     assert AzureSubscription.objects.count() == count

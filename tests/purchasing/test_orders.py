@@ -53,13 +53,13 @@ def test_external_order_is_imported_and_resync_is_idempotent(world, sales_user, 
     sandbox.create_external_order(tenant, [{"catalog_item_id": "MS-AZR-0145P", "quantity": 1}],
                                   billing_cycle="monthly")  # fmt: skip
     first = orders_sync()
-    assert first.imported == 2
+    assert first.created == 2
     imported = Order.objects.get(billing_cycle="one_time", lines__quantity=3)
     assert imported.source == Order.Source.EXTERNAL and imported.sync_state == "confirmed"
     assert imported.lines.get().quantity == 3
     events = OrderEvent.objects.count()
     second = orders_sync()
-    assert (second.imported, second.updated, second.confirmed) == (0, 0, 0)
+    assert (second.created, second.updated, second.confirmed) == (0, 0, 0)
     assert OrderEvent.objects.count() == events
     one_time = orders_sync(customer=world["contoso"], billing_cycle="one_time")
     assert (

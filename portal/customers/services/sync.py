@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +23,7 @@ from portal.shared.errors import PartnerCenterUnavailable, PortalError, pc_error
 from portal.shared.mirror_fit import RecordDoesNotFit, fit_all, skipped
 from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_state, sync_succeed
 from portal.shared.queue import actor_pk, enqueue_on_commit
+from portal.shared.sync_counts import SyncCounts
 
 logger = logging.getLogger(__name__)
 
@@ -41,23 +42,20 @@ MARKET_CURRENCY = {
 AZURE_OFFER_PREFIXES = ("MS-AZR-0145P", "DZH318Z0BPS6")
 
 
-@dataclass
-class SyncResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deactivated: int = 0
+@dataclass(kw_only=True)
+class SyncResult(SyncCounts):
+    """Customers or subscriptions; ``gone`` ones were marked inactive."""
+
     reactivated: int = 0
-    skipped: list[str] = field(default_factory=list)  # records that do not fit, reported
 
     @property
     def seen(self) -> int:
         return self.created + self.updated + self.unchanged
 
-    def summary(self, noun: str) -> str:
+    def summary(self, noun: str = "") -> str:
         """E.g. "12 customers in Partner Center: 2 new, 1 changed, 0 marked inactive";
         ``noun`` is the translated plural ("customers", "subscriptions")."""
-        text = _(
+        lead = _(
             "%(seen)s %(noun)s in Partner Center: %(created)s new, %(updated)s changed, "
             "%(deactivated)s marked inactive"
         ) % {
@@ -65,14 +63,9 @@ class SyncResult:
             "noun": noun,
             "created": self.created,
             "updated": self.updated,
-            "deactivated": self.deactivated,
+            "deactivated": self.gone,
         }
-        if self.skipped:
-            text += _("; %(count)s skipped: %(first)s") % {
-                "count": len(self.skipped),
-                "first": self.skipped[0],
-            }
-        return text
+        return lead + self.skipped_text()
 
 
 def _pc_uuid(value, what: str) -> uuid.UUID:
@@ -181,18 +174,18 @@ def customer_sync_all(*, actor=None) -> SyncResult:
                 to_update, [*compare, "is_active", "synced_at", "updated_at"], batch_size=500
             )
         vanished = Customer.objects.filter(is_active=True).exclude(tenant_id__in=list(fetched))
-        result.deactivated = vanished.update(is_active=False, updated_at=now)
+        result.gone = vanished.update(is_active=False, updated_at=now)
     sync_progress(kind=CUSTOMERS_KIND, done=total, total=total)
     summary = result.summary(_("customers"))
     sync_succeed(kind=CUSTOMERS_KIND, message=summary)
-    if result.created or result.updated or result.deactivated:
+    if result.created or result.updated or result.gone:
         audit_record(
             actor=actor,
             action="customers.synced",
             summary=summary,
             created=result.created,
             updated=result.updated,
-            deactivated=result.deactivated,
+            deactivated=result.gone,
         )
     return result
 
@@ -260,7 +253,7 @@ def subscription_sync_customer(*, customer: Customer, actor=None) -> SyncResult:
                     _subscription_save(customer, pc, sid, existing, states, now, result)
             except RecordDoesNotFit as exc:
                 result.skipped.append(skipped(f"subscription {sid}", exc))
-        result.deactivated = (
+        result.gone = (
             AzureSubscription.objects.filter(customer=customer, is_active=True)
             .exclude(subscription_id__in=seen)
             .update(is_active=False, is_reservation_eligible=False)
@@ -300,9 +293,7 @@ def subscription_sync_all(*, customer_tenant_id: str | None = None, actor=None, 
                     + _("FAILED %(error)s") % {"error": exc}
                 )
             continue
-        for name in ("created", "updated", "unchanged", "deactivated"):
-            setattr(totals, name, getattr(totals, name) + getattr(r, name))
-        totals.skipped += r.skipped
+        totals += r
         if echo:
             echo(
                 f"[{index}/{len(customers)}] {customer.company_name}: "
