@@ -54,7 +54,6 @@ def inventory_verdict(*, customer, sku: Sku, subscription_id: str) -> InventoryV
     )
     region = context.get("armRegionName", "")
     max_age = inventory_max_age()
-    minutes = int(max_age.total_seconds() // 60)
     latest = (
         InventoryCheck.objects.filter(
             customer=customer, sku=sku, context_key=inventory_context_key(context)
@@ -64,48 +63,56 @@ def inventory_verdict(*, customer, sku: Sku, subscription_id: str) -> InventoryV
         .first()
     )
     if latest is not None:
-        if latest.state == InventoryCheck.State.RESTRICTED:
-            return InventoryVerdict(
-                False,
-                _(
-                    "The inventory check for subscription %(subscription)s found %(sku)s "
-                    "restricted: %(reasons)s. Pick another region or subscription."
-                )
-                % {
-                    "subscription": subscription_id,
-                    "sku": sku.title,
-                    "reasons": _restriction_text(latest),
-                },
-                latest,
-            )
-        if latest.state == InventoryCheck.State.FAILED:
-            return InventoryVerdict(
-                False,
-                _(
-                    "The last inventory check for subscription %(subscription)s did not complete "
-                    "(%(error)s); run it again on the catalog page."
-                )
-                % {"subscription": subscription_id, "error": latest.error or _("no answer")},
-                latest,
-            )
-        age = timezone.now() - (latest.checked_at or latest.requested_at)
-        if age > max_age:
-            return InventoryVerdict(
-                False,
-                _(
-                    "The passing inventory check for subscription %(subscription)s is "
-                    "%(age)s old; Partner Center's answer is trusted for %(max_age)s. "
-                    "Run it again on the catalog page."
-                )
-                % {
-                    "subscription": subscription_id,
-                    "age": _minutes(int(age.total_seconds() // 60)),
-                    "max_age": _minutes(minutes),
-                },
-                latest,
-            )
-        return InventoryVerdict(True, "", latest)
+        return _verdict_of(latest, sku, subscription_id, max_age)
     return InventoryVerdict(False, _no_check_reason(customer, sku, subscription_id, region))
+
+
+def _verdict_of(
+    latest: InventoryCheck, sku: Sku, subscription_id: str, max_age
+) -> InventoryVerdict:
+    """The verdict of the newest finished check: restricted, failed, too old, or passing."""
+    minutes = int(max_age.total_seconds() // 60)
+    if latest.state == InventoryCheck.State.RESTRICTED:
+        return InventoryVerdict(
+            False,
+            _(
+                "The inventory check for subscription %(subscription)s found %(sku)s "
+                "restricted: %(reasons)s. Pick another region or subscription."
+            )
+            % {
+                "subscription": subscription_id,
+                "sku": sku.title,
+                "reasons": _restriction_text(latest),
+            },
+            latest,
+        )
+    if latest.state == InventoryCheck.State.FAILED:
+        return InventoryVerdict(
+            False,
+            _(
+                "The last inventory check for subscription %(subscription)s did not complete "
+                "(%(error)s); run it again on the catalog page."
+            )
+            % {"subscription": subscription_id, "error": latest.error or _("no answer")},
+            latest,
+        )
+    age = timezone.now() - (latest.checked_at or latest.requested_at)
+    if age > max_age:
+        return InventoryVerdict(
+            False,
+            _(
+                "The passing inventory check for subscription %(subscription)s is "
+                "%(age)s old; Partner Center's answer is trusted for %(max_age)s. "
+                "Run it again on the catalog page."
+            )
+            % {
+                "subscription": subscription_id,
+                "age": _minutes(int(age.total_seconds() // 60)),
+                "max_age": _minutes(minutes),
+            },
+            latest,
+        )
+    return InventoryVerdict(True, "", latest)
 
 
 def _minutes(count: int) -> str:

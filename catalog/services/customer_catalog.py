@@ -85,6 +85,28 @@ def customer_catalog_sync(*, customer, target_views: list[str] | None = None) ->
         )
         progress.sync_fail(kind=kind, error=message)
         raise CatalogSyncError(message) from exc
+    _record_offers(customer, seen)
+    result.seconds = time.monotonic() - started
+    progress.sync_succeed(
+        kind=kind,
+        message=ngettext(
+            "%(count)d catalog item offered to %(name)s (%(products)s) in %(seconds).1f s",
+            "%(count)d catalog items offered to %(name)s (%(products)s) in %(seconds).1f s",
+            len(seen),
+        )
+        % {
+            "count": len(seen),
+            "name": customer.company_name,
+            "products": ngettext("%(n)d product", "%(n)d products", result.products)
+            % {"n": result.products},
+            "seconds": result.seconds,
+        },
+    )
+    return result
+
+
+def _record_offers(customer, seen: set[int]) -> None:
+    """The customer's offer set becomes ``seen`` (availability pks), stamped now."""
     now = timezone.now()
     with transaction.atomic():
         current = set(
@@ -106,23 +128,6 @@ def customer_catalog_sync(*, customer, target_views: list[str] | None = None) ->
             ignore_conflicts=True,
         )
         CustomerOffer.objects.filter(customer=customer).update(seen_at=now)
-    result.seconds = time.monotonic() - started
-    progress.sync_succeed(
-        kind=kind,
-        message=ngettext(
-            "%(count)d catalog item offered to %(name)s (%(products)s) in %(seconds).1f s",
-            "%(count)d catalog items offered to %(name)s (%(products)s) in %(seconds).1f s",
-            len(seen),
-        )
-        % {
-            "count": len(seen),
-            "name": customer.company_name,
-            "products": ngettext("%(n)d product", "%(n)d products", result.products)
-            % {"n": result.products},
-            "seconds": result.seconds,
-        },
-    )
-    return result
 
 
 def customer_catalog_sync_enqueue(*, customer, actor) -> None:

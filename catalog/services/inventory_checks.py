@@ -105,27 +105,7 @@ def inventory_check_run(*, customer, sku, context: dict | None, actor=None) -> I
         check.state = InventoryCheck.State.FAILED
         check.error = pc_error_message(exc, _("checking the inventory"))
     else:
-        mine = [
-            i
-            for i in items
-            if (i.sku_id or "").lower() == sku.sku_id.lower()
-            and (i.product_id or "").lower() == sku.product.product_id.lower()
-        ]
-        if not mine:
-            check.state = InventoryCheck.State.FAILED
-            check.error = _(
-                "Partner Center did not evaluate this SKU (it may no longer be sold); "
-                "sync the catalog and retry."
-            )
-        elif any(i.is_restricted for i in mine):
-            check.state = InventoryCheck.State.RESTRICTED
-            check.restrictions = [
-                {"reason_code": r.reason_code or "", "description": r.description or "",
-                 "properties": r.properties}
-                for i in mine for r in i.restrictions
-            ]  # fmt: skip
-        else:
-            check.state = InventoryCheck.State.AVAILABLE
+        _record_answer(check, sku, items)
     check.checked_at = timezone.now()
     with transaction.atomic():
         check.save(update_fields=["state", "error", "restrictions", "checked_at"])
@@ -141,3 +121,28 @@ def inventory_check_run(*, customer, sku, context: dict | None, actor=None) -> I
             request_id=check.ms_request_id,
         )
     return check
+
+
+def _record_answer(check: InventoryCheck, sku, items) -> None:
+    """Partner Center's answer for the SKU: available, restricted (with reasons) or not evaluated."""
+    mine = [
+        i
+        for i in items
+        if (i.sku_id or "").lower() == sku.sku_id.lower()
+        and (i.product_id or "").lower() == sku.product.product_id.lower()
+    ]
+    if not mine:
+        check.state = InventoryCheck.State.FAILED
+        check.error = _(
+            "Partner Center did not evaluate this SKU (it may no longer be sold); "
+            "sync the catalog and retry."
+        )
+    elif any(i.is_restricted for i in mine):
+        check.state = InventoryCheck.State.RESTRICTED
+        check.restrictions = [
+            {"reason_code": r.reason_code or "", "description": r.description or "",
+             "properties": r.properties}
+            for i in mine for r in i.restrictions
+        ]  # fmt: skip
+    else:
+        check.state = InventoryCheck.State.AVAILABLE

@@ -136,6 +136,8 @@ def _throttled_sentence(doing: str, retry_after: float | None) -> str:
     }
 
 
+# Over 60 lines on purpose: one sentence per kind of refusal, checked in order of precedence; a
+# flat table of sentences reads better than helpers that split it.
 def _sentence(exc: pc.PartnerCenterError, doing: str, code: str) -> str:
     values = {"doing": doing, "said": _said(exc)}
     if isinstance(exc, pc.AuthenticationError):

@@ -67,17 +67,7 @@ def registration_start(
     """Register ``subscription``; returns (registration, created). A registration already in
     progress is returned as is (double clicks, two admins, retried requests)."""
     subscription.refresh_from_db()
-    if not subscription.is_active:
-        raise PortalError(
-            _("This subscription is no longer in Partner Center; sync subscriptions first.")
-        )
-    if not subscription.is_reservation_eligible:
-        raise PortalError(
-            _(
-                "Only active Azure plans and Azure subscriptions (MS-AZR-0145P) can be registered "
-                "for reservations."
-            )
-        )
+    _check_registrable(subscription)
     active = subscription.registrations.filter(
         state__in=SubscriptionRegistration.ACTIVE_STATES
     ).first()
@@ -123,6 +113,21 @@ def registration_start(
     registration_submit(registration=registration)
     registration.refresh_from_db()
     return registration, True
+
+
+def _check_registrable(subscription: AzureSubscription) -> None:
+    """Only an active, reservation-eligible subscription may be registered (PortalError)."""
+    if not subscription.is_active:
+        raise PortalError(
+            _("This subscription is no longer in Partner Center; sync subscriptions first.")
+        )
+    if not subscription.is_reservation_eligible:
+        raise PortalError(
+            _(
+                "Only active Azure plans and Azure subscriptions (MS-AZR-0145P) can be registered "
+                "for reservations."
+            )
+        )
 
 
 def registration_submit(*, registration: SubscriptionRegistration) -> None:
@@ -252,29 +257,7 @@ def _poll_once(registration: SubscriptionRegistration) -> str:
     SubscriptionRegistration.objects.filter(pk=registration.pk).update(attempts=attempts)
     registration.attempts = attempts
     if registration.polling_until and now >= registration.polling_until:
-        minutes = give_up_after().total_seconds() / 60
-        last = registration.last_status or _("no answer")
-        hint = (
-            " " + _("Last error: %(error)s") % {"error": registration.last_error}
-            if registration.last_error
-            else ""
-        )
-        _finish(
-            registration,
-            State.TIMED_OUT,
-            error=_(
-                "Gave up after %(minutes)s minutes: Partner Center still reported “%(last)s”. "
-                "Check the subscription in Partner Center, then register again or contact Microsoft "
-                "support with correlation id %(correlation)s and request id %(request)s."
-            )
-            % {
-                "minutes": f"{minutes:g}",
-                "last": last,
-                "correlation": registration.correlation_id,
-                "request": registration.ms_request_id,
-            }
-            + hint,
-        )
+        _give_up(registration)
         return "timed_out"
     sub = registration.subscription
     if registration.state == State.PENDING:
@@ -318,6 +301,33 @@ def _poll_once(registration: SubscriptionRegistration) -> str:
         # NotRegistered: Partner Center lost or never got the request; the next poll re-submits it.
         _queue_poll(registration.pk, registration.poll_token, countdown=poll_interval())
     return "registering"
+
+
+def _give_up(registration: SubscriptionRegistration) -> None:
+    """Polling ran past its window: timed out, with the last answer and the ids for support."""
+    minutes = give_up_after().total_seconds() / 60
+    last = registration.last_status or _("no answer")
+    hint = (
+        " " + _("Last error: %(error)s") % {"error": registration.last_error}
+        if registration.last_error
+        else ""
+    )
+    _finish(
+        registration,
+        State.TIMED_OUT,
+        error=_(
+            "Gave up after %(minutes)s minutes: Partner Center still reported “%(last)s”. "
+            "Check the subscription in Partner Center, then register again or contact Microsoft "
+            "support with correlation id %(correlation)s and request id %(request)s."
+        )
+        % {
+            "minutes": f"{minutes:g}",
+            "last": last,
+            "correlation": registration.correlation_id,
+            "request": registration.ms_request_id,
+        }
+        + hint,
+    )
 
 
 def registration_sweep() -> int:
