@@ -19,6 +19,7 @@ from partnercenter.sandbox import (
     control,
     customers,
     orders,
+    pricesheets,
     seed,
     throttle,
 )
@@ -53,7 +54,7 @@ def create_app(
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions["sandbox"] = sb
-    for module in (control, auth, catalog, customers, carts, orders, billing):
+    for module in (control, auth, catalog, customers, carts, orders, billing, pricesheets):
         app.register_blueprint(module.bp)
     app.before_request(_before)
     app.after_request(_after)

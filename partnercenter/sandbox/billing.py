@@ -1,5 +1,5 @@
 """Billing (partner-center.md §7): invoices built from orders, balance and summaries, one-time
-line items (seek-paged, streamed), statement PDFs, and price sheets.
+line items (seek-paged, streamed) and statement PDFs (price sheets: ``pricesheets.py``).
 
 The large ``--invoice-lines N`` invoice is never materialised (``generated.py``); every line item
 has the JSON shape of ``line_items.py``.
@@ -7,8 +7,6 @@ has the JSON shape of ``line_items.py``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -113,19 +111,7 @@ def bill_orders(
     adjust = {k.lower(): v for k, v in (adjust or {}).items()}
     exclude = {e.lower() for e in exclude}
     customers = {c["id"]: c for c in sb.store.list("customer")}
-    by_currency: dict[str, list] = {}
-    for order in sb.store.list("order"):
-        if (
-            order["_invoiced"]
-            or order["id"].lower() in exclude
-            or order_status(order) != "completed"
-        ):
-            continue
-        if customer_id and order["referenceCustomerId"].lower() != customer_id.lower():
-            continue
-        if currency and order["currencyCode"] != currency.upper():
-            continue
-        by_currency.setdefault(order["currencyCode"], []).append(order)
+    by_currency = _billable(sb.store, currency, customer_id, exclude)
     if extra_lines and not by_currency:
         # Nothing the portal ordered is left to bill: the invoice holds only the extra lines.
         by_currency[(currency or "USD").upper()] = []
@@ -161,6 +147,24 @@ def bill_orders(
             sb.store.put("invoice", invoice_id, invoice, created=now)
             invoices.append(invoice)
     return invoices
+
+
+def _billable(store, currency, customer_id, exclude: set[str]) -> dict[str, list]:
+    """Completed orders not yet invoiced (of the customer and currency when given), by currency."""
+    by_currency: dict[str, list] = {}
+    for order in store.list("order"):
+        if (
+            order["_invoiced"]
+            or order["id"].lower() in exclude
+            or order_status(order) != "completed"
+        ):
+            continue
+        if customer_id and order["referenceCustomerId"].lower() != customer_id.lower():
+            continue
+        if currency and order["currencyCode"] != currency.upper():
+            continue
+        by_currency.setdefault(order["currencyCode"], []).append(order)
+    return by_currency
 
 
 def _extra_line(invoice_id: str, customer: dict, i: int, now: float) -> dict:
@@ -469,97 +473,3 @@ def statement(invoice_id):
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f"attachment; filename=Invoice_{invoice['id']}.pdf"
     return resp
-
-
-# -- price sheets --------------------------------------------------------------------------------
-PRICE_SHEET_COLUMNS = [
-    "ProductTitle", "ProductId", "SkuId", "SkuTitle", "Publisher", "SkuDescription", "UnitOfMeasure",
-    "TermDuration", "BillingPlan", "Market", "Currency", "UnitPrice", "PricingTierRangeMin",
-    "PricingTierRangeMax", "EffectiveStartDate", "EffectiveEndDate", "Tags", "ERP Price",
-]  # fmt: skip
-VIEW_KINDS = {
-    "azurereservations": RESERVATION,
-    "updatedlicensebased": {"nce"},
-    "software": {"perpetual", "softsub", "suse"},
-    "azureconsumption": set(),
-    "marketplace": set(),
-}
-PRICE_SHEET_PATH = re.compile(
-    r"^pricesheets\(Market='([A-Za-z]{2})',PricesheetView='([^']+)'\)/\$value$"
-)
-
-
-def _us_date(dt: datetime) -> str:
-    hour = dt.hour % 12 or 12
-    return f"{dt.month}/{dt.day}/{dt.year} {hour}:{dt.minute:02d}:{dt.second:02d} {'AM' if dt.hour < 12 else 'PM'}"
-
-
-@bp.get("/v1.0/sales/<path:spec>")
-@user_only
-def price_sheet(spec):
-    match = PRICE_SHEET_PATH.match(spec)
-    if not match:
-        raise not_found(1000, f"Resource 'sales/{spec}' was not found.")
-    country, view = match.group(1).upper(), match.group(2)
-    kinds = VIEW_KINDS.get(norm(view))
-    if kinds is None:
-        raise bad_request(800002, f"Invalid request input: unknown PricesheetView '{view}'.")
-    timeline = norm(arg("timeline", "current"))
-    now = datetime.fromtimestamp(sandbox().now(), UTC)
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    if timeline == "history":
-        month = arg("month") or ""
-        if not re.fullmatch(r"\d{6}", month):
-            raise bad_request(
-                800002, "Invalid request input: month must be YYYYMM for timeline=history."
-            )
-        start = datetime(int(month[:4]), int(month[4:]), 1, tzinfo=UTC)
-    elif timeline != "current":
-        raise bad_request(800002, f"Invalid request input: unknown timeline '{arg('timeline')}'.")
-    currency = market(country).currency
-
-    def rows() -> Iterator[str]:
-        buf = io.StringIO()
-        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        writer.writerow(PRICE_SHEET_COLUMNS)
-        n = 0
-        for product, sku in catalog.all_skus():
-            if product["_kind"] not in kinds or not catalog.offered_in(product["_kind"], country):
-                continue
-            writer.writerows(_price_rows(product, sku, country, currency, start))
-            n += 1
-            if n % 500 == 0:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
-
-    resp = Response(stream_with_context(rows()), mimetype="text/csv")
-    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-    resp.headers["Content-Disposition"] = "attachment; filename=pricesheet.csv"
-    return resp
-
-
-def _price_rows(product, sku, country, currency, start) -> list[list[str]]:
-    price = unit_price(sku, country)
-    erp = (price * Decimal("1.15")).quantize(CENT)
-    kind = product["_kind"]
-    if kind == "nce":
-        plans = [
-            ("P1M", "Monthly", price),
-            ("P1Y", "Annual", (price * 12 * Decimal("0.95")).quantize(CENT)),
-        ]
-    else:
-        terms = [t["duration"] for t in sku["_terms"]] or [""]
-        plans = [(t, "OneTime", price) for t in terms]
-    tags = (
-        "Azure;Reservation" if kind in RESERVATION else "License" if kind == "nce" else "Software"
-    )
-    unit = "1 Hour" if kind in RESERVATION else "1 License"
-    out = []
-    for term, plan, amount in plans:
-        out.append([product["title"], product["id"], sku["id"], sku["title"], product["publisherName"],
-                    sku["description"], unit, term, plan, country, currency, str(amount), "", "",
-                    _us_date(start), "11/30/9999 11:59:59 PM", tags,
-                    str((amount * Decimal("1.15")).quantize(CENT)) if amount != price else str(erp)])  # fmt: skip
-    return out

@@ -73,6 +73,26 @@ def resolve_line(customer: dict, original: dict, index: int) -> dict:
         "catalogItemId": catalog_item_id, "quantity": quantity,
         "currencyCode": market(country).currency, "billingCycle": cycle,
     }  # fmt: skip
+    _optional_fields(raw, line, index)
+
+    if catalog_item_id.upper() in LEGACY_OFFERS:
+        line["catalogItemId"] = catalog_item_id.upper()
+        line["orderGroup"] = "OMS-0"
+        return line
+    parts = catalog_item_id.split(":")
+    product = catalog.get_product(parts[0]) if len(parts) == 3 else None
+    if product and not catalog.offered_in(product["_kind"], country):
+        raise bad_request(800070, f"Offer {catalog_item_id} is not available in the specified country {country}.",
+                          [catalog_item_id])  # fmt: skip
+    line["orderGroup"] = GROUP_BY_CYCLE.get(cycle, "0")
+    error = line_problem(customer, line)
+    if error:
+        line["error"] = error
+    return line
+
+
+def _optional_fields(raw: dict, line: dict, index: int) -> None:
+    """Copy the request line's optional properties onto the stored line (wire casing)."""
     for key, wire in (("friendlyname", "friendlyName"), ("termduration", "termDuration"),
                       ("promotionid", "promotionId"), ("attestationaccepted", "attestationAccepted")):  # fmt: skip
         if raw.get(key) is not None:
@@ -91,21 +111,6 @@ def resolve_line(customer: dict, original: dict, index: int) -> dict:
         )
     if context:
         line["provisioningContext"] = {k[:1].lower() + k[1:]: str(v) for k, v in context.items()}
-
-    if catalog_item_id.upper() in LEGACY_OFFERS:
-        line["catalogItemId"] = catalog_item_id.upper()
-        line["orderGroup"] = "OMS-0"
-        return line
-    parts = catalog_item_id.split(":")
-    product = catalog.get_product(parts[0]) if len(parts) == 3 else None
-    if product and not catalog.offered_in(product["_kind"], country):
-        raise bad_request(800070, f"Offer {catalog_item_id} is not available in the specified country {country}.",
-                          [catalog_item_id])  # fmt: skip
-    line["orderGroup"] = GROUP_BY_CYCLE.get(cycle, "0")
-    error = line_problem(customer, line)
-    if error:
-        line["error"] = error
-    return line
 
 
 def line_problem(customer: dict, line: dict) -> dict | None:
