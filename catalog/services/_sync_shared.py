@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from portal.shared.errors import PartnerCenterUnavailable
 from portal.shared.mirror_fit import fit_all
+from portal.shared.sync_counts import SyncCounts
 
 
 def _public(doc: dict) -> dict:
@@ -35,21 +36,22 @@ class CatalogSyncError(PartnerCenterUnavailable):
     code = "catalog_sync"
 
 
-@dataclass
-class SyncResult:
+@dataclass(kw_only=True)
+class SyncResult(SyncCounts):
+    """A market's catalog: ``gone`` availabilities were marked unavailable; ``written`` counts
+    rows inserted or updated (0 on an unchanged catalog), not split into new and changed."""
+
     country: str
     target_views: list[str]
     segment: str | None
     products: int = 0
     skus: int = 0
     availabilities: int = 0
-    written: int = 0  # catalog rows inserted or updated (0 on an unchanged catalog)
-    vanished: int = 0  # availabilities marked unavailable
+    written: int = 0
     seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        text = _(
+    def lead(self) -> str:
+        return _(
             "%(products)s, %(skus)s, %(availabilities)s; %(written)s, %(vanished)s "
             "in %(seconds).1f s"
         ) % {
@@ -62,17 +64,10 @@ class SyncResult:
             % {"n": self.availabilities},
             "written": ngettext("%(n)d row written", "%(n)d rows written", self.written)
             % {"n": self.written},
-            "vanished": ngettext(
-                "%(n)d marked unavailable", "%(n)d marked unavailable", self.vanished
-            )
-            % {"n": self.vanished},
+            "vanished": ngettext("%(n)d marked unavailable", "%(n)d marked unavailable", self.gone)
+            % {"n": self.gone},
             "seconds": self.seconds,
         }
-        if self.errors:
-            text += ngettext(
-                "; %(n)d skipped: %(first)s", "; %(n)d skipped: %(first)s", len(self.errors)
-            ) % {"n": len(self.errors), "first": self.errors[0]}
-        return text
 
 
 @dataclass
@@ -99,7 +94,7 @@ class _Mirrored:
 def _upsert(model, rows: list, result: SyncResult, what: str, unique_fields, update_fields):
     """Bulk insert-or-update the rows that fit their columns (the others are reported)."""
     rows, problems = fit_all(rows, what=what)
-    result.errors += problems
+    result.skipped += problems
     if rows:
         model.objects.bulk_create(
             rows, batch_size=500, update_conflicts=True, unique_fields=unique_fields,

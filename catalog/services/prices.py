@@ -20,20 +20,22 @@ from portal.shared import progress
 from portal.shared.audit import audit_record
 from portal.shared.errors import PortalError, pc_error
 from portal.shared.mirror_fit import fit_all
+from portal.shared.sync_counts import SyncCounts
 
 PRICE_SHEET_VIEWS = ["azure_reservations", "software", "updatedlicensebased"]
 
 
-@dataclass
-class PriceSheetResult:
+@dataclass(kw_only=True)
+class PriceSheetResult(SyncCounts):
+    """One market and view: ``rows`` read, ``written`` stored, ``gone`` no longer in the sheet."""
+
     market: str
     view: str
     rows: int = 0
     written: int = 0
-    retired: int = 0
     seconds: float = 0.0
 
-    def summary(self) -> str:
+    def lead(self) -> str:
         return _(
             "%(market)s %(view)s: %(prices)s, %(written)s, %(retired)s, in %(seconds).1f s"
         ) % {
@@ -43,9 +45,9 @@ class PriceSheetResult:
             "written": ngettext("%(n)d written", "%(n)d written", self.written)
             % {"n": self.written},
             "retired": ngettext(
-                "%(n)d no longer in the sheet", "%(n)d no longer in the sheet", self.retired
+                "%(n)d no longer in the sheet", "%(n)d no longer in the sheet", self.gone
             )
-            % {"n": self.retired},
+            % {"n": self.gone},
             "seconds": self.seconds,
         }
 
@@ -97,10 +99,10 @@ def price_sheet_sync(
         current = PriceSheetEntry.objects.filter(market=market, view=view, is_current=True)
         gone = [k for k in current.values_list("row_key", flat=True).iterator() if k not in seen]
         for i in range(0, len(gone), 500):
-            result.retired += PriceSheetEntry.objects.filter(row_key__in=gone[i : i + 500]).update(
+            result.gone += PriceSheetEntry.objects.filter(row_key__in=gone[i : i + 500]).update(
                 is_current=False
             )
-        result.written += result.retired
+        result.written += result.gone
     result.seconds = time.monotonic() - started
     progress.sync_succeed(kind=kind, message=result.summary())
     return result
@@ -148,8 +150,7 @@ def _price_upsert(rows, market, view, result, seen) -> None:
         if existing.get(k) != h or k not in current
     ]
     changed, problems = fit_all(changed, what="a price sheet row")
-    if problems and hasattr(result, "errors"):
-        result.errors += problems
+    result.skipped += problems
     if changed:
         PriceSheetEntry.objects.bulk_create(
             changed,

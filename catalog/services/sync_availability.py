@@ -98,8 +98,9 @@ def _mark_vanished(result: SyncResult, views: list[str], seen: set[int]) -> None
     if result.segment:
         candidates = candidates.filter(segment=result.segment)
     gone = [pk for pk in candidates.values_list("pk", flat=True).iterator() if pk not in seen]
-    result.vanished += _set_available(Availability, gone, False)
-    result.written += result.vanished
+    vanished = _set_available(Availability, gone, False)
+    result.gone += vanished
+    result.written += vanished
     # A SKU / product is available while some market still offers it (nothing to write when
     # unchanged: the rows to flip are looked up first).
     live_avail = Availability.objects.filter(sku=OuterRef("pk"), is_available=True)

@@ -50,7 +50,7 @@ def test_resync_of_unchanged_catalog_writes_nothing(sandbox):
     client = CountingClient(get_client())
     with catalog_writes() as writes:
         second = catalog_sync(country="US", client=client)
-    assert second.written == 0 and second.vanished == 0 and sum(writes.values()) == 0, writes
+    assert second.written == 0 and second.gone == 0 and sum(writes.values()) == 0, writes
     assert (Product.objects.count(), Sku.objects.count(), Availability.objects.count()) == counts
     assert second.skus == first.skus and second.availabilities == first.availabilities
     # Unchanged SKUs keep their mirrored availabilities: none is asked for again.
@@ -69,14 +69,14 @@ def test_resync_reads_availabilities_of_changed_skus_and_when_due(sandbox, setti
     Sku.objects.filter(pk=changed.pk).update(content_hash="changed in Partner Center")
     client = CountingClient(get_client())
     result = catalog_sync(country="US", target_views=["AzureReservationsSQL"], client=client)
-    assert result.written == 1 and result.vanished == 0  # the SKU, rewritten
+    assert result.written == 1 and result.gone == 0  # the SKU, rewritten
     assert client.calls["list_availabilities"] == changed.availabilities.count() >= 1
     # Once the last full read is older than the refresh period, every SKU is read again.
     sandbox.reissue_catalog_ids()
-    assert catalog_sync(country="US", target_views=["AzureReservationsSQL"]).vanished == 0
+    assert catalog_sync(country="US", target_views=["AzureReservationsSQL"]).gone == 0
     settings.CATALOG_AVAILABILITY_REFRESH_HOURS = 0
     result = catalog_sync(country="US", target_views=["AzureReservationsSQL"])
-    assert result.vanished == Availability.objects.filter(is_available=False).count() > 0
+    assert result.gone == Availability.objects.filter(is_available=False).count() > 0
 
 
 def test_reissued_ids_mark_old_availabilities_unavailable_not_deleted(sandbox):
@@ -84,7 +84,7 @@ def test_reissued_ids_mark_old_availabilities_unavailable_not_deleted(sandbox):
     old = set(Availability.objects.values_list("catalog_item_id", flat=True))
     sandbox.reissue_catalog_ids()
     result = catalog_sync(country="US", target_views=["AzureReservationsSQL"], full=True)
-    assert result.vanished == len(old)
+    assert result.gone == len(old)
     gone = Availability.objects.filter(catalog_item_id__in=old)
     assert gone.count() == len(old) and not gone.filter(is_available=True).exists()
     assert Availability.objects.filter(is_available=True).count() == len(old)

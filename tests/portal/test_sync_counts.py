@@ -2,6 +2,7 @@
 
 from django.utils import translation
 
+from catalog.services.prices import PriceSheetResult
 from portal.customers.services.sync import SyncResult
 from portal.shared.sync_counts import SyncCounts
 
@@ -37,3 +38,19 @@ def test_summary_in_traditional_chinese():
     assert "new" not in text and "updated" not in text and "skipped" not in text
     assert "略過 1 筆" in text and text.endswith("invoice G1")
     assert "2" in text and "3" in text
+
+
+def test_price_sheets_add_counters_and_keep_their_market():
+    a = PriceSheetResult(market="US", view="software", rows=2, written=2, gone=1)
+    total = a + PriceSheetResult(market="US", view="software", rows=3, skipped=["row 7"])
+    assert (total.market, total.view, total.rows, total.written, total.gone) == (
+        "US",
+        "software",
+        5,
+        2,
+        1,
+    )
+    with translation.override("en"):
+        assert total.summary() == (
+            "US software: 5 prices, 2 written, 1 no longer in the sheet, in 0.0 s; 1 skipped: row 7"
+        )
