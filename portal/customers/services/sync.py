@@ -103,37 +103,7 @@ def customer_sync_all(*, actor=None) -> SyncResult:
     """Mirror every Partner Center customer; customers no longer listed become inactive."""
     client = get_client()
     sync_begin(kind=CUSTOMERS_KIND, message=_("Reading customers from Partner Center"))
-    fetched: dict[uuid.UUID, dict] = {}
-    try:
-        for pc in client.list_customers():
-            fetched[_pc_uuid(pc.id, "a customer")] = _customer_fields(pc)
-            if len(fetched) % 50 == 0:
-                read = ngettext("Read %(n)d customer", "Read %(n)d customers", len(fetched))
-                sync_progress(
-                    kind=CUSTOMERS_KIND, done=len(fetched), message=read % {"n": len(fetched)}
-                )
-    except PartnerCenterError as exc:
-        message = pc_error_message(exc, _("reading customers"))
-        sync_fail(kind=CUSTOMERS_KIND, error=message)
-        audit_record(
-            actor=actor, action="customers.sync_failed", summary=message[:255], error=message
-        )
-        raise PartnerCenterUnavailable(message) from exc
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        # A record the client could not make sense of (fields of the wrong type or missing).
-        logger.exception("Unreadable customer record from Partner Center")
-        message = _(
-            "Partner Center returned a customer record the portal cannot read "
-            "(%(error)s); nothing was changed."
-        ) % {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
-        sync_fail(kind=CUSTOMERS_KIND, error=message)
-        audit_record(
-            actor=actor, action="customers.sync_failed", summary=message[:255], error=message
-        )
-        raise PartnerCenterUnavailable(message) from exc
-    except Exception as exc:
-        sync_fail(kind=CUSTOMERS_KIND, error=_("Customer sync failed: %(error)s") % {"error": exc})
-        raise
+    fetched = _read_customers(client, actor)
     total = len(fetched)
     sync_progress(kind=CUSTOMERS_KIND, done=0, total=total, message=_("Saving customers"))
     result = SyncResult()
@@ -188,6 +158,43 @@ def customer_sync_all(*, actor=None) -> SyncResult:
             deactivated=result.gone,
         )
     return result
+
+
+def _read_customers(client, actor) -> dict[uuid.UUID, dict]:
+    """Every Partner Center customer's fields by tenant id; a failed or unreadable list is recorded
+    and raised as ``PartnerCenterUnavailable`` (nothing changed)."""
+    fetched: dict[uuid.UUID, dict] = {}
+    try:
+        for pc in client.list_customers():
+            fetched[_pc_uuid(pc.id, "a customer")] = _customer_fields(pc)
+            if len(fetched) % 50 == 0:
+                read = ngettext("Read %(n)d customer", "Read %(n)d customers", len(fetched))
+                sync_progress(
+                    kind=CUSTOMERS_KIND, done=len(fetched), message=read % {"n": len(fetched)}
+                )
+    except PartnerCenterError as exc:
+        message = pc_error_message(exc, _("reading customers"))
+        sync_fail(kind=CUSTOMERS_KIND, error=message)
+        audit_record(
+            actor=actor, action="customers.sync_failed", summary=message[:255], error=message
+        )
+        raise PartnerCenterUnavailable(message) from exc
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        # A record the client could not make sense of (fields of the wrong type or missing).
+        logger.exception("Unreadable customer record from Partner Center")
+        message = _(
+            "Partner Center returned a customer record the portal cannot read "
+            "(%(error)s); nothing was changed."
+        ) % {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
+        sync_fail(kind=CUSTOMERS_KIND, error=message)
+        audit_record(
+            actor=actor, action="customers.sync_failed", summary=message[:255], error=message
+        )
+        raise PartnerCenterUnavailable(message) from exc
+    except Exception as exc:
+        sync_fail(kind=CUSTOMERS_KIND, error=_("Customer sync failed: %(error)s") % {"error": exc})
+        raise
+    return fetched
 
 
 def is_reservation_eligible(*, offer_id: str, status: str) -> bool:
