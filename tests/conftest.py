@@ -12,6 +12,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# One Hypothesis profile for the whole suite (loaded before any test module is imported):
+# examples are derived from the test, not the clock, and a loaded machine (the suite runs several
+# processes on two cores) neither times an example out nor fails the "data too slow" health check.
+_PATIENT = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", max_examples=25, derandomize=True, **_PATIENT)
+settings.register_profile("deep", max_examples=300, **_PATIENT)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

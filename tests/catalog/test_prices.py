@@ -45,7 +45,7 @@ def test_no_price_is_never_invented(synced_us, pc_user_connection, sales_client)
 
 
 def test_price_sheets_need_a_signed_in_user(sandbox):
-    with pytest.raises(CommandError, match="signed-in Partner Center user"):
+    with pytest.raises(CommandError, match=r"App\+User connection \(a signed-in partner user\)"):
         call_command("sync_price_sheets", "--market", "US", "--view", "software")
 
 

@@ -7,17 +7,11 @@ Examples per URL are bounded (HYPOTHESIS_PROFILE=ci keeps CI fast).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.portal.test_access_matrix import ACCOUNT, ENTRIES, PUBLIC, _allowed_roles
-
-settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True)
-settings.register_profile("deep", max_examples=300, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 KEYS = [
     "q",
