@@ -26,7 +26,8 @@ def invoice_get_or_fetch(*, invoice_id: str, actor=None) -> Found[Invoice]:
     invoice_id = (invoice_id or "").strip()
     if not selectors.looks_like_invoice_id(invoice_id):
         raise PortalError(
-            f"{invoice_id[:80]!r} is not a Partner Center invoice id (like G000024135).",
+            _("%(value)s is not a Partner Center invoice id (like G000024135).")
+            % {"value": repr(invoice_id[:80])},
             code="bad_id",
         )
     return mirror_get(

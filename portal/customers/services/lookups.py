@@ -8,6 +8,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.customers.services.sync import (
     _customer_fields,
@@ -18,7 +19,7 @@ from portal.models import AzureSubscription, Customer
 from portal.partner_center.client import get_client
 from portal.shared.audit import audit_record
 from portal.shared.errors import NotInPartnerCenter, PartnerCenterUnavailable, PortalError
-from portal.shared.mirror import Found, Implied, fetch_enqueue, mirror_get, pc_read
+from portal.shared.mirror import Found, Implied, fetch_enqueue, mirror_get, object_name, pc_read
 from portal.shared.progress import sync_state
 from portal.shared.queue import actor_pk
 
@@ -28,7 +29,9 @@ def parse_guid(value: str, what: str) -> uuid.UUID:
         return uuid.UUID(str(value).strip())
     except ValueError:
         raise PortalError(
-            f"{str(value)[:80]!r} is not a {what} id (a GUID).", code="bad_id"
+            _("%(value)s is not a %(what)s id (a GUID).")
+            % {"value": repr(str(value)[:80]), "what": object_name(what)},
+            code="bad_id",
         ) from None
 
 
@@ -98,8 +101,12 @@ def _owners(customer_tenant_id: str | None, actor) -> list[Customer]:
 def owner_phrase(owners: list[Customer]) -> str:
     """`` for customer Contoso Ltd`` / `` under any of the 6 customers in the portal``."""
     if len(owners) == 1:
-        return f" for customer {owners[0].company_name}"
-    return f" under any of the {len(owners)} customers in the portal"
+        return " " + _("for customer %(name)s") % {"name": owners[0].company_name}
+    return " " + ngettext(
+        "under any of the %(n)d customers in the portal",
+        "under any of the %(n)d customers in the portal",
+        len(owners),
+    ) % {"n": len(owners)}
 
 
 def subscription_get_or_fetch(
@@ -120,8 +127,11 @@ def subscription_get_or_fetch(
         owners = _owners(customer_tenant_id, actor)
         if not owners:
             raise PortalError(
-                f"No customers in the portal to look for subscription {sid} under: read the "
-                "customers from Partner Center first, or name the subscription's customer.",
+                _(
+                    "No customers in the portal to look for subscription %(id)s under: read the "
+                    "customers from Partner Center first, or name the subscription's customer."
+                )
+                % {"id": sid},
                 code="no_customers",
             )
         client = get_client()
@@ -140,15 +150,21 @@ def subscription_get_or_fetch(
             found = find().first()
             if found is None:
                 raise PartnerCenterUnavailable(
-                    f"Partner Center returned subscription {sid} by id but not in the list of "
-                    f"{owner.company_name}'s subscriptions; try again later."
+                    _(
+                        "Partner Center returned subscription %(id)s by id but not in the list "
+                        "of %(customer)s's subscriptions; try again later."
+                    )
+                    % {"id": sid, "customer": owner.company_name}
                 )
             return found
         ids = (
-            f" (request id {last.details['request_id']})" if last.details.get("request_id") else ""
+            " " + _("(request id %(id)s)") % {"id": last.details["request_id"]}
+            if last.details.get("request_id")
+            else ""
         )
         raise NotInPartnerCenter(
-            f"Partner Center has no subscription {sid}{owner_phrase(owners)}{ids}."
+            _("Partner Center has no subscription %(id)s%(owners)s%(ids)s.")
+            % {"id": sid, "owners": owner_phrase(owners), "ids": ids}
         )
 
     return mirror_get(find=lambda: find().first(), fetch=fetch)
