@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from billing import selectors
 from portal.shared.exports import Column, cell_date, cell_time
 
@@ -17,17 +19,17 @@ def _reconciled(invoice) -> str:
 
 
 INVOICE_COLUMNS = (
-    Column("Invoice", lambda i: i.invoice_id),
-    Column("Date", lambda i: cell_date(i.invoice_date)),
-    Column("Billing period start", lambda i: cell_date(i.period_start)),
-    Column("Billing period end", lambda i: cell_date(i.period_end)),
-    Column("Type", lambda i: i.type_label),
-    Column("Currency", lambda i: i.currency),
-    Column("Total", lambda i: i.total_charges),
-    Column("Balance due", lambda i: i.balance_due),
-    Column("Status", lambda i: i.status),
-    Column("Statement", _statement),
-    Column("Reconciled", _reconciled),
+    Column(gettext_lazy("Invoice"), lambda i: i.invoice_id),
+    Column(gettext_lazy("Date"), lambda i: cell_date(i.invoice_date)),
+    Column(gettext_lazy("Billing period start"), lambda i: cell_date(i.period_start)),
+    Column(gettext_lazy("Billing period end"), lambda i: cell_date(i.period_end)),
+    Column(gettext_lazy("Type"), lambda i: i.type_label),
+    Column(gettext_lazy("Currency"), lambda i: i.currency),
+    Column(gettext_lazy("Total"), lambda i: i.total_charges),
+    Column(gettext_lazy("Balance due"), lambda i: i.balance_due),
+    Column(gettext_lazy("Status"), lambda i: i.status),
+    Column(gettext_lazy("Statement"), _statement),
+    Column(gettext_lazy("Reconciled"), _reconciled),
 )
 
 
@@ -36,13 +38,16 @@ def _count(klass: str):
 
 
 RECONCILIATION_COLUMNS = (
-    Column("Invoice", lambda r: r["invoice"].invoice_id),
-    Column("Date", lambda r: cell_date(r["invoice"].invoice_date)),
-    Column("Currency", lambda r: r["invoice"].currency),
-    Column("Total", lambda r: r["invoice"].total_charges),
-    Column("Last run", lambda r: cell_time(r["run"].ran_at) if r["run"] else "not reconciled yet"),
-    Column("Matched", _count("matched")),
-    Column("Not comparable", _count("not_comparable")),
+    Column(gettext_lazy("Invoice"), lambda r: r["invoice"].invoice_id),
+    Column(gettext_lazy("Date"), lambda r: cell_date(r["invoice"].invoice_date)),
+    Column(gettext_lazy("Currency"), lambda r: r["invoice"].currency),
+    Column(gettext_lazy("Total"), lambda r: r["invoice"].total_charges),
+    Column(
+        gettext_lazy("Last run"),
+        lambda r: cell_time(r["run"].ran_at) if r["run"] else "not reconciled yet",
+    ),
+    Column(gettext_lazy("Matched"), _count("matched")),
+    Column(gettext_lazy("Not comparable"), _count("not_comparable")),
     Column(
         "Mismatches",
         lambda r: (
@@ -51,8 +56,8 @@ RECONCILIATION_COLUMNS = (
             else ""
         ),
     ),
-    Column("Billed, not ordered", _count("billed_not_ordered")),
-    Column("Ordered, not billed", _count("ordered_not_billed")),
+    Column(gettext_lazy("Billed, not ordered"), _count("billed_not_ordered")),
+    Column(gettext_lazy("Ordered, not billed"), _count("ordered_not_billed")),
 )
 
 

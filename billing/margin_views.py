@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.margins import ISSUES, default_period, margin_charts, margin_report
 from portal.models import Customer
@@ -34,33 +35,33 @@ def _num(value, currency: str = "") -> str:
 
 
 ROW_COLUMNS = [
-    Column("month", lambda r: f"{r.month:%Y-%m}"),
-    Column("customer", lambda r: r.customer),
-    Column("product id", lambda r: r.product_id),
-    Column("product", lambda r: r.product),
-    Column("currency", lambda r: r.currency),
-    Column("quantity", lambda r: r.quantity),
-    Column("resale", lambda r: _num(r.resale, r.currency)),
-    Column("partner cost", lambda r: _num(r.cost, r.currency)),
-    Column("margin", lambda r: _num(r.margin, r.currency)),
-    Column("margin percent", lambda r: _num(r.margin_percent)),
-    Column("lines", lambda r: r.lines),
-    Column("lines without margin", lambda r: r.without_margin),
-    Column("lines without rule", lambda r: r.without_rule),
+    Column(gettext_lazy("month"), lambda r: f"{r.month:%Y-%m}"),
+    Column(gettext_lazy("customer"), lambda r: r.customer),
+    Column(gettext_lazy("product id"), lambda r: r.product_id),
+    Column(gettext_lazy("product"), lambda r: r.product),
+    Column(gettext_lazy("currency"), lambda r: r.currency),
+    Column(gettext_lazy("quantity"), lambda r: r.quantity),
+    Column(gettext_lazy("resale"), lambda r: _num(r.resale, r.currency)),
+    Column(gettext_lazy("partner cost"), lambda r: _num(r.cost, r.currency)),
+    Column(gettext_lazy("margin"), lambda r: _num(r.margin, r.currency)),
+    Column(gettext_lazy("margin percent"), lambda r: _num(r.margin_percent)),
+    Column(gettext_lazy("lines"), lambda r: r.lines),
+    Column(gettext_lazy("lines without margin"), lambda r: r.without_margin),
+    Column(gettext_lazy("lines without rule"), lambda r: r.without_rule),
 ]
 ISSUE_COLUMNS = [
-    Column("order id", lambda m: m.line.order.pc_order_id),
-    Column("line", lambda m: m.line.line_number),
-    Column("order date", lambda m: cell_date(m.line.order.created_at)),
-    Column("customer", lambda m: m.line.order.customer.company_name),
-    Column("product id", lambda m: m.line.product_id),
-    Column("product", lambda m: m.line.friendly_name),
-    Column("currency", lambda m: m.currency),
-    Column("quantity", lambda m: m.line.quantity),
-    Column("resale", lambda m: _num(m.resale, m.currency)),
-    Column("partner cost", lambda m: _num(m.cost, m.currency)),
-    Column("cost source", lambda m: m.cost_source),
-    Column("issue", lambda m: m.issue),
+    Column(gettext_lazy("order id"), lambda m: m.line.order.pc_order_id),
+    Column(gettext_lazy("line"), lambda m: m.line.line_number),
+    Column(gettext_lazy("order date"), lambda m: cell_date(m.line.order.created_at)),
+    Column(gettext_lazy("customer"), lambda m: m.line.order.customer.company_name),
+    Column(gettext_lazy("product id"), lambda m: m.line.product_id),
+    Column(gettext_lazy("product"), lambda m: m.line.friendly_name),
+    Column(gettext_lazy("currency"), lambda m: m.currency),
+    Column(gettext_lazy("quantity"), lambda m: m.line.quantity),
+    Column(gettext_lazy("resale"), lambda m: _num(m.resale, m.currency)),
+    Column(gettext_lazy("partner cost"), lambda m: _num(m.cost, m.currency)),
+    Column(gettext_lazy("cost source"), lambda m: m.cost_source),
+    Column(gettext_lazy("issue"), lambda m: m.issue),
 ]
 
 

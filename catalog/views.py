@@ -60,12 +60,13 @@ def _skus_csv(filename: str, qs, filters, customer):
 
     def status(sku) -> str:
         blockers = _row_blockers(sku, filters, customer, qualified)
-        # CSV stays machine-readable: English status words and headers (docs/i18n.md).
+        # CSV cells stay machine-readable: English status words (docs/i18n.md).
         return "unavailable: " + " ".join(blockers) if blockers else "available"
 
     return csv_response(
         filename,
-        ["Product", "Product id", "SKU", "SKU id", "Billing", "Prerequisites", "Status"],
+        [_("Product"), _("Product id"), _("SKU"), _("SKU id"), _("Billing"), _("Prerequisites"),
+         _("Status")],
         (
             [s.product.title, s.product.product_id, s.title, s.sku_id,
              ", ".join(s.billing_cycles), " ".join(s.prerequisites), status(s)]

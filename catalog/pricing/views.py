@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from catalog.pricing import selectors, services
@@ -22,20 +23,20 @@ READERS = (Role.SALES, Role.FINANCE, Role.ADMIN)
 EDITORS = (Role.FINANCE, Role.ADMIN)
 
 RULE_COLUMNS = [
-    Column("id", lambda r: r.pk),
-    Column("description", lambda r: r.description),
-    Column("kind", lambda r: r.kind),
-    Column("value", lambda r: str(r.value)),
-    Column("currency", lambda r: r.currency),
-    Column("customer", lambda r: r.customer.company_name if r.customer else ""),
-    Column("customer group", lambda r: r.group.name if r.group else ""),
-    Column("family", lambda r: r.family),
-    Column("product id", lambda r: r.product_id),
-    Column("sku id", lambda r: r.sku_id),
-    Column("term", lambda r: r.term_duration),
-    Column("effective from", lambda r: cell_date(r.effective_from)),
-    Column("effective to", lambda r: cell_date(r.effective_to)),
-    Column("allow negative", lambda r: "yes" if r.allow_negative else "no"),
+    Column(gettext_lazy("id"), lambda r: r.pk),
+    Column(gettext_lazy("description"), lambda r: r.description),
+    Column(gettext_lazy("kind"), lambda r: r.kind),
+    Column(gettext_lazy("value"), lambda r: str(r.value)),
+    Column(gettext_lazy("currency"), lambda r: r.currency),
+    Column(gettext_lazy("customer"), lambda r: r.customer.company_name if r.customer else ""),
+    Column(gettext_lazy("customer group"), lambda r: r.group.name if r.group else ""),
+    Column(gettext_lazy("family"), lambda r: r.family),
+    Column(gettext_lazy("product id"), lambda r: r.product_id),
+    Column(gettext_lazy("sku id"), lambda r: r.sku_id),
+    Column(gettext_lazy("term"), lambda r: r.term_duration),
+    Column(gettext_lazy("effective from"), lambda r: cell_date(r.effective_from)),
+    Column(gettext_lazy("effective to"), lambda r: cell_date(r.effective_to)),
+    Column(gettext_lazy("allow negative"), lambda r: "yes" if r.allow_negative else "no"),
 ]
 
 

@@ -75,6 +75,7 @@ def csv_response(
     """Stream a CSV download row by row, so exports of any size use flat memory. Every cell goes
     through ``csv_cell`` (formula-leading text neutralised)."""
     writer = csv.writer(_Echo())
+    header = [str(cell) for cell in header]  # translated now, in the request's language
 
     def generate():
         yield "\ufeff"  # BOM so spreadsheet tools read UTF-8
