@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.shared.exports import Column
 from purchasing.charts import MONTHS, WEEKS, expiry_chart, orders_chart
 from purchasing.models import Approval, Order
 from purchasing.selectors import reservations_expiring, unread_notifications
@@ -37,11 +38,32 @@ def awaiting_orders(request):
     }
 
 
+# The tables the panels show that a reader can download (``purchasing:panel_csv``).
+RESERVATIONS_TABLE = "reservations-expiring"
+ORDERS_CHART_TABLE = "orders-per-week"
+EXPIRY_CHART_TABLE = "reservations-expiring-per-month"
+
+
+def reservation_buckets() -> list[tuple[int, int]]:
+    return [(days, reservations_expiring(days).count()) for days in (30, 60, 90)]
+
+
+def reservation_columns() -> list[Column]:
+    return [
+        Column(
+            _("Within"), lambda b: ngettext("%(days)s day", "%(days)s days", b[0]) % {"days": b[0]}
+        ),
+        Column(_("Reservations"), lambda b: b[1]),
+    ]
+
+
 def expiring_reservations(request):
     return {
         "title": _("Reservations expiring"),
         "template": "purchasing/_panel_reservations.html",
-        "buckets": [(days, reservations_expiring(days).count()) for days in (30, 60, 90)],
+        "columns": reservation_columns(),
+        "buckets": reservation_buckets(),
+        "csv": RESERVATIONS_TABLE,
     }
 
 
@@ -73,6 +95,7 @@ def orders_chart_panel(request) -> dict:
         % {"n": WEEKS},
         "template": "purchasing/_panel_chart.html",
         "chart": orders_chart(),
+        "csv": ORDERS_CHART_TABLE,
     }
 
 
@@ -86,6 +109,7 @@ def expiry_chart_panel(request) -> dict:
         % {"n": MONTHS},
         "template": "purchasing/_panel_chart.html",
         "chart": expiry_chart(),
+        "csv": EXPIRY_CHART_TABLE,
         "note": _(
             "How many of the reservations running today will have expired by each month's "
             "end (cumulative)."

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from purchasing import order_fetch_views, order_views, views
+from purchasing import order_fetch_views, order_views, panel_views, views
 
 app_name = "purchasing"
 urlpatterns = [
@@ -27,6 +27,7 @@ urlpatterns = [
     path("checkouts/<int:pk>/", views.checkout_detail, name="checkout"),
     path("checkouts/<int:pk>/retry-groups/", views.checkout_retry_groups, name="retry_groups"),
     path("approvals/", views.approvals, name="approvals"),
+    path("dashboard/<str:table>.csv", panel_views.panel_csv, name="panel_csv"),
     path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
