@@ -38,8 +38,8 @@ def spend_per_month(*, months: int = MONTHS, today=None) -> dict[str, list[tuple
     }
 
 
-def spend_charts(*, today=None) -> list[Chart]:
-    charts = []
+def spend_charts_by_currency(*, today=None) -> dict[str, Chart]:
+    charts = {}
     for currency, series in spend_per_month(today=today).items():
         points = [
             Point(
@@ -50,13 +50,11 @@ def spend_charts(*, today=None) -> list[Chart]:
             )
             for i, (start, total) in enumerate(series)
         ]
-        charts.append(
-            chart_build(
-                title=_("Spend per month in %(currency)s") % {"currency": currency},
-                label_header=_("Month"),
-                value_header=_("Invoiced (%(currency)s)") % {"currency": currency},
-                points=points,
-                top_display=lambda top, c=currency: Money(top, c).format(),
-            )
+        charts[currency] = chart_build(
+            title=_("Spend per month in %(currency)s") % {"currency": currency},
+            label_header=_("Month"),
+            value_header=_("Invoiced (%(currency)s)") % {"currency": currency},
+            points=points,
+            top_display=lambda top, c=currency: Money(top, c).format(),
         )
     return charts

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from billing import selectors
-from billing.charts import MONTHS, spend_charts
+from billing.charts import MONTHS, spend_charts_by_currency
 from billing.models import MISMATCH_CLASSES, ReconciliationResult, ReconClass
 
 
@@ -31,5 +31,6 @@ def spend_panel(request) -> dict:
         )
         % {"n": MONTHS},
         "template": "billing/_panel_spend.html",
-        "charts": spend_charts(),
+        # (currency, chart); each chart's table downloads at billing:spend_csv <currency>
+        "tables": list(spend_charts_by_currency().items()),
     }

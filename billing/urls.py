@@ -1,12 +1,13 @@
 from django.urls import path
 
-from billing import charges_views, margin_views, views
+from billing import charges_views, margin_views, panel_views, views
 
 app_name = "billing"
 inv = "invoices/<str:invoice_id>/"
 urlpatterns = [
     path("", views.index, name="index"),
     path("refresh/", views.refresh, name="refresh"),
+    path("dashboard/spend-<str:currency>.csv", panel_views.spend_csv, name="spend_csv"),
     path("invoices/", views.invoices, name="invoices"),
     path("invoices/sync/", views.sync, name="sync"),
     path(inv, views.invoice_detail, name="invoice"),
