@@ -209,63 +209,23 @@ def line_import_run(
     Raises ``PortalError`` if the import cannot be claimed or Partner Center fails (the import is
     then ``failed`` with the reason and resumes from its last committed page next time).
     """
-    if not _claim(import_id, force=force):
-        imp = LineImport.objects.select_related("invoice").get(pk=import_id)
-        if imp.state == LineImport.State.SUCCEEDED:
-            return imp
-        raise PortalError(
-            _("The import of %(invoice)s is already running; wait for it to finish.")
-            % {"invoice": imp.invoice.invoice_id},
-            code="import_running",
-        )
-    imp = LineImport.objects.select_related("invoice").get(pk=import_id)
+    imp = _claimed(import_id, force=force)
+    if imp.state == LineImport.State.SUCCEEDED:
+        return imp
     invoice = imp.invoice
-    kind = imp.progress_kind
     sync_begin(
-        kind=kind,
+        kind=imp.progress_kind,
         message=_("Importing %(invoice)s line items") % {"invoice": invoice.invoice_id},
     )
-    sync_progress(kind=kind, done=imp.rows_done)
+    sync_progress(kind=imp.progress_kind, done=imp.rows_done)
     client = client or get_client()
     pages = _pages(client, imp, page_size or page_size_default(), raw=fast)
-    try:
-        # Get the token here, in the thread that owns the DB connection: the prefetch thread
-        # then finds it in the client's token cache and never reads the database.
-        client.auth.app_token()
-    except PartnerCenterError as exc:
-        err = pc_error(exc, doing=_importing(invoice))
-        _fail(imp, str(err))
-        raise err from exc
-    sequence = imp.rows_done
+    _fetch_app_token(client, imp)
     if imp.pages_done and not imp.continuation_token:
         # The last page was committed before the crash; only the final state update was lost.
-        return _succeed(imp, sequence)
+        return _succeed(imp, imp.rows_done)
     try:
-        path = line_rows_fast if fast else line_rows
-        for rows, token in path.row_pages(
-            pages,
-            invoice_pk=invoice.pk,
-            provider=imp.provider,
-            line_type=imp.line_item_type,
-            first_sequence=sequence,
-        ):
-            with transaction.atomic():
-                inserted = insert_rows(rows) if rows else 0
-                LineImport.objects.filter(pk=imp.pk).update(
-                    continuation_token=token or "",
-                    pages_done=F("pages_done") + 1,
-                    rows_done=F("rows_done") + len(rows),
-                    rows_inserted=F("rows_inserted") + inserted,
-                    heartbeat_at=timezone.now(),
-                )
-            sequence += len(rows)
-            imp.rows_done, imp.pages_done = sequence, imp.pages_done + 1
-            imp.rows_inserted += inserted
-            imp.continuation_token = token or ""
-            sync_progress(kind=kind, done=sequence)
-            reset_queries()  # with DEBUG on, Django would keep every page's SQL in memory
-            if on_page:
-                on_page(imp)
+        _import_pages(imp, pages, fast=fast, on_page=on_page)
     except PartnerCenterError as exc:
         err = pc_error(exc, doing=_importing(invoice))
         _fail(imp, str(err))
@@ -273,7 +233,62 @@ def line_import_run(
     except Exception as exc:
         _fail(imp, _("The import stopped unexpectedly: %(error)s") % {"error": exc})
         raise
-    return _succeed(imp, sequence)
+    return _succeed(imp, imp.rows_done)
+
+
+def _claimed(import_id: int, *, force: bool) -> LineImport:
+    """The import, claimed for this runner; an already succeeded one is returned as it is."""
+    claimed = _claim(import_id, force=force)
+    imp = LineImport.objects.select_related("invoice").get(pk=import_id)
+    if claimed or imp.state == LineImport.State.SUCCEEDED:
+        return imp
+    raise PortalError(
+        _("The import of %(invoice)s is already running; wait for it to finish.")
+        % {"invoice": imp.invoice.invoice_id},
+        code="import_running",
+    )
+
+
+def _fetch_app_token(client, imp: LineImport) -> None:
+    """Get the token here, in the thread that owns the DB connection: the prefetch thread then
+    finds it in the client's token cache and never reads the database."""
+    try:
+        client.auth.app_token()
+    except PartnerCenterError as exc:
+        err = pc_error(exc, doing=_importing(imp.invoice))
+        _fail(imp, str(err))
+        raise err from exc
+
+
+def _import_pages(
+    imp: LineImport, pages, *, fast: bool, on_page: Callable[[LineImport], None] | None
+) -> None:
+    """Write page after page, each in one transaction with its token and counters; ``imp``
+    follows the committed counters."""
+    path = line_rows_fast if fast else line_rows
+    for rows, token in path.row_pages(
+        pages,
+        invoice_pk=imp.invoice.pk,
+        provider=imp.provider,
+        line_type=imp.line_item_type,
+        first_sequence=imp.rows_done,
+    ):
+        with transaction.atomic():
+            inserted = insert_rows(rows) if rows else 0
+            LineImport.objects.filter(pk=imp.pk).update(
+                continuation_token=token or "",
+                pages_done=F("pages_done") + 1,
+                rows_done=F("rows_done") + len(rows),
+                rows_inserted=F("rows_inserted") + inserted,
+                heartbeat_at=timezone.now(),
+            )
+        imp.rows_done, imp.pages_done = imp.rows_done + len(rows), imp.pages_done + 1
+        imp.rows_inserted += inserted
+        imp.continuation_token = token or ""
+        sync_progress(kind=imp.progress_kind, done=imp.rows_done)
+        reset_queries()  # with DEBUG on, Django would keep every page's SQL in memory
+        if on_page:
+            on_page(imp)
 
 
 def _importing(invoice: Invoice) -> str:
