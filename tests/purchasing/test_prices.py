@@ -62,7 +62,8 @@ def test_partner_cost_on_cart_review_and_order(priced, sales_user, sales_client)
 
     cart = sales_client.get(f"/cart/{customer.pk}/").content.decode()
     assert fmt(unit) in cart and fmt(unit * 2) in cart
-    assert f"effective {line.price_effective_start:%Y-%m-%d}" in cart
+    start = line.price_effective_start
+    assert f"effective {start:%b} {start.day}, {start.year}" in cart  # English medium date
 
     review = sales_client.get(f"/cart/{customer.pk}/review/").content.decode()
     assert (
