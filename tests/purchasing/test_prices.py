@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from catalog.models import PriceSheetEntry
 from portal.models import AuditEvent
@@ -17,6 +18,7 @@ from purchasing.services.checkout import (
     checkout_review,
     checkout_submit,
 )
+from purchasing.services.checkout.review import approval_reasons
 from tests.purchasing.conftest import SUSE, WINDOWS, add_line, availability_titled
 
 CENT = Decimal("0.01")
@@ -179,8 +181,8 @@ def test_approval_threshold_per_currency_with_sheet_prices(
         assert sandbox.stats()["checkouts_per_cart"] == {}  # nothing bought yet
         reasons = Approval.objects.get(checkout=checkout).reasons
         assert reasons == [
-            f"The order totals {fmt(total)} USD, at or above the approval threshold of "
-            f"{fmt(threshold)} USD."
+            f"The order totals ${fmt(total)} USD, at or above the approval threshold of "
+            f"${fmt(threshold)} USD."
         ]
     else:
         assert checkout.state == Checkout.State.SUBMITTED and not Approval.objects.exists()
@@ -228,3 +230,19 @@ def test_reconciliation_matches_the_recorded_price_end_to_end(
     assert bad.billed_amount == billed_unit * 8
     assert bad.difference == billed_unit * 8 - windows_unit * 8 and bad.difference > 0
     assert bad.currency == "USD"
+
+
+@pytest.mark.django_db
+def test_approval_reason_formats_money_in_the_readers_locale(settings):
+    settings.PURCHASING_APPROVAL_THRESHOLDS = {"USD": "1000", "JPY": "100000"}
+    totals = {"USD": Decimal("1234.5"), "JPY": Decimal("250000")}
+    with translation.override("en"):
+        assert approval_reasons(lines=[], totals=totals) == [
+            "The order totals $1,234.50 USD, at or above the approval threshold of $1,000.00 USD.",
+            "The order totals ¥250,000 JPY, at or above the approval threshold of ¥100,000 JPY.",
+        ]
+    with translation.override("zh-hant"):
+        assert approval_reasons(lines=[], totals=totals) == [
+            "訂單總計 US$1,234.50 USD，已達到或超過核准門檻 US$1,000.00 USD。",  # noqa: RUF001
+            "訂單總計 ¥250,000 JPY，已達到或超過核准門檻 ¥100,000 JPY。",  # noqa: RUF001
+        ]

@@ -18,6 +18,7 @@ from catalog.services.customer_catalog import customer_catalog_known
 from partnercenter import errors as pc_errors
 from portal.partner_center.client import get_client
 from portal.shared.audit import audit_record
+from portal.shared.money import Money
 from purchasing.conf import approval_thresholds, conf
 from purchasing.models import Cart, CartLine, Checkout, Order, OrderLine
 from purchasing.services.cart import (
@@ -124,11 +125,7 @@ def _revalidate_with_partner_center(cart: Cart, lines: list[CartLine]) -> None:
         except pc_errors.PartnerCenterError as exc:
             log.warning("availability re-check failed for line %s: %s", line.pk, exc)
             continue
-        if (
-            terms
-            and line.term_duration
-            and line.term_duration.upper() not in {t.upper() for t in terms}
-        ):
+        if _term_gone(line, terms):
             notes.append(
                 _(
                     "Changed since added: the term %(term)s is no longer offered "
@@ -149,6 +146,12 @@ def _revalidate_with_partner_center(cart: Cart, lines: list[CartLine]) -> None:
     if changed:
         Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
         cart_push(cart_id=cart.pk)
+
+
+def _term_gone(line: CartLine, terms: list[str]) -> bool:
+    """Partner Center lists terms for the item, and the line's term is not one of them."""
+    upper = {t.upper() for t in terms}
+    return bool(terms and line.term_duration and line.term_duration.upper() not in upper)
 
 
 # Price notes stay English: they are found again by this prefix when prices are re-checked.
@@ -301,10 +304,13 @@ def approval_reasons(
         if code in totals and totals[code] >= threshold:
             reasons.append(
                 _(
-                    "The order totals %(total)s %(code)s, at or above the approval "
-                    "threshold of %(threshold)s %(code)s."
+                    "The order totals %(total)s, at or above the approval threshold of "
+                    "%(threshold)s."
                 )
-                % {"total": f"{totals[code]:,.2f}", "threshold": f"{threshold:,.2f}", "code": code}
+                % {
+                    "total": Money(totals[code], code).format(),
+                    "threshold": Money(threshold, code).format(),
+                }
             )
     unpriced = [ln for ln in lines if ln.unit_price is None]
     if (
