@@ -5,6 +5,7 @@ used by the approval threshold, and reconciled against a real sandbox invoice en
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.utils import translation
@@ -18,7 +19,7 @@ from purchasing.services.checkout import (
     checkout_review,
     checkout_submit,
 )
-from purchasing.services.checkout.review import approval_reasons
+from purchasing.services.checkout.review import _price_note, approval_reasons
 from tests.purchasing.conftest import SUSE, WINDOWS, add_line, availability_titled
 
 CENT = Decimal("0.01")
@@ -128,7 +129,7 @@ def test_price_changed_since_added_must_be_confirmed(priced, sales_user, sales_c
     changed = review.needs_confirmation
     assert [ln.pk for ln in changed] == [line.pk]
     note = changed[0].change_note
-    assert f"changed from {fmt(unit)} USD to {fmt(new_unit)} USD per unit" in note
+    assert f"changed from ${fmt(unit)} USD to ${fmt(new_unit)} USD per unit" in note
     assert changed[0].unit_price == new_unit and changed[0].added_unit_price == unit
     assert review.totals == {"USD": new_unit * 2} and not review.can_place
     html = sales_client.get(f"/cart/{customer.pk}/review/").content.decode()
@@ -246,3 +247,11 @@ def test_approval_reason_formats_money_in_the_readers_locale(settings):
             "訂單總計 US$1,234.50 USD，已達到或超過核准門檻 US$1,000.00 USD。",  # noqa: RUF001
             "訂單總計 ¥250,000 JPY，已達到或超過核准門檻 ¥100,000 JPY。",  # noqa: RUF001
         ]
+
+
+def test_price_note_keeps_each_currency_decimals():
+    line = SimpleNamespace(added_unit_price=Decimal("1200"), added_currency="JPY")
+    price = SimpleNamespace(unit_price=Decimal("1234.5"), currency="JPY", effective_start=None)
+    with translation.override("zh-hant"):  # notes are stored English whoever reads the page
+        note = _price_note(line, price)
+    assert note == "Changed since added: the price changed from ¥1,200 JPY to ¥1,235 JPY per unit."

@@ -163,7 +163,9 @@ def _price_notes_of(note: str) -> list[str]:
 
 
 def _fmt(amount: Decimal | None, currency: str) -> str:
-    return f"{amount:,.2f} {currency}".strip() if amount is not None else "no price"
+    if amount is None:
+        return "no price"
+    return Money(amount, currency).format(locale="en") if currency else f"{amount:,}"
 
 
 def _price_note(line: CartLine, price) -> str:
