@@ -171,6 +171,8 @@ def line_import_start(
             summary=f"Line-item import of {invoice.invoice_id} ({provider}/{line_item_type})",
             resume_from_row=imp.rows_done,
         )
+        # The page shows the progress bar (and follows it) from the moment the import is queued.
+        sync_begin(kind=imp.progress_kind, message=_("Queued"))
         if queue:
             enqueue_on_commit("billing.tasks.import_invoice_lines", imp.pk)
     return imp

@@ -42,7 +42,7 @@ def test_finance_reconciles_an_invoice(page, finance_user, recon_scenario):
     row.locator("input[name=text]").fill("Billed 10% over the price sheet")
     row.locator("button:has-text('Save note')").click()
     page.wait_for_selector("text=Note saved.")
-    assert "disputed" in page.locator("tr.recon-row.amount_mismatch").inner_text()
+    assert "Disputed" in page.locator("tr.recon-row.amount_mismatch").inner_text()
     _shot(page, "reconciliation")
 
     with page.expect_download() as csv_download:

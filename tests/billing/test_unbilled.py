@@ -159,3 +159,15 @@ def test_the_page_reads_a_currency_and_refuses_a_bad_one(unbilled_orders, financ
     assert answer.status_code == 200
     assert LineImport.objects.filter(invoice__invoice_type=UNBILLED).exists()
     assert "Read unbilled charges" in answer.content.decode()
+
+
+def test_the_page_follows_a_read_from_the_moment_it_is_queued(unbilled_orders, finance_client):
+    """A read still queued when the page comes back shows a polled progress bar, so the page
+    updates by itself when the worker picks it up and finishes (no reload by hand)."""
+    from django.urls import reverse
+
+    answer = finance_client.post(reverse("billing:unbilled_read"), {"currency": "USD"}, follow=True)
+    html = answer.content.decode()
+    assert LineImport.objects.get(invoice__invoice_type=UNBILLED).state == LineImport.State.QUEUED
+    assert 'hx-trigger="every 1s"' in html
+    assert "<progress" in html
