@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from billing.services.charge_documents import CSV_COLUMNS
 from catalog.selectors import availability_price
@@ -22,6 +21,7 @@ from portal.templatetags.portal_tags import money
 from purchasing.models import Order
 from tests.billing.conftest import RESELLER
 from tests.conftest import browser_login
+from tests.pricing_pages import finance_creates_percent_rule
 from tests.purchasing.conftest import SUSE, availability_titled
 from tests.purchasing.conftest import world as world  # the fixture `shop` asks for
 
@@ -60,15 +60,13 @@ def test_rule_to_order_to_issued_statement(shop, sandbox, browser, live_server, 
 
     # Finance creates a rule for the customer's SUSE product: +20 %.
     browser_login(finance, "fiona")
-    finance.goto("/pricing/rules/new/")
-    finance.fill("#id_description", "Contoso SUSE")
-    finance.select_option("#id_kind", "percent")
-    finance.fill("#id_value", "20")
-    finance.select_option("#id_customer", str(customer.pk))
-    finance.fill("#id_product_id", sku.product.product_id)
-    finance.fill("#id_effective_from", f"{timezone.localdate():%Y-%m-%d}")
-    finance.click("button:has-text('Save rule')")
-    finance.wait_for_url(re.compile(r"/pricing/rules/\d+/$"))
+    finance_creates_percent_rule(
+        finance,
+        customer=customer,
+        product_id=sku.product.product_id,
+        percent="20",
+        description="Contoso SUSE",
+    )
 
     # Sales sees the resale price in the cart and places the order.
     browser_login(sales, "sally")

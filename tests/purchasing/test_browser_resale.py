@@ -9,13 +9,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from catalog.pricing.models import MarkupRule
 from catalog.selectors import availability_price
 from portal.templatetags.portal_tags import money
 from purchasing.models import Order
 from tests.conftest import browser_login
+from tests.pricing_pages import finance_creates_percent_rule
 from tests.purchasing.conftest import SUSE, availability_titled
 
 pytestmark = pytest.mark.browser
@@ -46,15 +46,13 @@ def test_rule_to_cart_to_order_and_history_kept(priced_shop, browser, live_serve
 
     # Finance creates a rule for Contoso's SUSE product: +20 %.
     browser_login(finance, "fiona")
-    finance.goto("/pricing/rules/new/")
-    finance.fill("#id_description", "Contoso SUSE")
-    finance.select_option("#id_kind", "percent")
-    finance.fill("#id_value", "20")
-    finance.select_option("#id_customer", str(customer.pk))
-    finance.fill("#id_product_id", sku.product.product_id)
-    finance.fill("#id_effective_from", f"{timezone.localdate():%Y-%m-%d}")
-    finance.click("button:has-text('Save rule')")
-    finance.wait_for_url(re.compile(r"/pricing/rules/\d+/$"))
+    finance_creates_percent_rule(
+        finance,
+        customer=customer,
+        product_id=sku.product.product_id,
+        percent="20",
+        description="Contoso SUSE",
+    )
     rule = MarkupRule.objects.get()
     assert "20 % of cost" in finance.get_by_test_id("rule-value").inner_text()
 
