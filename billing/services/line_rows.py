@@ -14,6 +14,9 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from billing.models import InvoiceLineItem
+from portal.shared.mirror_fit import fit_rows
+
 
 class RowPage(NamedTuple):
     """One page's rows and the continuation token that resumes after it (None at the end)."""
@@ -57,6 +60,12 @@ KEY_COLUMNS = ["invoice_id", "provider", "line_item_type", "sequence"]
 ALL_COLUMNS = KEY_COLUMNS + [c for c, _, _ in COLUMNS]
 
 
+def fit_page(rows: list[tuple]) -> list[tuple]:
+    """A page's rows fitted to their columns (over-long display text cut, a line with an
+    over-long code left out and reported): what ``lines.insert_rows`` expects."""
+    return fit_rows(InvoiceLineItem, ALL_COLUMNS, rows, what="an invoice line")
+
+
 def row_adapter() -> Callable:
     """A function turning a client line item into a row tuple (values adapted for this DB)."""
     ops = connection.ops
@@ -93,4 +102,4 @@ def row_pages(
             for n, item in enumerate(page.items)
         ]
         sequence += len(rows)
-        yield RowPage(rows, page.continuation_token)
+        yield RowPage(fit_page(rows), page.continuation_token)

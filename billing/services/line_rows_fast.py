@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db import connection
 
-from billing.services.line_rows import COLUMNS, RowPage
+from billing.services.line_rows import COLUMNS, RowPage, fit_page
 from partnercenter.errors import InvalidResponse
 from partnercenter.models._base import parse_datetime, parse_decimal, parse_str
 from partnercenter.models.billing import OneTimeInvoiceLineItem
@@ -197,6 +197,6 @@ def row_pages(
                 for n, item in enumerate(page.items)
             ]
             sequence += len(rows)
-            yield RowPage(rows, page.continuation_token)
+            yield RowPage(fit_page(rows), page.continuation_token)
 
     return prefetch(convert(), depth=depth)

@@ -32,7 +32,6 @@ from partnercenter.errors import PartnerCenterError
 from portal.partner_center.client import get_client
 from portal.shared.audit import audit_record
 from portal.shared.errors import PortalError, pc_error
-from portal.shared.mirror_fit import fit_rows
 from portal.shared.progress import sync_begin, sync_fail, sync_progress, sync_succeed
 from portal.shared.queue import enqueue_on_commit
 
@@ -50,20 +49,13 @@ def page_size_default() -> int:
 # --- raw bulk insert ----------------------------------------------------------------------------
 
 
-def insert_sql(rows: int) -> str:
+def insert_sql() -> str:
+    """One row's ``INSERT ... ON CONFLICT DO NOTHING`` on the line's natural key."""
     table = connection.ops.quote_name(InvoiceLineItem._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in ALL_COLUMNS)
     one = "(" + ", ".join(["%s"] * len(ALL_COLUMNS)) + ")"
     keys = ", ".join(connection.ops.quote_name(c) for c in KEY_COLUMNS)
-    return (
-        f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * rows)} "
-        f"ON CONFLICT ({keys}) DO NOTHING"
-    )
-
-
-def _max_rows_per_statement() -> int:
-    # SQLite >= 3.32 allows 32766 bound variables; PostgreSQL 65535. Stay well below both.
-    return max(1, 16000 // len(ALL_COLUMNS))
+    return f"INSERT INTO {table} ({cols}) VALUES {one} ON CONFLICT ({keys}) DO NOTHING"
 
 
 STAGE_TABLE = "billing_line_stage"
@@ -93,25 +85,20 @@ def _copy_rows(rows: list[tuple]) -> int:
 
 
 def insert_rows(rows: list[tuple]) -> int:
-    """Insert prepared rows (tuples in ``ALL_COLUMNS`` order); returns how many were new.
+    """Insert prepared rows (tuples in ``ALL_COLUMNS`` order, already fitted to their columns:
+    ``line_rows.fit_page``); returns how many were new.
 
     Must run inside a transaction. Shared by the import and the benchmark's raw baseline.
-    PostgreSQL goes through ``COPY`` (its fastest bulk path), other databases through multi-row
-    ``INSERT ... ON CONFLICT DO NOTHING`` statements."""
-    rows = fit_rows(InvoiceLineItem, ALL_COLUMNS, rows, what="an invoice line")
+    PostgreSQL goes through ``COPY`` (its fastest bulk path); SQLite through one prepared
+    ``INSERT ... ON CONFLICT DO NOTHING`` run for every row (``executemany``: compiled once, no
+    per-page SQL text to build or convert, and the rows are bound as they are)."""
     if not rows:
         return 0
     if connection.vendor == "postgresql":
         return _copy_rows(rows)
-    inserted = 0
-    chunk = _max_rows_per_statement()
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            params = [value for row in part for value in row]
-            cursor.execute(insert_sql(len(part)), params)
-            inserted += max(cursor.rowcount, 0)
-    return inserted
+        cursor.executemany(insert_sql(), rows)
+        return max(cursor.rowcount, 0)
 
 
 # --- the import ---------------------------------------------------------------------------------

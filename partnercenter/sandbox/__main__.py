@@ -28,6 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--invoice-count", type=int, help="how many such invoices (default 1)")
     p.add_argument("--invoice-customers", type=int, help="customers on it (default 5000)")
     p.add_argument("--invoice-products", type=int, help="products on it (default 400)")
+    p.add_argument("--page-cache", help="directory keeping generated invoices' pages as bytes")
     p.add_argument("--customers", type=int, help="generated customers besides the seeded ones")
     p.add_argument("--client-id")
     p.add_argument("--client-secret")
@@ -52,7 +53,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     overrides = json.loads(args.config) if args.config else {}
-    for name in ("catalog_size", "invoice_lines", "invoice_count", "invoice_customers", "invoice_products", "customers", "client_id", "client_secret", "tenant_id", "seed",
+    for name in ("catalog_size", "invoice_lines", "invoice_count", "invoice_customers", "invoice_products", "page_cache", "customers", "client_id", "client_secret", "tenant_id", "seed",
                  "order_list_delay", "registration_delay", "order_completion_delay", "cart_ttl"):  # fmt: skip
         value = getattr(args, name)
         if value is not None:

@@ -16,7 +16,7 @@ from itertools import islice
 
 from flask import Blueprint, Response, jsonify, stream_with_context
 
-from partnercenter.sandbox import catalog, generated, speed
+from partnercenter.sandbox import catalog, generated, page_cache, speed
 from partnercenter.sandbox.auth import user_only
 from partnercenter.sandbox.common import (
     arg,
@@ -397,6 +397,7 @@ def _line_items(invoice_id: str, provider: str, line_type: str):
     return _seek_page(
         f"lineitems:{invoice['id']}:{provider}:{line_type}", base, total,
         lambda offset, count: _invoice_lines(invoice, offset, count),
+        cache=bool(invoice["generated"]),  # generated invoices never change: pages can be kept
     )  # fmt: skip
 
 
@@ -406,7 +407,9 @@ def _invoice_lines(invoice: dict, offset: int, count: int) -> Iterator[dict]:
     return iter(invoice["lines"][offset : offset + count])
 
 
-def _seek_page(scope: str, base: str, total: int, source) -> Response:
+def _seek_page(scope: str, base: str, total: int, source, *, cache: bool = False) -> Response:
+    """One seek page of ``source(offset, count)``'s items, streamed; ``cache``: the page never
+    changes, so with the ``page_cache`` setting its bytes are stored and served again as they are."""
     size = page_size(PAGE, PAGE)
     offset = read_seek_token(scope)
     count = max(0, min(size, total - offset))
@@ -432,6 +435,13 @@ def _seek_page(scope: str, base: str, total: int, source) -> Response:
             tail["continuationToken"] = token
         yield "], " + json.dumps(tail)[1:]
 
+    directory = sandbox().settings.page_cache
+    if cache and directory:
+        key = f"{scope}|{offset}|{count}|{self_uri}|{token}"
+        return Response(
+            page_cache.cached(directory, key, stream_with_context(body())),
+            mimetype="application/json",
+        )
     return Response(stream_with_context(body()), mimetype="application/json")
 
 

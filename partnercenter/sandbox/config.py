@@ -24,6 +24,7 @@ class Settings:
     invoice_customers: int = 5000  # customers buying on the generated invoice
     customers: int = 0  # generated customers besides the seeded ones (US, no subscriptions)
     invoice_products: int = 400  # products sold on the generated invoice
+    page_cache: str = ""  # directory keeping generated invoices' encoded pages (page_cache.py)
     order_list_delay: float = 60.0  # new orders show in order lists only after this
     registration_delay: float = 30.0  # Registering -> Registered
     order_completion_delay: float = 30.0  # one-time orders: pending -> completed

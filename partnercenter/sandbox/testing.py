@@ -21,7 +21,7 @@ import requests
 
 from partnercenter.sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID
 
-FLAGS = {"catalog_size", "invoice_lines", "invoice_count", "invoice_customers", "invoice_products", "customers", "client_id", "client_secret", "tenant_id", "seed",
+FLAGS = {"catalog_size", "invoice_lines", "invoice_count", "invoice_customers", "invoice_products", "page_cache", "customers", "client_id", "client_secret", "tenant_id", "seed",
          "order_list_delay", "registration_delay", "order_completion_delay", "cart_ttl"}  # fmt: skip
 
 

@@ -1,15 +1,29 @@
 """``bench: line_items``: import a sandbox invoice of N realistic one-time line items.
 
-N is 1,000,000 with ``FULL=1`` and 50,000 by default (same data shape, same page size);
+N is 1,000,000 with ``FULL=1`` and 20,000 by default (same data shape, same page size);
 ``BENCH_LINE_ITEMS=N`` overrides both. The import runs in a child process
 (``python -m tests.bench.line_items import``) so its peak RSS is that process's own (``os.wait4``
-rusage of the child). The baseline is a raw bulk insert of the same rows into the same table of
-the same database: the imported rows are read back, adapted for the database *outside* the timer,
-and re-inserted under a second invoice with the same insert the import uses (``insert_rows``:
-multi-row ``INSERT`` on SQLite, ``COPY`` on PostgreSQL), one transaction per 2,000 rows; only the
-inserts and commits are timed. Import and baseline alternate ``env.runs`` times;
-``ratio_to_bulk`` is import rate / baseline rate per pair of runs. Reported for SQLite and, when
-its server binaries are installed, PostgreSQL.
+rusage of the child).
+
+What is timed, and why the comparison is fair:
+
+- the import: ``line_import_run`` from the first page to the last, over HTTP from the sandbox,
+  i.e. fetching, JSON decoding, converting and writing every line, with its per-page transaction
+  and resume point;
+- the baseline: a raw bulk insert of the same rows into the same table of the same database. The
+  imported rows are read back, adapted for the database *outside* the timer, and re-inserted
+  under a second invoice with the same insert the import uses (``insert_rows``: multi-row
+  ``INSERT`` on SQLite, ``COPY`` on PostgreSQL), one transaction per 2,000 rows; only the inserts
+  and commits are timed.
+
+The import pays everything the portal pays for a line on top of the insert. What it must not pay
+is Partner Center's own work, which in production runs on Microsoft's machines: here the sandbox
+shares this machine's cores. So the sandbox keeps the invoice's encoded pages on disk
+(``page_cache``) and the bench reads the whole invoice once before any timing; during the timed
+runs the sandbox only sends stored bytes, as Partner Center would from another machine.
+
+Import and baseline alternate ``env.runs`` times; ``ratio_to_bulk`` is import rate / baseline rate
+per pair of runs. Both children run with ``DEBUG`` off, as a worker does. Reported for SQLite and, when its server binaries are installed, PostgreSQL.
 """
 
 from __future__ import annotations
@@ -82,13 +96,22 @@ def _measure(env, database_url: str, server, n: int) -> str:
 def run(env):
     from django.conf import settings
 
-    n = int(os.environ.get("BENCH_LINE_ITEMS") or env.size(default=50_000, full=1_000_000))
-    with env.sandbox(invoice_lines=n) as server:
+    n = int(os.environ.get("BENCH_LINE_ITEMS") or env.size(default=20_000, full=1_000_000))
+    with env.sandbox(invoice_lines=n, page_cache=str(env.tempdir("pages-"))) as server:
+        _warm(server, n)
         sqlite_url = f"sqlite:///{settings.DATABASES['default']['NAME']}"
         yield f"bench: line_items db=sqlite {_measure(env, sqlite_url, server, n)}"
         with env.postgres() as pg_url:
             if pg_url:
                 yield f"bench: line_items db=postgresql {_measure(env, pg_url, server, n)}"
+
+
+def _warm(server, n: int) -> None:
+    """Read the invoice once, untimed: the sandbox encodes and stores every page now."""
+    client = server.client()
+    pages = client.iter_invoice_line_item_pages(_invoice_id(n), page_size=PAGE, raw=True)
+    for page in pages:
+        del page
 
 
 # --- child processes ------------------------------------------------------------------------
@@ -98,6 +121,11 @@ def _setup():
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # As a worker runs it: DEBUG's query log would turn every insert's parameters back into SQL
+    # text (on SQLite with one more query per statement) and hold it until the page ends.
+    settings.DEBUG = False
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)

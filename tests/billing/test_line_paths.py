@@ -147,3 +147,13 @@ def test_an_error_in_the_helper_thread_reaches_the_import():
     assert len(next(rows).rows) == 1
     with pytest.raises(InvalidResponse, match="not JSON"):
         next(rows)
+
+
+def test_both_paths_fit_their_rows_to_the_columns():
+    """Over-long display text is cut, a line with an over-long code is left out (not the page)."""
+    pages = [[dict(BASE, termAndBillingCycle="x" * 200), dict(BASE, currency="US DOLLARS"), BASE]]
+    term = line_rows.ALL_COLUMNS.index("term_and_billing_cycle")
+    for rows in (fast_rows(pages), reference_rows(pages)):
+        kept = rows[0].rows
+        assert [row[3] for row in kept] == [40, 42]
+        assert kept[0][term] == "x" * 128 and kept[1][term] == "1 Year Subscription"
