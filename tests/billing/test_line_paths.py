@@ -49,8 +49,9 @@ money = st.one_of(
     st.decimals(min_value=0, max_value=10**6, places=2).map(str),
     st.integers(-(10**6), 10**6),
     st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
-    st.sampled_from(["", None, "twelve", "1e3", " 5 "]),
-)
+    st.sampled_from(["", None, "twelve", "1e3", " 5 ", "007.50", "+5", "-0.00", "0.0000001",
+                     "0.000000", "0.0000000", "12.", ".5", "1_000"]),
+)  # fmt: skip
 texts = st.one_of(st.text(max_size=30), st.none(), st.integers(), st.sampled_from(["", "  "]))
 MISSING = object()
 
@@ -131,8 +132,11 @@ def test_the_adapters_caches_stay_small_on_lines_that_never_repeat():
     adapt = line_rows_fast.raw_row_adapter()
     start = datetime(2024, 1, 1, tzinfo=UTC)
     for n in range(3 * line_rows_fast.CACHE_SIZE):
-        item = dict(BASE, orderDate=(start + timedelta(seconds=n)).isoformat(),
-                    subtotal=f"{n}.{n % 100:02d}")  # fmt: skip
+        item = dict(
+            BASE,
+            orderDate=(start + timedelta(seconds=n)).isoformat(),
+            subtotal=f" {n}.{n % 100:02d}",
+        )  # fmt: skip (spaces: not plain, so cached)
         adapt(1, "onetime", "billinglineitems", n, item)
     assert all(0 < len(cache) <= line_rows_fast.CACHE_SIZE for cache in adapt.caches)
 
