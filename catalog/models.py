@@ -258,3 +258,14 @@ class PriceSheetEntry(models.Model):
 
 # Resale pricing lives in its own package; importing it here registers its models with the app.
 from catalog.pricing.models import CustomerGroup, MarkupRule  # noqa: E402, F401
+
+
+class CatalogVersion(models.Model):
+    """One row whose token the database changes (triggers, migration ``0007``) whenever a product,
+    SKU, availability or customer offer is written, by any process: the SKU tables' cached counts
+    and page ids (``catalog.listing_cache``) are keyed by it, so a write makes them unreachable."""
+
+    token = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.token

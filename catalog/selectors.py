@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.listing_cache import listing_key, page_of_ids
 from catalog.models import (
     Availability,
     CustomerOffer,
@@ -21,7 +22,6 @@ from catalog.models import (
 )
 from catalog.search import search_words, word_q
 from portal.models import Customer, SyncState
-from portal.shared.tables import paginate
 
 # Browse tabs: (target view, label). The view is matched against Product.target_views.
 VIEW_TABS = [
@@ -108,14 +108,24 @@ def sku_ordered(qs: QuerySet[Sku], field: str, filters: CatalogFilters) -> Query
     return qs.order_by(key.desc() if field.startswith("-") else key.asc(), "title", "pk")
 
 
-def sku_page(params, qs: QuerySet[Sku]) -> Page:
-    """A page of the ordered ``qs`` in three queries: the count, the page's ids (walked in index
-    order, not sorted from whole rows), then those rows."""
-    page = paginate(params, qs.values_list("pk", flat=True))
-    ids = list(page.object_list)
+def sku_page(params, qs: QuerySet[Sku], *, key: str | None = None) -> Page:
+    """A page of the ordered ``qs``: the count, the page's ids (walked in index order, not sorted
+    from whole rows), then those rows. With ``key`` (``listing_key``) the count and the ids come
+    from the cache while the catalog is unchanged (``catalog.listing_cache``)."""
+    page = page_of_ids(params, qs.values_list("pk", flat=True), key=key)
+    ids = page.object_list
     rows = qs.model.objects.select_related("product").only(*LIST_FIELDS).in_bulk(ids)
-    page.object_list = [rows[pk] for pk in ids]
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
+
+
+def filters_key(filters: CatalogFilters, *scope) -> str:
+    """The cache key of the SKU table ``filters`` select, within ``scope`` (sort, page, ...)."""
+    fields = (
+        filters.country, filters.segment, filters.view, filters.q, filters.cycle, filters.term,
+        filters.prereq, filters.include_unavailable, filters.offered_to,
+    )  # fmt: skip
+    return listing_key(fields, *scope)
 
 
 def sku_search(filters: CatalogFilters) -> QuerySet[Sku]:

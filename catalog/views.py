@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
@@ -52,6 +54,27 @@ def _row_blockers(sku, filters, customer, qualified: bool) -> list[str]:
     if not qualified and rules.is_perpetual_software(sku.product):
         reasons.append(rules.perpetual_blocker(sku.product) or "")
     return reasons
+
+
+# What reverse() leaves unquoted in a path (RFC 3986 sub-delimiters and path characters).
+_PATH_SAFE = "!$&'()*+,;=/~:@"
+
+
+def _table_rows(page_obj, filters, customer) -> list[tuple]:
+    """(SKU, purchase blockers) per row of a SKU table, each SKU with ``product_url`` and ``url``:
+    one URL lookup per product on the page (a lookup per link costs more than the rest of a row),
+    the SKU's link its product's plus the quoted SKU id, as reverse() builds it."""
+    qualified = rules.perpetual_software_qualified()
+    product_urls: dict[str, str] = {}
+    rows = []
+    for sku in page_obj:
+        pid = sku.product.product_id
+        if pid not in product_urls:
+            product_urls[pid] = reverse("catalog:product", args=[pid])
+        sku.product_url = product_urls[pid]
+        sku.url = f"{sku.product_url}{quote(sku.sku_id, safe=_PATH_SAFE)}/"
+        rows.append((sku, _row_blockers(sku, filters, customer, qualified)))
+    return rows
 
 
 def _skus_csv(filename: str, qs, filters, customer):
@@ -107,9 +130,9 @@ def index(request):
     qs = selectors.sku_ordered(selectors.sku_list(filters), sort.field, filters)
     if request.GET.get("format") == "csv":
         return _skus_csv("catalog.csv", qs, filters, customer)
-    page_obj = selectors.sku_page(request.GET, qs)
-    qualified = rules.perpetual_software_qualified()
-    rows = [(sku, _row_blockers(sku, filters, customer, qualified)) for sku in page_obj]
+    key = selectors.filters_key(filters, "index", sort.field)
+    page_obj = selectors.sku_page(request.GET, qs, key=key)
+    rows = _table_rows(page_obj, filters, customer)
     context = _base_context(request, filters, customer) | {
         "page_obj": page_obj,
         "rows": rows,
@@ -130,8 +153,7 @@ def product_detail(request, product_id: str):
     if request.GET.get("format") == "csv":
         return _skus_csv(f"catalog-{product.product_id}.csv", qs, filters, customer)
     page_obj = selectors.sku_page(request.GET, qs)
-    qualified = rules.perpetual_software_qualified()
-    rows = [(sku, _row_blockers(sku, filters, customer, qualified)) for sku in page_obj]
+    rows = _table_rows(page_obj, filters, customer)
     context = _base_context(request, filters, customer) | {
         "product": product,
         "page_obj": page_obj,

@@ -165,6 +165,18 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# Per-process memory caches: "default" (short-lived probes), "catalog" (the SKU tables' counts and
+# page ids under the catalog's version token, catalog.listing_cache).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "catalog": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "catalog",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+
 # Languages (docs/i18n.md): the browser's Accept-Language picks one, a user's profile overrides it.
 # Each language is named in itself on the switch, so these names are not translated.
 LANGUAGE_CODE = "en"

@@ -34,16 +34,21 @@ def parse_sort(params, allowed: dict[str, str], default: str) -> Sort:
     return Sort(key=raw, field=f"{prefix}{allowed[name]}")
 
 
-def paginate(params, queryset, *, per_page: int | None = None) -> Page:
-    """Page of ``queryset``; a bad or out-of-range ``?page=`` shows the nearest valid page."""
-    size = per_page or DEFAULT_PAGE_SIZE
+def page_size(params, default: int | None = None) -> int:
+    """``?per_page=`` when it is one of ``PAGE_SIZES``, else ``default`` (or the usual size)."""
+    size = default or DEFAULT_PAGE_SIZE
     try:
         requested = int(params.get("per_page", size))
         if requested in PAGE_SIZES:
             size = requested
     except (TypeError, ValueError):
         pass
-    return Paginator(queryset, size).get_page(params.get("page"))
+    return size
+
+
+def paginate(params, queryset, *, per_page: int | None = None) -> Page:
+    """Page of ``queryset``; a bad or out-of-range ``?page=`` shows the nearest valid page."""
+    return Paginator(queryset, page_size(params, per_page)).get_page(params.get("page"))
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (or, for tab and carriage
