@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 from portal.env import (
     development_secret_key,
@@ -257,6 +258,23 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_DIR / 'results'}"
+# Queues by kind of work (docs/scaling.md): Partner Center I/O (``pc``, every task not routed
+# elsewhere), line imports (``imports``: CPU and the database) and statement documents (``pdf``).
+# A worker started without ``-Q`` consumes all three (``make run``, the tests); production runs a
+# worker pool per queue (docker-compose.yml). tests/portal/test_queues.py holds every task to a
+# queue that the workers consume.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("pc", "imports", "pdf")
+]
+CELERY_TASK_DEFAULT_QUEUE = "pc"
+CELERY_TASK_DEFAULT_EXCHANGE = "pc"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "pc"
+CELERY_TASK_ROUTES = {
+    "billing.tasks.import_*": {"queue": "imports"},
+    "billing.tasks.generate_statements": {"queue": "pdf"},
+    "billing.tasks.download_statement": {"queue": "pdf"},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -20,6 +20,8 @@ ENV = {
     "PARTNER_CENTER_CLIENT_SECRET": "secret",
     "PATH": "/usr/bin:/bin",
 }
+# One Celery worker pool per queue (tests/portal/test_queues.py: together they consume every queue).
+WORKERS = ("worker-pc", "worker-imports", "worker-pdf")
 
 
 def _compose() -> str:
@@ -44,12 +46,13 @@ def test_compose_file_is_valid_and_complete():
     assert result.returncode == 0, result.stderr
     config = json.loads(result.stdout)
     services = config["services"]
-    assert set(services) == {"proxy", "migrate", "web", "worker", "beat", "redis", "postgres"}
+    assert set(services) == {"proxy", "migrate", "web", *WORKERS, "beat", "redis", "postgres"}
     web_env = services["web"]["environment"]
     assert web_env["DEBUG"] == "false"
     assert web_env["DATABASE_URL"].startswith("postgres://portal:")
     assert web_env["REDIS_URL"] == "redis://redis:6379/0"
-    assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
+    assert all("worker" in services[w]["command"] for w in WORKERS)
+    assert "beat" in services["beat"]["command"]
     assert any(v["target"] == "/var/lib/postgresql/data" for v in services["postgres"]["volumes"])
     assert (ROOT / "Dockerfile").exists()
 
@@ -61,7 +64,7 @@ def test_only_the_tls_proxy_is_published_and_trusted():
     assert published == {"proxy"}
     assert {p["target"] for p in services["proxy"]["ports"]} == {80, 443}
     proxy_ip = services["proxy"]["networks"]["default"]["ipv4_address"]
-    for name in ("web", "worker", "beat", "migrate"):
+    for name in ("web", *WORKERS, "beat", "migrate"):
         assert services[name]["environment"]["FORWARDED_ALLOW_IPS"] == proxy_ip
     caddyfile = [v for v in services["proxy"]["volumes"] if v["target"] == "/etc/caddy/Caddyfile"]
     assert caddyfile and Path(caddyfile[0]["source"]) == ROOT / "Caddyfile"
@@ -95,7 +98,7 @@ def test_migrations_run_once_before_web_worker_and_beat():
     services = json.loads(_config(ENV).stdout)["services"]
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert services["migrate"]["restart"] == "no"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert "migrate" not in " ".join(services[name].get("command") or [])
@@ -103,14 +106,15 @@ def test_migrations_run_once_before_web_worker_and_beat():
 
 def test_servers_are_pid_1_and_restart_with_healthchecks():
     services = json.loads(_config(ENV).stdout)["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         command = services[name].get("command")  # web: the image's exec-form CMD
         assert command is None or command[0] in ("celery", "gunicorn"), command
         assert services[name]["restart"] == "unless-stopped"
         assert services[name]["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL")
     for name in ("proxy", "redis", "postgres"):
         assert services[name]["restart"] == "unless-stopped"
-    assert "inspect ping" in services["worker"]["healthcheck"]["test"][1]
+    for name in WORKERS:
+        assert "inspect ping" in services[name]["healthcheck"]["test"][1]
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
 
 
@@ -126,7 +130,8 @@ def test_data_lives_in_named_volumes():
     assert named("postgres", "/var/lib/postgresql/data") in config["volumes"]
     assert named("redis", "/data") in config["volumes"]
     assert "--appendonly" in services["redis"]["command"]
-    assert named("web", "/app/media") == named("worker", "/app/media")
+    for name in WORKERS:
+        assert named("web", "/app/media") == named(name, "/app/media")
 
 
 def test_compose_refuses_to_start_without_secrets():

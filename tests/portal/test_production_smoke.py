@@ -3,7 +3,7 @@
 The app is laid out as the image lays it out (collectstatic with the image's environment), then
 run with the compose services' commands and the web service's environment: gunicorn
 (``gunicorn.conf.py``) behind Debian's Caddy with the repository's Caddyfile (without Caddy:
-gunicorn directly over plain http on loopback), a real Celery worker and beat on
+gunicorn directly over plain http on loopback), every queue's Celery worker and beat on
 PostgreSQL and Redis, and the sandbox as Partner Center. In Chromium, over https: an admin
 connects the partner account, a salesperson buys a perpetual-software item and sees the order
 confirmed, finance syncs invoices and downloads a statement PDF. Then each compose healthcheck
@@ -54,6 +54,13 @@ pytestmark = [
 PASSWORD = "smoke-Test-pass-4821"
 PERPETUAL = "DG7GMGF0DWTK"  # the sandbox's Windows Server 2019 Datacenter (perpetual software)
 HOSTNAME = socket.gethostname()
+WORKERS = ("worker-pc", "worker-imports", "worker-pdf")  # one pool per Celery queue
+
+
+def _one_process(command: list[str]) -> list[str]:
+    """A compose worker's command with ``--concurrency 1``."""
+    at = command.index("--concurrency")
+    return [*command[: at + 1], "1", *command[at + 2 :]]
 
 
 def _need(found, what: str) -> None:
@@ -147,9 +154,9 @@ def production_stack(tmp: Path, sandbox) -> Iterator[dict]:
                 # (the https redirect off; the header Caddy sets is checked by test_production).
                 web_env["SECURE_SSL_REDIRECT"] = "false"
             stack.start("gunicorn", host_command(image_command()), web_env)
-            # Two worker processes instead of four: this machine's cores are shared.
-            worker = ["2" if w == "4" else w for w in services["worker"]["command"]]
-            stack.start("worker", host_command(worker))
+            # Every queue's worker, one process each: this machine's cores are shared.
+            for name in WORKERS:
+                stack.start(name, host_command(_one_process(services[name]["command"])))
             beat = [w.replace("/app/var", str(app / "var")) for w in services["beat"]["command"]]
             stack.start("beat", host_command(beat))
             wait_for_port(gunicorn_port, timeout=60)
@@ -308,8 +315,8 @@ def test_production_stack_serves_buys_and_downloads_over_https(tmp_path, sandbox
             w.replace("/app/var", str(s["app"] / "var"))
             for w in healthcheck_command(config, "beat")
         ]
-        worker = healthcheck_command(config, "worker")
-        for name, command in (("web", web), ("worker", worker), ("beat", beat)):
+        workers = [(name, healthcheck_command(config, name)) for name in WORKERS]
+        for name, command in (("web", web), *workers, ("beat", beat)):
             result = subprocess.run(
                 host_command(command), cwd=ROOT, env=stack.env, capture_output=True, text=True,
                 timeout=120,

@@ -108,6 +108,11 @@ def test_sigkill_mid_import_then_restart_finishes_exactly_once(
     )
     log = tmp_path / "worker.log"
     producer = Celery("producer", broker=redis_url)
+    producer.conf.update(  # the portal's queues and routes (the import goes to "imports")
+        task_queues=django_settings.CELERY_TASK_QUEUES,
+        task_routes=django_settings.CELERY_TASK_ROUTES,
+        task_default_queue=django_settings.CELERY_TASK_DEFAULT_QUEUE,
+    )
     producer.send_task("billing.tasks.import_invoice_lines", args=[imp.pk])
     worker = _worker(env, log)
     try:
