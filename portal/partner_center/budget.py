@@ -24,7 +24,8 @@ from partnercenter.http import PartnerCenterSession
 KEY = "portal:partner-center:request-budget"
 
 # KEYS[1] bucket; ARGV rate (tokens/s), burst. Reserve one token (the balance may go negative:
-# the requests already waiting); return the seconds this request must wait. Redis's own clock.
+# the requests already waiting); return the seconds this request must wait, and count the waits
+# (``waits``, ``waited`` seconds: how much the budget held the portal back). Redis's own clock.
 RESERVE = """
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
@@ -36,18 +37,28 @@ tokens = math.min(burst, tokens + (now - at) * rate) - 1
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], 3600)
 if tokens >= 0 then return '0' end
-return tostring(-tokens / rate)
+local wait = tostring(-tokens / rate)
+redis.call('HINCRBY', KEYS[1], 'waits', 1)
+redis.call('HINCRBYFLOAT', KEYS[1], 'waited', wait)
+return wait
 """
 
 
 class RedisBudget:
     def __init__(self, url: str, *, rate: float, burst: int, key: str = KEY):
         self.rate, self.burst, self.key = rate, burst, key
-        self._reserve = redis.Redis.from_url(url).register_script(RESERVE)
+        self._redis = redis.Redis.from_url(url)
+        self._reserve = self._redis.register_script(RESERVE)
 
     def reserve(self) -> float:
         """Seconds to wait before this request may go."""
         return float(self._reserve(keys=[self.key], args=[self.rate, self.burst]))
+
+    def waits(self) -> tuple[int, float]:
+        """(requests that had to wait for a token, seconds they waited in all) of every process
+        sharing the bucket, within the last hour of use."""
+        waits, waited = self._redis.hmget(self.key, "waits", "waited")
+        return int(waits or 0), float(waited or 0.0)
 
 
 class LocalBudget:
