@@ -182,15 +182,16 @@ def test_beat_sigkilled_and_restarted_keeps_scheduling(redis_url, tmp_path):
             cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 
+    heartbeats = django_settings.CELERY_TASK_DEFAULT_QUEUE  # where beat's heartbeat is routed
     process = beat()
     try:
-        _wait(lambda: queue.llen("celery") >= 2, 30, f"two heartbeats (log: {log})")
+        _wait(lambda: queue.llen(heartbeats) >= 2, 30, f"two heartbeats (log: {log})")
         process.send_signal(signal.SIGKILL)
         process.wait(10)
-        sent_before_restart = queue.llen("celery")
+        sent_before_restart = queue.llen(heartbeats)
         process = beat()
         _wait(
-            lambda: queue.llen("celery") >= sent_before_restart + 2,
+            lambda: queue.llen(heartbeats) >= sent_before_restart + 2,
             30,
             f"heartbeats after the restart (log: {log})",
         )
