@@ -96,6 +96,7 @@ def _before():
         wait = sb.budget.take(sb.settings.request_budget_rate, sb.settings.request_budget_burst)
         if wait:
             sb.count(sb.throttled, rule)
+            sb.count(sb.throttled_wait, rule, int(throttle.retry_after(wait)))
             return _throttled(wait)
     if sb.settings.latency_ms:
         time.sleep(sb.settings.latency_ms / 1000)

@@ -38,6 +38,7 @@ class Sandbox:
         # (processed and committed, answer lost or late).
         self.fault_outcomes: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()  # 429s of the request budget, per route
+        self.throttled_wait: Counter[str] = Counter()  # their Retry-After seconds, per route
         self.budget.reset()
 
     # -- clock ---------------------------------------------------------------------------------
@@ -68,9 +69,9 @@ class Sandbox:
     def persist_settings(self) -> None:
         self.store.set_meta("settings", self.settings.to_dict())
 
-    def count(self, counter: Counter, key: str) -> None:
+    def count(self, counter: Counter, key: str, n: int = 1) -> None:
         with self.stats_lock:
-            counter[key] += 1
+            counter[key] += n
 
     def stats(self) -> dict:
         orders_per_cart: Counter[str] = Counter()
@@ -88,6 +89,7 @@ class Sandbox:
                 "fault_outcomes": dict(self.fault_outcomes),
                 "throttled_per_route": dict(self.throttled),
                 "throttled": sum(self.throttled.values()),
+                "throttled_retry_after_s": sum(self.throttled_wait.values()),
                 "orders": self.store.count("order"),
                 "carts": self.store.count("cart"),
             }

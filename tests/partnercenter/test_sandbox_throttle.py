@@ -17,6 +17,8 @@ def test_requests_beyond_the_budget_get_429_with_retry_after():
     assert "Rate limit is exceeded" in answers[2].get_json()["message"]
     stats = client.get("/_sandbox/stats").get_json()
     assert stats["throttled"] == 2
+    retry_after = sum(int(a.headers["Retry-After"]) for a in answers[2:])
+    assert stats["throttled_retry_after_s"] == retry_after >= 4  # the waits it asked for
     assert client.get("/_sandbox/stats").status_code == 200  # the control API is never throttled
 
 
