@@ -9,7 +9,8 @@ Workers run as production runs them, one pool per queue (``celery worker -Q impo
 - ``work=checkouts``: a burst of checkouts (200 with ``FULL=1``, 20 by default,
   ``BENCH_SCALE_CHECKOUTS``; one per customer, queued at once) on the ``pc`` queue;
 
-each ``env.runs`` times, interleaved. The workers share the partner's request budget through
+each ``env.runs`` times, interleaved, after one untimed import that has the sandbox encode the
+invoices' pages once (its page cache: Partner Center's JSON work is not the portal's). The workers share the partner's request budget through
 Redis (``PARTNER_CENTER_REQUESTS_PER_MINUTE`` at 90 % of the sandbox's ``request_budget_rate``).
 Then ``work=checkouts budget=low``: the checkouts again with 4 workers and a budget far below
 what they would use, to show the shared bucket pacing them (few 429s, checkouts/s set by the
@@ -59,7 +60,7 @@ def run(env):
         with redis_server() as redis_url, env.sandbox(
             invoice_lines=lines, invoice_count=4, customers=checkouts, order_list_delay=0,
             order_completion_delay=0, request_budget_rate=BUDGET_RATE,
-            request_budget_burst=BUDGET_BURST,
+            request_budget_burst=BUDGET_BURST, page_cache=str(env.tempdir("pages-")),
         ) as server:  # fmt: skip
             child_env = dict(
                 os.environ,
@@ -315,6 +316,10 @@ def drive():
             for pool in pools.values():
                 pool.grow(workers)
             _wait_for_workers(app, 2 * workers, workdir)
+            if workers == WORKER_COUNTS[0]:
+                # Not timed: the sandbox encodes the invoices' pages once (its page cache), as
+                # Partner Center's own work is not on the portal's machine.
+                import_phase()
             imports, checkouts = [], []
             for _ in range(runs):
                 imports.append(import_phase())
