@@ -90,7 +90,12 @@ def main(argv: list[str]) -> int:
             failed += 1
             continue
         print(f"  ({b.name} took {time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
-    print(f"  (all benches took {time.monotonic() - started_all:.0f} s)", file=sys.stderr)
+    elapsed = time.monotonic() - started_all
+    print(
+        f"bench: total benches={len(chosen)} failed={failed} elapsed_s={elapsed:.0f} "
+        f"({elapsed // 60:.0f} min {elapsed % 60:.0f} s) load={load_average()}",
+        flush=True,
+    )
     return 1 if failed else 0
 
 

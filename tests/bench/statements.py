@@ -1,5 +1,5 @@
 """``bench: statements``: the customer charge statements of a month whose invoice has N one-time
-lines (100,000) for C customers (500), none ordered through the portal (so every line is priced
+lines (20,000 by default, 100,000 with ``FULL=1``) for C customers (500), none ordered through the portal (so every line is priced
 by the markup rules: the expensive case).
 
 Generation runs in a child process (``python -m tests.bench.statements generate``) so its peak
@@ -21,7 +21,7 @@ from tests.bench.harness import bench, figure, interleave, ratios
 
 
 def _sizes(env) -> tuple[int, int]:
-    lines = int(os.environ.get("BENCH_STATEMENT_LINES") or env.size(default=100_000, full=100_000))
+    lines = int(os.environ.get("BENCH_STATEMENT_LINES") or env.size(default=20_000, full=100_000))
     customers = int(os.environ.get("BENCH_STATEMENT_CUSTOMERS") or 500)
     return lines, customers
 

@@ -1,10 +1,16 @@
 """Streaming line-item import: several continuation pages, crash and resume, idempotence."""
 
+from datetime import datetime
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, transaction
 
 from billing.models import Invoice, InvoiceLineItem, LineImport
+from billing.services.line_rows import ALL_COLUMNS
+from billing.services.lines import insert_rows
 from portal.models import SyncState
 from portal.shared.errors import PortalError
 from tests.billing.conftest import import_lines, make_invoice
@@ -75,6 +81,25 @@ def test_reimport_never_duplicates(invoice_25):
     again = import_lines(invoice_25, page_size=7, restart=True)
     assert again.rows_done == 25 and again.rows_inserted == 0
     assert InvoiceLineItem.objects.filter(invoice=invoice_25).count() == 25
+
+
+def test_a_page_longer_than_one_statement_is_written_whole_and_once(invoice_25):
+    """A 2,000-line page takes several INSERT statements on SQLite (one COPY on PostgreSQL):
+    every row goes in, the count of new rows is right, and writing the page again adds none."""
+    import_lines(invoice_25, page_size=25)
+    template = list(InvoiceLineItem.objects.filter(invoice=invoice_25, sequence=0)
+                    .values_list(*ALL_COLUMNS).get())  # fmt: skip
+    adapt = connection.ops.adapt_datetimefield_value
+    template = [adapt(v) if isinstance(v, datetime) else str(v) if isinstance(v, Decimal) else v
+                for v in template]  # fmt: skip
+    seq = ALL_COLUMNS.index("sequence")
+    rows = [(*template[:seq], 100 + n, *template[seq + 1 :]) for n in range(2 * 100 + 37)]
+    with transaction.atomic():
+        assert insert_rows(rows) == 237
+    with transaction.atomic():
+        assert insert_rows(rows[::-1]) == 0
+    stored = InvoiceLineItem.objects.filter(invoice=invoice_25, sequence__gte=100)
+    assert sorted(stored.values_list("sequence", flat=True)) == list(range(100, 337))
 
 
 def test_import_command_prints_progress(invoice_25, capsys):
