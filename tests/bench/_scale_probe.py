@@ -7,7 +7,8 @@ During a phase (work queued, then polled until done) it samples, every ``INTERVA
   other users of a shared machine shows as ``others``;
 - PostgreSQL: ``pg_stat_activity`` of the bench's database, the client backends running a
   statement (``db_busy``: their average number) and those of them waiting for a lock
-  (``db_lock``) or for I/O;
+  (``db_lock``), for I/O (``db_io``) or for the client to send data (``db_client``: a ``COPY``
+  waiting on the worker);
 - Partner Center: the sandbox's 429s and the Retry-After seconds it asked for, its API calls,
   and the shared request budget's waits (the Redis bucket: requests that waited for a token and
   for how long).
@@ -66,7 +67,8 @@ class DbSampler:
     QUERY = """
         SELECT count(*) FILTER (WHERE state = 'active'),
                count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'Lock'),
-               count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'IO')
+               count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'IO'),
+               count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'Client')
         FROM pg_stat_activity
         WHERE datname = current_database() AND backend_type = 'client backend'
           AND pid <> pg_backend_pid() AND NOT pid = ANY(%s)
@@ -75,7 +77,7 @@ class DbSampler:
     def __init__(self, url: str, exclude: list[int]):
         self.conn = psycopg.connect(url, autocommit=True)
         self.exclude = exclude
-        self.samples: list[tuple[int, int, int]] = []
+        self.samples: list[tuple[int, int, int, int]] = []
 
     def sample(self) -> None:
         with self.conn.cursor() as cursor:
@@ -84,8 +86,9 @@ class DbSampler:
 
     def averages(self) -> dict[str, float]:
         n = len(self.samples) or 1
-        busy, lock, io = (sum(s[i] for s in self.samples) / n for i in range(3))
-        return {"db_busy": busy, "db_lock": lock, "db_io": io, "db_samples": len(self.samples)}
+        busy, lock, io, client = (sum(s[i] for s in self.samples) / n for i in range(4))
+        return {"db_busy": busy, "db_lock": lock, "db_io": io, "db_client": client,
+                "db_samples": len(self.samples)}  # fmt: skip
 
 
 def measure(

@@ -117,6 +117,7 @@ def _format(r: dict, *, lines: int, checkouts: int) -> str:
         f"cpu(workers/db/pc/redis/driver/others)={parties}/{mid('others'):.2f} "
         f"workers_cpu={cores['workers'] / probe.CORES:.0%} "
         f"db_busy={mid('db_busy'):.2f} db_lock={mid('db_lock'):.2f} db_io={mid('db_io'):.2f} "
+        f"db_client={mid('db_client'):.2f} "
         f"pc_calls_per_s={median(p['pc_calls'] / p['seconds'] for p in phases):.1f} "
         f"budget_per_s={budget:.0f} pc_429={sum(p['pc_429'] for p in phases)} "
         f"retry_after_s={sum(p['retry_after_s'] for p in phases):.0f} "
