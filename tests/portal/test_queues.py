@@ -63,7 +63,7 @@ def _compose_workers(config: dict) -> dict[str, list[str]]:
 
 def test_every_task_is_routed_to_a_declared_queue():
     tasks = _project_tasks()
-    assert {t.split(".", 1)[0] for t in tasks} == {"portal", "catalog", "purchasing", "billing"}
+    assert {t.split(".", 1)[0] for t in tasks} >= {"portal", "catalog", "purchasing", "billing"}
     stray = {task: _queue_of(task) for task in tasks if _queue_of(task) not in QUEUES}
     assert not stray, f"routed to queues no worker consumes: {stray}"
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
