@@ -139,3 +139,56 @@ def test_search_count_is_cached_per_filter_set(sales_client):
         Sku.objects.filter(title__contains="Standard_D2").count(),
         0,
     )
+
+
+def _priced_sku(n_items: int, prefix: str) -> Sku:
+    """A SKU with ``n_items`` commercial US availabilities (catalog items), a price per term."""
+    from decimal import Decimal
+
+    from catalog.models import PriceSheetEntry
+
+    generate_catalog(1, prefix=prefix)
+    sku = Sku.objects.select_related("product").get(product__product_id__startswith=prefix)
+    for i in range(1, n_items):
+        Availability.objects.create(
+            sku=sku, availability_id=f"{prefix}AV{i}", country="US", segment="commercial",
+            catalog_item_id=f"{prefix}:{i}", currency="USD", term_durations="|P1Y|P3Y|",
+        )  # fmt: skip
+    Availability.objects.filter(sku=sku).update(term_durations="|P1Y|P3Y|")
+    for term in ("P1Y", "P3Y"):
+        PriceSheetEntry.objects.create(
+            row_key=f"{prefix}{term}", market="US", view="azure_reservations", currency="USD",
+            product_id=sku.product.product_id.upper(), sku_id=sku.sku_id.upper(),
+            term_duration=term, billing_plan="OneTime", unit_price=Decimal("120.50"),
+            effective_start=timezone.now() - timezone.timedelta(days=1),
+        )  # fmt: skip
+    return sku
+
+
+def test_sku_page_queries_do_not_grow_with_its_prices_and_rules(sales_client, finance_user):
+    """Resale prices for every price line come from one rule query, whatever the number of
+    availabilities, price lines and rules (no rule lookup per line)."""
+    from decimal import Decimal
+
+    from catalog.pricing.models import CustomerGroup, MarkupRule
+
+    customer = make_customer()
+    group = CustomerGroup.objects.create(name="Key accounts")
+    group.customers.add(customer)
+    since = timezone.localdate() - timezone.timedelta(days=30)
+    for family, value in (("azure_reservation", 8), ("software", 15)):
+        MarkupRule.objects.create(description=family, kind="percent", value=Decimal(value),
+                                  family=family, effective_from=since, updated_by=finance_user)  # fmt: skip
+    MarkupRule.objects.create(description="key", kind="percent", value=Decimal(5), group=group,
+                              family="azure_reservation", effective_from=since)  # fmt: skip
+    counts = []
+    for n_items, prefix in ((1, "ONE"), (6, "SIX")):
+        sku = _priced_sku(n_items, prefix)
+        url = f"/catalog/{sku.product.product_id}/{sku.sku_id}/?customer={customer.pk}"
+        sales_client.get(url)  # the customer's first visit queues its catalog read once
+        with CaptureQueriesContext(connection) as ctx:
+            body = sales_client.get(url).content.decode()
+        assert body.count('data-testid="resale-price"') == 2 * n_items, n_items
+        assert "Resale $126.53 USD" in body  # 120.50 + 5 % (the group's rule wins)
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], counts
