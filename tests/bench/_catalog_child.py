@@ -53,17 +53,52 @@ def _views() -> list[str]:
 
 
 def populate() -> dict:
-    """A synced catalog and the bench's salesperson; returns SKU ids to visit."""
+    """A synced catalog, the demo's markup rules, US prices of the SKUs to visit (so their pages
+    show partner and resale prices) and the bench's salesperson; returns SKU ids to visit."""
     _setup()
+    from django.contrib.auth import get_user_model
+
     from catalog.models import Sku
     from catalog.services.sync import catalog_sync
+    from demo.pricing import demo_markup_rules
     from tests.bench.catalog_http import bench_user
 
     catalog_sync(country="US", target_views=_views(), full=True)
-    bench_user()
+    username = bench_user()
+    demo_markup_rules(actor=get_user_model().objects.get(username=username), key_accounts=[])
     skus = list(Sku.objects.filter(is_available=True).values_list("product__product_id", "sku_id"))
     sample = random.Random(7).sample(skus, min(300, len(skus)))
+    _prices(sample)
     return {"skus": len(skus), "sample": sample}
+
+
+def _prices(sample: list[tuple[str, str]]) -> None:
+    """A current US price sheet line per term of each sampled SKU's US availabilities."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from catalog.models import Availability, PriceSheetEntry
+
+    start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    wanted = set(sample)
+    entries = []
+    availabilities = Availability.objects.filter(country="US").select_related("sku__product")
+    for a in availabilities.iterator(chunk_size=2000):
+        ids = (a.sku.product.product_id, a.sku.sku_id)
+        if ids not in wanted:
+            continue
+        for term in [t for t in a.term_durations.split("|") if t] or [""]:
+            entries.append(
+                PriceSheetEntry(
+                    row_key=f"bench:{a.pk}:{term}", market="US", view="azure_reservations",
+                    product_id=ids[0].upper(), sku_id=ids[1].upper(), term_duration=term,
+                    billing_plan="OneTime", currency=a.currency or "USD",
+                    unit_price=Decimal(100 + a.pk % 900) + Decimal("0.37"),
+                    unit_of_measure="1 Hour", effective_start=start, is_current=True,
+                )
+            )  # fmt: skip
+    PriceSheetEntry.objects.bulk_create(entries, batch_size=1000, ignore_conflicts=True)
 
 
 def _empty_catalog() -> None:
