@@ -245,12 +245,12 @@ def _line(db: str, skus: int, clients: int, seconds: float, runs: list[dict]) ->
 
 @bench("catalog_http", order=45)
 def run(env):
-    skus = env.size(default=5000, full=50_000)
-    seconds = float(os.environ.get("BENCH_HTTP_SECONDS") or (60 if env.full else 30))
+    skus = env.size(default=3000, full=50_000)
+    seconds = float(os.environ.get("BENCH_HTTP_SECONDS") or (60 if env.full else 10))
     clients = CLIENTS
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(env.sandbox(catalog_size=skus, order_list_delay=0))
-        sqlite_url = f"sqlite:///{env.tempdir('http-')}/catalog.sqlite3"
+        sqlite_url = env.sqlite("http-")
         targets = {"sqlite": stack.enter_context(served(sqlite_url, server, env.tempdir("web-")))}
         pg_url = stack.enter_context(env.postgres())
         if pg_url:

@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -104,7 +107,12 @@ def load_average() -> str:
 
 @dataclass
 class BenchEnv:
-    """What a bench may use: its size flag, run count, a work directory, sandboxes, PostgreSQL."""
+    """What a bench may use: its size flag, run count, a work directory, sandboxes, databases.
+
+    Databases come migrated: ``sqlite()`` copies the run's freshly migrated SQLite file and
+    ``postgres()`` copies a template database on one PostgreSQL server shared by the whole run
+    (migrating costs 10-30 s a time here, starting a server a few more), so children need not
+    migrate (``BENCH_MIGRATED=1`` in their environment says so)."""
 
     workdir: Path
     full: bool = False
@@ -112,12 +120,18 @@ class BenchEnv:
     notes: list[str] = field(default_factory=list)
 
     scale: float = 1.0  # ``--scale 0.1``: a tenth of each default size, for a quick look
+    stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    _pg_server: str | None = None
+    _databases: int = 0
 
     def size(self, *, default: int, full: int) -> int:
         return full if self.full else max(1, round(default * self.scale))
 
     def tempdir(self, prefix: str) -> Path:
         return Path(tempfile.mkdtemp(dir=self.workdir, prefix=prefix))
+
+    def close(self) -> None:
+        self.stack.close()
 
     @contextlib.contextmanager
     def sandbox(self, **options) -> Iterator[Any]:
@@ -135,13 +149,58 @@ class BenchEnv:
             settings.PARTNER_CENTER_CLIENT_SECRET = server.client_secret
             yield server
 
+    def sqlite(self, prefix: str) -> str:
+        """The URL of a fresh SQLite database with the run's migrations applied (a copy)."""
+        target = self.tempdir(prefix) / "bench.sqlite3"
+        with sqlite3.connect(self.workdir / TEMPLATE_SQLITE) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)  # the backup API: complete even with pages still in the WAL
+        return f"sqlite:///{target}"
+
     @contextlib.contextmanager
     def postgres(self) -> Iterator[str | None]:
-        """A throwaway PostgreSQL server's URL, or None when its binaries are not installed."""
+        """A fresh migrated PostgreSQL database's URL, or None when the binaries are not installed.
+
+        The first call starts the run's server and migrates a template database; every call gets
+        its own database copied from it (``CREATE DATABASE ... TEMPLATE``), dropped afterwards."""
         from tests.services import postgres_bindir, postgres_server
 
         if postgres_bindir() is None or os.environ.get("BENCH_POSTGRES") == "0":
             yield None
             return
-        with postgres_server() as url:
-            yield url
+        if self._pg_server is None:
+            self._pg_server = self.stack.enter_context(postgres_server())
+            _pg_execute(self._pg_server, "CREATE DATABASE bench_template")
+            _migrate(_pg_database(self._pg_server, "bench_template"))
+        self._databases += 1
+        name = f"bench_{self._databases}"
+        _pg_execute(self._pg_server, f"CREATE DATABASE {name} TEMPLATE bench_template")
+        try:
+            yield _pg_database(self._pg_server, name)
+        finally:
+            _pg_execute(self._pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+TEMPLATE_SQLITE = "template.sqlite3"
+
+
+def keep_template(database: Path, workdir: Path) -> None:
+    """Keep the freshly migrated ``database`` as the template ``BenchEnv.sqlite`` copies."""
+    with sqlite3.connect(database) as src, sqlite3.connect(workdir / TEMPLATE_SQLITE) as dst:
+        src.backup(dst)
+
+
+def _pg_database(server_url: str, name: str) -> str:
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _pg_execute(server_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _migrate(database_url: str) -> None:
+    env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="tests.settings")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, check=True,
+                   cwd=Path(__file__).resolve().parents[2])  # fmt: skip
