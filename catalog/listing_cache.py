@@ -38,12 +38,14 @@ def listing_key(*parts) -> str:
 
 def page_of_ids(params, ids: QuerySet, *, key: str | None) -> Page:
     """The requested page of ``ids`` (an ordered ``values_list("pk", flat=True)``), its ids as a
-    list; the count and the page's ids from the cache when ``key`` names the listing."""
+    list; the count and the page's ids from the cache when ``key`` names the listing. The page's
+    ``catalog_version`` is the token they were cached under (None: not cached)."""
     version = catalog_version() if key else None
     paginator = Paginator(ids, page_size(params))
     if version is None:
         page = paginator.get_page(params.get("page"))
         page.object_list = list(page.object_list)
+        page.catalog_version = None
         return page
     store = caches["catalog"]
     prefix = f"skus:{version}:{key}"
@@ -59,4 +61,5 @@ def page_of_ids(params, ids: QuerySet, *, key: str | None) -> Page:
         page_ids = list(page.object_list)
         store.set(page_key, page_ids)
     page.object_list = page_ids
+    page.catalog_version = version  # the page's rendered rows may be cached under it too
     return page

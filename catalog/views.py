@@ -60,11 +60,10 @@ def _row_blockers(sku, filters, customer, qualified: bool) -> list[str]:
 _PATH_SAFE = "!$&'()*+,;=/~:@"
 
 
-def _table_rows(page_obj, filters, customer) -> list[tuple]:
+def _table_rows(page_obj, filters, customer, qualified: bool) -> list[tuple]:
     """(SKU, purchase blockers) per row of a SKU table, each SKU with ``product_url`` and ``url``:
     one URL lookup per product on the page (a lookup per link costs more than the rest of a row),
     the SKU's link its product's plus the quoted SKU id, as reverse() builds it."""
-    qualified = rules.perpetual_software_qualified()
     product_urls: dict[str, str] = {}
     rows = []
     for sku in page_obj:
@@ -132,10 +131,12 @@ def index(request):
         return _skus_csv("catalog.csv", qs, filters, customer)
     key = selectors.filters_key(filters, "index", sort.field)
     page_obj = selectors.sku_page(request.GET, qs, key=key)
-    rows = _table_rows(page_obj, filters, customer)
+    qualified = rules.perpetual_software_qualified()
     context = _base_context(request, filters, customer) | {
         "page_obj": page_obj,
-        "rows": rows,
+        "rows": _table_rows(page_obj, filters, customer, qualified),
+        # The table's HTML is cached under these and the request's language and full path.
+        "rows_cache": (page_obj.catalog_version, qualified),
         "sort": sort,
         "sync": sync_state(catalog_sync_kind(filters.country)) if filters.country else None,
     }
@@ -153,7 +154,7 @@ def product_detail(request, product_id: str):
     if request.GET.get("format") == "csv":
         return _skus_csv(f"catalog-{product.product_id}.csv", qs, filters, customer)
     page_obj = selectors.sku_page(request.GET, qs)
-    rows = _table_rows(page_obj, filters, customer)
+    rows = _table_rows(page_obj, filters, customer, rules.perpetual_software_qualified())
     context = _base_context(request, filters, customer) | {
         "product": product,
         "page_obj": page_obj,

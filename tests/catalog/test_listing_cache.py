@@ -192,3 +192,21 @@ def test_sku_page_queries_do_not_grow_with_its_prices_and_rules(sales_client, fi
         assert "Resale $126.53 USD" in body  # 120.50 + 5 % (the group's rule wins)
         counts.append(len(ctx))
     assert counts[0] == counts[1], counts
+
+
+def test_cached_rows_follow_language_and_perpetual_qualification(sales_client, admin_user):
+    """The SKU table's HTML is cached per language and per qualification: a reader in another
+    language, or after an administrator records the qualification, sees their own rows."""
+    from portal.admin_tools.services.settings_store import portal_setting_set
+
+    generate_catalog(3)
+    Product.objects.update(target_views="|SoftwarePerpetual|")
+    url = "/catalog/?country=US"
+    for _ in range(2):  # the second read comes from the cache
+        english = sales_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert english.count(">unavailable<") == 3 and "qualified for it" in english
+        chinese = sales_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+        assert chinese.count(">無法使用<") == 3 and ">unavailable<" not in chinese
+    portal_setting_set(key="perpetual_software_qualified", value=True, actor=admin_user)
+    english = sales_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert english.count(">available<") == 3 and "qualified for it" not in english
