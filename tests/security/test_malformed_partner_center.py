@@ -5,36 +5,31 @@ and the mirrored data is untouched (no partial writes)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 
 import pytest
-from django.apps import apps
 from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.security.badpc import MODES, BadPartnerCenter
+from tests.security.conftest import db_fingerprint
 
 # Bookkeeping a failing sync is expected to write (its failure record and job rows).
-BOOKKEEPING = {
-    "portal.syncstate",
-    "portal.auditevent",
-    "sessions.session",
-    "billing.lineimport",
-    "portal.partnercenterconnection",  # token cache refreshes
-}
+BOOKKEEPING = frozenset(
+    {
+        "portal.syncstate",
+        "portal.auditevent",
+        "sessions.session",
+        "billing.lineimport",
+        "portal.partnercenterconnection",  # token cache refreshes
+    }
+)
 
 
 def data_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for model in apps.get_models():
-        if model._meta.label_lower in BOOKKEEPING or model._meta.proxy:
-            continue
-        for row in model._default_manager.order_by("pk").values_list():
-            digest.update(repr(row).encode())
-    return digest.hexdigest()
+    return db_fingerprint(skip=BOOKKEEPING)
 
 
 @pytest.fixture
