@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests import db_template
+
 # One Hypothesis profile for the whole suite (loaded before any test module is imported):
 # examples are derived from the test, not the clock, and a loaded machine (the suite runs several
 # processes on two cores) neither times an example out nor fails the "data too slow" health check.
@@ -41,10 +43,37 @@ DEMO_PASSWORD = "test-pass-123"
 
 
 def pytest_configure(config):
-    """Pages are tested with the catalogs of the checked-out .po (Babel compiles stale .mo)."""
+    """Pages are tested with the catalogs of the checked-out .po (Babel compiles stale .mo). The
+    run gets its name (inherited by xdist workers) for its template database."""
     from portal.i18n_catalogs import compile_catalogs
 
     compile_catalogs([Path(__file__).resolve().parent.parent / "locale"])
+    db_template.run_id()
+
+
+def pytest_sessionfinish(session):
+    """The controlling process drops the run's template database once every worker is done."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    with session.config.stash[blocking_manager_key].unblock():
+        db_template.drop_template(connection)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """This process's test database: a copy of the run's migrated template (tests/db_template.py)
+    instead of running every migration again in each xdist worker."""
+    from django.conf import settings
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        original = db_template.use_copy_of_template(connection, settings)
+    yield
+    with django_db_blocker.unblock():
+        db_template.drop_copy(connection, original)
 
 
 # --- markers ---------------------------------------------------------------------------------
