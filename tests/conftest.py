@@ -79,8 +79,25 @@ def django_db_setup(django_test_environment, django_db_blocker, django_db_modify
 # --- markers ---------------------------------------------------------------------------------
 
 
+def uses_database(item) -> bool:
+    """Whether a test reaches the portal's test database (marker or fixture)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"_django_db_helper", "django_db_setup"} & fixtures
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """Markers stay true: a test that drives Chromium is marked ``browser``."""
+    """Markers stay true: a test that drives Chromium is marked ``browser``. On PostgreSQL
+    (``make pytest-postgres``) only the tests that reach the database run again: the others (the
+    client, the sandbox, settings and files) ran in the SQLite pass and use no database."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        independent = [item for item in items if not uses_database(item)]
+        if independent:
+            config.hook.pytest_deselected(items=independent)
+            items[:] = [item for item in items if uses_database(item)]
     unmarked = [
         item.nodeid
         for item in items
