@@ -7,7 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 
     fonts-noto-cjk && rm -rf /var/lib/apt/lists/* && pip install --no-cache-dir uv
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-dev --no-install-project --compile-bytecode
 COPY . .
 # The production (manifest) storage, as at run time: every {% static %} then finds its hashed name.
 # The placeholder settings only let the settings load; collectstatic opens no database.

@@ -11,6 +11,10 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): the tests mostly wait on servers (sandbox, worker, browser), so
 # more processes than cores pay off. Each has its own sandbox, database and temporary directory.
 PYTEST_WORKERS ?= 4
+# Python caches compiled modules even where the environment says not to: the tests start hundreds
+# of Python processes (servers, workers, commands), and cached bytecode halves each one's start-up
+# (dependencies are compiled at install, the project's own modules on first import).
+export PYTHONDONTWRITEBYTECODE :=
 XDIST = -n $(PYTEST_WORKERS) --dist worksteal
 # The portal talks to the sandbox that `make run` starts (unless PARTNER_CENTER_* are set).
 SANDBOX_ENV = PARTNER_CENTER_API_URL=$${PARTNER_CENTER_API_URL:-http://127.0.0.1:$(SANDBOX_PORT)} \
@@ -23,7 +27,7 @@ $(BIN)/uv:
 	$(BIN)/pip install --quiet --disable-pip-version-check uv
 
 $(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
-	$(BIN)/uv sync --frozen --quiet
+	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 # The translation catalogs are compiled by Babel (pure Python): no gettext tools needed.
