@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import os
 import pkgutil
+import shutil
 import sys
 import tempfile
 import time
@@ -44,8 +45,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> int:
+    """Run the chosen benches in a temporary directory, removed afterwards (``BENCH_KEEP=1``
+    keeps it for a look at the databases and logs)."""
     args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    try:
+        return _main(args, workdir)
+    finally:
+        if not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _main(args: argparse.Namespace, workdir: Path) -> int:
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
