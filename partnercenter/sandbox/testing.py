@@ -60,6 +60,17 @@ class SandboxServer:
     def authority(self) -> str:
         return f"{self.base_url}/{self.tenant_id}"
 
+    @property
+    def portal_env(self) -> dict[str, str]:
+        """The portal's ``PARTNER_CENTER_*`` settings (environment variables) for this sandbox."""
+        return {
+            "PARTNER_CENTER_API_URL": self.base_url,
+            "PARTNER_CENTER_AUTHORITY": self.authority,
+            "PARTNER_CENTER_TENANT_ID": self.tenant_id,
+            "PARTNER_CENTER_CLIENT_ID": self.client_id,
+            "PARTNER_CENTER_CLIENT_SECRET": self.client_secret,
+        }
+
     def command(self) -> list[str]:
         cmd = [
             sys.executable,

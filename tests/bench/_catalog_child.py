@@ -19,11 +19,7 @@ def child_env(database_url: str, server, **extra: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="tests.settings",
-        PARTNER_CENTER_API_URL=server.base_url,
-        PARTNER_CENTER_AUTHORITY=server.authority,
-        PARTNER_CENTER_TENANT_ID=server.tenant_id,
-        PARTNER_CENTER_CLIENT_ID=server.client_id,
-        PARTNER_CENTER_CLIENT_SECRET=server.client_secret,
+        **server.portal_env,
         **extra,
     )
     return env

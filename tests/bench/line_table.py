@@ -34,11 +34,7 @@ def run(env):
                 os.environ,
                 DATABASE_URL=pg_url,
                 DJANGO_SETTINGS_MODULE="tests.bench.scale_settings",
-                PARTNER_CENTER_API_URL=server.base_url,
-                PARTNER_CENTER_AUTHORITY=server.authority,
-                PARTNER_CENTER_TENANT_ID=server.tenant_id,
-                PARTNER_CENTER_CLIENT_ID=server.client_id,
-                PARTNER_CENTER_CLIENT_SECRET=server.client_secret,
+                **server.portal_env,
                 BENCH_LINE_TABLE=json.dumps({"lines": lines, "rows": rows, "runs": env.runs}),
             )
             out = subprocess.run(

@@ -124,11 +124,7 @@ def production_stack(tmp: Path, sandbox) -> Iterator[dict]:
                 DATABASE_URL=database_url,
                 REDIS_URL=redis_url,
                 MEDIA_ROOT=str(app / "media"),
-                PARTNER_CENTER_API_URL=sandbox.base_url,
-                PARTNER_CENTER_AUTHORITY=sandbox.authority,
-                PARTNER_CENTER_TENANT_ID=sandbox.tenant_id,
-                PARTNER_CENTER_CLIENT_ID=sandbox.client_id,
-                PARTNER_CENTER_CLIENT_SECRET=sandbox.client_secret,
+                **sandbox.portal_env,
                 # Caddy runs on loopback here (compose: its fixed address on the network).
                 FORWARDED_ALLOW_IPS="127.0.0.1",
                 HOSTNAME=HOSTNAME,
