@@ -18,6 +18,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
+from tests.security import worker_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,6 +42,16 @@ def _worker(env: dict, log: Path) -> subprocess.Popen:
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
+
+
+def _redeliverable(redis_url: str) -> bool:
+    """Whether the broker holds an unacknowledged message older than the workers' visibility
+    timeout (kombu's Redis transport keeps them in the ``unacked_index`` sorted set by time)."""
+    import redis
+
+    visibility = worker_settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    unacked = redis.Redis.from_url(redis_url).zrange("unacked_index", 0, -1, withscores=True)
+    return bool(unacked) and all(time.time() - at > visibility + 0.5 for _, at in unacked)
 
 
 def _wait(predicate, timeout: float, what: str):
@@ -126,6 +138,9 @@ def test_sigkill_mid_import_then_restart_finishes_exactly_once(
         LineImport.objects.filter(pk=imp.pk).update(
             heartbeat_at=timezone.now() - timedelta(seconds=60)
         )
+        # A worker gives unacknowledged messages back when it starts, then only every few
+        # minutes: start the new one once the killed one's message is older than the timeout.
+        _wait(lambda: _redeliverable(redis_url), 30, "the killed worker's message to age")
         worker = _worker(env, log)
         done = _wait(
             lambda: (
