@@ -36,15 +36,9 @@ def order_refresh_provisioning(*, order_id: int, raise_errors: bool = False) -> 
         statuses = get_client().get_order_provisioning_status(
             str(order.customer.tenant_id), order.pc_order_id
         )
-    except pc_errors.UserSignInRequired as exc:
-        connection_mark_revoked(error=exc)
-        log.info("provisioning status of %s needs App+User: %s", order.pc_order_id, exc)
-        if raise_errors:
-            raise pc_error(
-                exc, doing=_("reading the provisioning status of %(order)s") % {"order": order}
-            ) from exc
-        return order
     except pc_errors.PartnerCenterError as exc:
+        if isinstance(exc, pc_errors.UserSignInRequired):  # the sign-in is gone: say so everywhere
+            connection_mark_revoked(error=exc)
         log.info("provisioning status of %s unavailable: %s", order.pc_order_id, exc)
         if raise_errors:
             raise pc_error(
