@@ -7,6 +7,19 @@ import re
 from django.utils import timezone
 
 
+def finance_and_sales_pages(browser, base_url: str, *, timeout_ms: int, downloads: bool = False):
+    """Two pages in separate browser contexts (their own sessions): finance's and sales'."""
+
+    def page():
+        context = browser.new_context(
+            base_url=base_url, viewport={"width": 1280, "height": 900}, accept_downloads=downloads
+        )
+        context.set_default_timeout(timeout_ms)
+        return context.new_page()
+
+    return page(), page()
+
+
 def finance_creates_percent_rule(
     page, *, customer, product_id: str, percent: str, description: str
 ):

@@ -21,7 +21,7 @@ from portal.templatetags.portal_tags import money
 from purchasing.models import Order
 from tests.billing.conftest import RESELLER
 from tests.conftest import browser_login
-from tests.pricing_pages import finance_creates_percent_rule
+from tests.pricing_pages import finance_and_sales_pages, finance_creates_percent_rule
 from tests.purchasing.conftest import SUSE, availability_titled
 from tests.purchasing.conftest import world as world  # the fixture `shop` asks for
 
@@ -49,14 +49,9 @@ def test_rule_to_order_to_issued_statement(shop, sandbox, browser, live_server, 
     resale = (cost * Decimal("1.2")).quantize(CENT)
     assert resale != cost
 
-    def context():
-        ctx = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True
-        )
-        ctx.set_default_timeout(30_000)
-        return ctx.new_page()
-
-    finance, sales = context(), context()
+    finance, sales = finance_and_sales_pages(
+        browser, live_server.url, timeout_ms=30_000, downloads=True
+    )
 
     # Finance creates a rule for the customer's SUSE product: +20 %.
     browser_login(finance, "fiona")

@@ -15,7 +15,7 @@ from catalog.selectors import availability_price
 from portal.templatetags.portal_tags import money
 from purchasing.models import Order
 from tests.conftest import browser_login
-from tests.pricing_pages import finance_creates_percent_rule
+from tests.pricing_pages import finance_and_sales_pages, finance_creates_percent_rule
 from tests.purchasing.conftest import SUSE, availability_titled
 
 pytestmark = pytest.mark.browser
@@ -37,12 +37,7 @@ def test_rule_to_cart_to_order_and_history_kept(priced_shop, browser, live_serve
     cost = availability_price(availability, term_duration=term).unit_price
     first, second = (cost * Decimal("1.2")).quantize(CENT), (cost * Decimal("1.5")).quantize(CENT)
 
-    def context():
-        ctx = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        ctx.set_default_timeout(15_000)
-        return ctx.new_page()
-
-    finance, sales = context(), context()
+    finance, sales = finance_and_sales_pages(browser, live_server.url, timeout_ms=15_000)
 
     # Finance creates a rule for Contoso's SUSE product: +20 %.
     browser_login(finance, "fiona")
